@@ -1,0 +1,29 @@
+// Reads the stack's config from Pulumi and validates it; components receive the result and
+// never read pulumi.Config themselves.
+import * as pulumi from "@pulumi/pulumi";
+import { PROJECT, PlatformConfig, validateConfig } from "./validate";
+
+export * from "./validate";
+export { KEYS, KEY_NAMES, STORAGE_KINDS } from "./keys";
+export type { KeyName, StorageKind } from "./keys";
+
+export interface LoadedConfig {
+    readonly config: PlatformConfig;
+    /** The SSH key the program uses to reach the VMs; undefined means the workstation's ssh-agent. */
+    readonly sshPrivateKey?: pulumi.Output<string>;
+}
+
+/** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
+export function projectConfig(): Record<string, string> {
+    const prefix = `${PROJECT}:`;
+    return Object.fromEntries(
+        Object.entries(pulumi.runtime.allConfig())
+            .filter(([key]) => key.startsWith(prefix))
+            .map(([key, value]) => [key.slice(prefix.length), value]),
+    );
+}
+
+export function loadConfig(): LoadedConfig {
+    const { config, sshPrivateKey } = validateConfig(projectConfig());
+    return { config, sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey) };
+}

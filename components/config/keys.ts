@@ -1,0 +1,307 @@
+// Every stack config key of the project, in one table: its Pulumi type, what it means, how to fix
+// a bad value, and the zod schema of one value. Pulumi.yaml, the README and the validator all
+// follow this table (test/projectFile.test.ts keeps Pulumi.yaml in step with it).
+import { z } from "zod";
+import { isIpv4, isIpv4Network } from "../net";
+import { sshPublicKeyProblem } from "./sshKeys";
+
+export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
+
+export interface KeySpec {
+    readonly type: PulumiConfigType;
+    readonly description: string;
+    /** How to set a good value: ends every error message about this key. */
+    readonly fix: string;
+    readonly schema: z.ZodType;
+    readonly secret?: boolean;
+}
+
+export const STORAGE_KINDS = ["os", "data", "efi", "tpm", "cloudinit", "snippets", "import"] as const;
+export type StorageKind = (typeof STORAGE_KINDS)[number];
+
+const storageId = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
+const ipv4 = z.string().refine(isIpv4, "is not an IPv4 address (a.b.c.d)");
+const network = z.string().refine(isIpv4Network, "is not an IPv4 network in CIDR form with host bits zero (a.b.c.0/24)");
+const vmId = z.number().int().min(100).max(999_999_999);
+const size = (min: number, max: number) => z.number().int().min(min).max(max);
+const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
+
+function versionSchema(product: string, exact: RegExp, rule: string) {
+    return z.string().superRefine((value, ctx) => {
+        if (floatingTag.test(value)) {
+            ctx.addIssue({ code: "custom", message: `is a floating tag: it moves under you, so two runs may deploy different ${product} versions` });
+        } else if (!exact.test(value)) {
+            ctx.addIssue({ code: "custom", message: `is not a supported ${product} version (${rule})` });
+        }
+    });
+}
+
+const datastoreEntry = z.string().superRefine((value, ctx) => {
+    const match = /^([^=]+)=(.+)$/.exec(value);
+    if (!match || !storageId.test(match[1])) {
+        ctx.addIssue({ code: "custom", message: `entry "${value}" is not of the form <storage id>=<kind>[,<kind>...]` });
+        return;
+    }
+    const unknown = match[2].split(",").filter((kind) => !(STORAGE_KINDS as readonly string[]).includes(kind.trim()));
+    if (unknown.length > 0) {
+        ctx.addIssue({ code: "custom", message: `entry "${value}" names unknown kind(s) ${unknown.join(", ")}` });
+    }
+});
+
+export const KEYS = {
+    stackKind: {
+        type: "string",
+        description: "test (destroyable, tagged test) or production (VMs protected, data retained on delete).",
+        fix: "pulumi config set stackKind test   # or production",
+        schema: z.enum(["test", "production"]),
+    },
+    unit: {
+        type: "string",
+        description: "Short name of the research unit (2-16 lowercase letters, digits, hyphens); prefixes VM names and snippet files so several units share one cluster.",
+        fix: "pulumi config set unit <short name, e.g. umr5095>",
+        schema: z.string().regex(/^[a-z][a-z0-9-]{0,14}[a-z0-9]$/, "must be 2-16 characters: lowercase letters, digits and inner hyphens"),
+    },
+    proxmoxNode: {
+        type: "string",
+        description: "Name of the Proxmox VE node that runs both VMs (as shown under Datacenter in the web UI).",
+        fix: "pulumi config set proxmoxNode <node name, e.g. pve1>",
+        schema: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name"),
+    },
+    datastores: {
+        type: "array",
+        description: `Where each kind of volume goes, as "<storage id>=<kind>,<kind>" entries. Kinds: ${STORAGE_KINDS.join(", ")}. Every kind must be placed exactly once.`,
+        fix: 'pulumi config set --path "datastores[0]" "local-zfs=os,data,efi,tpm,cloudinit"; pulumi config set --path "datastores[1]" "local=snippets,import"',
+        schema: z.array(datastoreEntry).min(1),
+    },
+    encryptedDatastores: {
+        type: "array",
+        description: "Storage ids that the site encrypts on the host (ZFS native encryption, Ceph encrypted OSDs, LUKS under LVM). Required for every disk kind when diskEncryption is host-datastore.",
+        fix: 'pulumi config set --path "encryptedDatastores[0]" <storage id>',
+        schema: z.array(z.string().regex(storageId, "is not a Proxmox storage id")).default([]),
+    },
+    diskEncryption: {
+        type: "string",
+        description: "guest-luks (default: the data disk is LUKS2 inside the guest, unlocked by the vTPM) or host-datastore (every disk on a datastore listed in encryptedDatastores).",
+        fix: "pulumi config set diskEncryption guest-luks   # or host-datastore",
+        schema: z.enum(["guest-luks", "host-datastore"]).default("guest-luks"),
+    },
+    cloudImageUrl: {
+        type: "string",
+        description: "https URL of a dated Debian generic cloud image (qcow2), downloaded to the node's import storage. Give cloudImageChecksum with it, or use cloudImageVolume instead.",
+        fix: "pulumi config set cloudImageUrl https://cloud.debian.org/images/cloud/trixie/<date>/debian-13-generic-amd64-<date>.qcow2",
+        schema: z
+            .string()
+            .url()
+            .refine((url) => url.startsWith("https://"), "must use https")
+            .refine((url) => !/\/(latest|daily)\//.test(url), "points at a moving image (latest/daily): pick a dated folder")
+            .refine((url) => /\.(qcow2|raw|img)$/.test(url), "must end in .qcow2, .raw or .img")
+            .optional(),
+    },
+    cloudImageChecksum: {
+        type: "string",
+        description: "SHA-512 of the image at cloudImageUrl (128 hex digits), from the SHA512SUMS file in the same folder.",
+        fix: "pulumi config set cloudImageChecksum <128 hex digits from SHA512SUMS>",
+        schema: z.string().regex(/^[0-9a-f]{128}$/, "is not a SHA-512 digest (128 lowercase hex digits)").optional(),
+    },
+    cloudImageVolume: {
+        type: "string",
+        description: "Volume id of a cloud image already on the node's import storage (e.g. local:import/debian-13-generic-amd64-<date>.qcow2), instead of cloudImageUrl.",
+        fix: "pulumi config set cloudImageVolume <storage>:import/<file>.qcow2",
+        schema: z.string().regex(/^[a-z][a-z0-9._-]*:import\/[A-Za-z0-9._-]+\.(qcow2|raw|vmdk)$/, "is not an import volume id (<storage>:import/<file>.qcow2)").optional(),
+    },
+    bridge: {
+        type: "string",
+        description: "Proxmox bridge (or SDN vnet) of the server network.",
+        fix: "pulumi config set bridge vmbr0",
+        schema: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_.-]{0,14}$/, "is not a bridge name").default("vmbr0"),
+    },
+    vlanId: {
+        type: "integer",
+        description: "VLAN tag of the server network on the bridge (omit for an untagged bridge).",
+        fix: "pulumi config set vlanId <1-4094>   # or pulumi config rm vlanId",
+        schema: z.number().int().min(1).max(4094).optional(),
+    },
+    serverSubnet: {
+        type: "string",
+        description: "The server network of both VMs, in CIDR form.",
+        fix: "pulumi config set serverSubnet 10.20.30.0/24",
+        schema: network,
+    },
+    gateway: {
+        type: "string",
+        description: "Default gateway of the server network (inside serverSubnet).",
+        fix: "pulumi config set gateway <an address inside serverSubnet>",
+        schema: ipv4,
+    },
+    dnsServers: {
+        type: "array",
+        description: "Resolvers the VMs use (IPv4 addresses).",
+        fix: 'pulumi config set --path "dnsServers[0]" <resolver address>',
+        schema: z.array(ipv4).min(1),
+    },
+    searchDomain: {
+        type: "string",
+        description: "DNS search domain of the VMs (defaults to the domain of fqdn).",
+        fix: "pulumi config set searchDomain <domain, e.g. lab.example.fr>",
+        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "is not a domain name").optional(),
+    },
+    webAddress: {
+        type: "string",
+        description: "Private address of the eLabFTW (Docker) VM, inside serverSubnet.",
+        fix: "pulumi config set webAddress <a free address inside serverSubnet>",
+        schema: ipv4,
+    },
+    dbAddress: {
+        type: "string",
+        description: "Private address of the MySQL VM, inside serverSubnet.",
+        fix: "pulumi config set dbAddress <a free address inside serverSubnet>",
+        schema: ipv4,
+    },
+    webVmId: {
+        type: "integer",
+        description: "Proxmox VM ID of the eLabFTW VM (100-999999999, free on the cluster).",
+        fix: "pulumi config set webVmId <free VM ID>",
+        schema: vmId,
+    },
+    dbVmId: {
+        type: "integer",
+        description: "Proxmox VM ID of the MySQL VM (100-999999999, free on the cluster).",
+        fix: "pulumi config set dbVmId <free VM ID>",
+        schema: vmId,
+    },
+    webCores: { type: "integer", description: "vCPUs of the eLabFTW VM.", fix: "pulumi config set webCores 2", schema: size(1, 64).default(2) },
+    webMemoryMiB: { type: "integer", description: "Memory of the eLabFTW VM in MiB.", fix: "pulumi config set webMemoryMiB 4096", schema: size(2048, 262_144).default(4096) },
+    webOsDiskGiB: { type: "integer", description: "OS disk of the eLabFTW VM in GiB (disks only grow).", fix: "pulumi config set webOsDiskGiB 16", schema: size(8, 1024).default(16) },
+    webDataDiskGiB: { type: "integer", description: "Encrypted data disk of the eLabFTW VM in GiB: Docker images and uploads (disks only grow).", fix: "pulumi config set webDataDiskGiB 100", schema: size(8, 65_536).default(100) },
+    dbCores: { type: "integer", description: "vCPUs of the MySQL VM.", fix: "pulumi config set dbCores 2", schema: size(1, 64).default(2) },
+    dbMemoryMiB: { type: "integer", description: "Memory of the MySQL VM in MiB.", fix: "pulumi config set dbMemoryMiB 4096", schema: size(2048, 262_144).default(4096) },
+    dbOsDiskGiB: { type: "integer", description: "OS disk of the MySQL VM in GiB (disks only grow).", fix: "pulumi config set dbOsDiskGiB 16", schema: size(8, 1024).default(16) },
+    dbDataDiskGiB: { type: "integer", description: "Encrypted data disk of the MySQL VM in GiB: database files (disks only grow).", fix: "pulumi config set dbDataDiskGiB 40", schema: size(8, 65_536).default(40) },
+    edgeFirewallAddress: {
+        type: "string",
+        description: "Private address of the edge firewall / reverse proxy: the only source allowed to reach eLabFTW's HTTPS port.",
+        fix: "pulumi config set edgeFirewallAddress <address of the reverse proxy>",
+        schema: ipv4,
+    },
+    vpnClientRange: {
+        type: "string",
+        description: "Network of the VPN clients (remote users reach eLabFTW only through the VPN and the edge firewall).",
+        fix: "pulumi config set vpnClientRange <CIDR of the VPN pool>",
+        schema: network,
+    },
+    labSubnet: {
+        type: "string",
+        description: "The unit's user network (the paper's 1XX.1XX.1XX.0/24): denied any access to the database and the filer. Must not overlap serverSubnet.",
+        fix: "pulumi config set labSubnet <CIDR of the lab's user network>",
+        schema: network,
+    },
+    adminNetwork: {
+        type: "string",
+        description: "Network the sysadmins connect from: the only source of SSH to the VMs.",
+        fix: "pulumi config set adminNetwork <CIDR of the admin workstations>",
+        schema: network,
+    },
+    syslogAddress: {
+        type: "string",
+        description: "Central syslog server (514/udp).",
+        fix: "pulumi config set syslogAddress <syslog server address>",
+        schema: ipv4,
+    },
+    filerAddress: {
+        type: "string",
+        description: "NFS/CIFS filer reachable from the eLabFTW VM (2049).",
+        fix: "pulumi config set filerAddress <filer address>",
+        schema: ipv4,
+    },
+    egressPublicAddress: {
+        type: "string",
+        description: "The unit's dedicated public address for outgoing web-service calls (CNRS requirement), exported for the network team. Test stacks may use an RFC 5737 documentation address.",
+        fix: "pulumi config set egressPublicAddress <public IPv4 the edge firewall NATs the VMs to>",
+        schema: ipv4,
+    },
+    fqdn: {
+        type: "string",
+        description: "Fully qualified name users type to reach eLabFTW (lowercase).",
+        fix: "pulumi config set fqdn elabftw.<unit domain>",
+        schema: z
+            .string()
+            .max(253)
+            .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a fully qualified lowercase host name"),
+    },
+    siteUrl: {
+        type: "string",
+        description: "User-facing URL (eLabFTW's SITE_URL): https, no trailing slash. Defaults to https://<fqdn>.",
+        fix: "pulumi config set siteUrl https://<fqdn>",
+        schema: z
+            .string()
+            .url()
+            .refine((url) => url.startsWith("https://"), "must start with https:// (eLabFTW is served over TLS only)")
+            .refine((url) => !url.endsWith("/"), "must not end with a slash")
+            .optional(),
+    },
+    timezone: {
+        type: "string",
+        description: "IANA time zone of the VMs and of eLabFTW (PHP_TIMEZONE, TZ).",
+        fix: "pulumi config set timezone Europe/Paris",
+        schema: z.string().refine((tz) => Intl.supportedValuesOf("timeZone").includes(tz) || tz === "UTC", "is not an IANA time zone").default("Europe/Paris"),
+    },
+    elabftwVersion: {
+        type: "string",
+        description: "eLabFTW release to run (exact tag of elabftw/elabimg, 5.x; read the release notes before changing it).",
+        fix: "pulumi config set elabftwVersion 5.6.12",
+        schema: versionSchema("eLabFTW", /^5\.\d+\.\d+$/, "an exact 5.x.y release; 6.x renames settings and is not supported yet"),
+    },
+    mysqlVersion: {
+        type: "string",
+        description: "MySQL server release (exact 8.4.x LTS tag of the official mysql image).",
+        fix: "pulumi config set mysqlVersion 8.4.7",
+        schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
+    },
+    backupTarget: {
+        type: "string",
+        description: "Borg repository location off the VMs: ssh://user@host[:port]/path, or an absolute path on a mounted filer.",
+        fix: "pulumi config set backupTarget ssh://borg@<backup host>/./elabftw",
+        schema: z
+            .string()
+            .regex(/^(ssh:\/\/[a-z_][a-z0-9_-]*@[a-zA-Z0-9.-]+(:\d{1,5})?\/.+|\/[^\s]+)$/, "is neither ssh://user@host[:port]/path nor an absolute path"),
+    },
+    adminUser: {
+        type: "string",
+        description: "Login of the administrator account created on both VMs (SSH keys only, sudo).",
+        fix: "pulumi config set adminUser elabadmin",
+        schema: z
+            .string()
+            .regex(/^[a-z_][a-z0-9_-]{0,31}$/, "is not a valid Linux user name")
+            .refine((user) => !["root", "daemon", "bin", "sys", "mysql", "www-data"].includes(user), "is a system account")
+            .default("elabadmin"),
+    },
+    adminSshKeys: {
+        type: "array",
+        description: "OpenSSH public keys allowed to log in as adminUser (ed25519, ECDSA, FIDO sk- keys, or RSA >= 3072 bits).",
+        fix: 'pulumi config set --path "adminSshKeys[0]" "$(cat ~/.ssh/id_ed25519.pub)"',
+        schema: z
+            .array(
+                z.string().superRefine((key, ctx) => {
+                    const problem = sshPublicKeyProblem(key);
+                    if (problem) ctx.addIssue({ code: "custom", message: problem });
+                }),
+            )
+            .min(1),
+    },
+    sshPrivateKey: {
+        type: "string",
+        secret: true,
+        description: "Private key the program uses to reach the VMs over SSH (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
+        fix: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519   # or pulumi config rm sshPrivateKey to use the agent",
+        schema: z.string().regex(/^-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]+-----END OPENSSH PRIVATE KEY-----\s*$/, "is not an OpenSSH private key").optional(),
+    },
+} satisfies Record<string, KeySpec>;
+
+export type KeyName = keyof typeof KEYS;
+export const KEY_NAMES = Object.keys(KEYS) as KeyName[];
+
+/** True for a key that no stack may omit. */
+export function isRequired(key: KeyName): boolean {
+    const schema: z.ZodType = KEYS[key].schema;
+    return !schema.safeParse(undefined).success;
+}

@@ -1,0 +1,55 @@
+// Checks an OpenSSH public key line ("<type> <base64 blob> [comment]") closely enough to catch
+// a pasted private key, a truncated blob, DSA, or RSA below 3072 bits.
+
+const ACCEPTED = new Set([
+    "ssh-ed25519",
+    "sk-ssh-ed25519@openssh.com",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
+]);
+const MIN_RSA_BITS = 3072;
+
+/** Reads the SSH wire-format strings (uint32 length + bytes) of a key blob. */
+function wireStrings(blob: Buffer): Buffer[] {
+    const parts: Buffer[] = [];
+    let offset = 0;
+    while (offset + 4 <= blob.length) {
+        const length = blob.readUInt32BE(offset);
+        offset += 4;
+        if (offset + length > blob.length) throw new Error("truncated");
+        parts.push(blob.subarray(offset, offset + length));
+        offset += length;
+    }
+    if (offset !== blob.length) throw new Error("trailing bytes");
+    return parts;
+}
+
+function rsaModulusBits(modulus: Buffer): number {
+    let bytes = modulus;
+    while (bytes.length > 0 && bytes[0] === 0) bytes = bytes.subarray(1);
+    return bytes.length === 0 ? 0 : (bytes.length - 1) * 8 + Math.floor(Math.log2(bytes[0])) + 1;
+}
+
+/** Returns why `line` is not an acceptable public key, or undefined when it is. */
+export function sshPublicKeyProblem(line: string): string | undefined {
+    if (line.includes("PRIVATE KEY")) return "is a private key: paste the .pub file, never the private key";
+    const [type, encoded] = line.trim().split(/\s+/);
+    if (!type || !encoded) return "is not an OpenSSH public key line (<type> <base64> [comment])";
+    if (!ACCEPTED.has(type)) return `has key type ${type}; accepted: ${[...ACCEPTED].join(", ")}`;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return "has a key blob that is not base64";
+    let parts: Buffer[];
+    try {
+        parts = wireStrings(Buffer.from(encoded, "base64"));
+    } catch {
+        return "has a truncated or damaged key blob";
+    }
+    if (parts.length === 0 || parts[0].toString() !== type) return "has a key blob whose type does not match its prefix";
+    if (type === "ssh-rsa") {
+        const bits = parts.length === 3 ? rsaModulusBits(parts[2]) : 0;
+        if (bits < MIN_RSA_BITS) return `is an RSA key of ${bits} bits; use ed25519 or RSA >= ${MIN_RSA_BITS}`;
+    }
+    return undefined;
+}

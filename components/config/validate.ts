@@ -1,0 +1,253 @@
+// Turns the raw stack config (strings, as Pulumi hands them over) into one typed, checked object,
+// or throws a ConfigError listing every problem with the key, the bad value and the fix.
+import { z } from "zod";
+import { addressInNetwork, isDocumentationAddress, isPublicAddress, isUsableHostIn, networksOverlap, prefixLength } from "../net";
+import { KEYS, KEY_NAMES, KeyName, KeySpec, STORAGE_KINDS, StorageKind } from "./keys";
+
+const spec = (key: string): KeySpec | undefined => (KEYS as Record<string, KeySpec>)[key];
+
+export const PROJECT = "elabftw-onprem";
+
+export type Role = "web" | "db";
+
+export interface VmSpec {
+    readonly role: Role;
+    readonly name: string;
+    readonly vmId: number;
+    readonly address: string;
+    readonly cores: number;
+    readonly memoryMiB: number;
+    readonly osDiskGiB: number;
+    readonly dataDiskGiB: number;
+}
+
+export type CloudImage =
+    | { readonly kind: "download"; readonly url: string; readonly sha512: string; readonly fileName: string }
+    | { readonly kind: "volume"; readonly volumeId: string };
+
+export interface PlatformConfig {
+    readonly stackKind: "test" | "production";
+    readonly unit: string;
+    readonly proxmoxNode: string;
+    readonly datastores: Readonly<Record<StorageKind, string>>;
+    readonly encryptedDatastores: readonly string[];
+    readonly diskEncryption: "guest-luks" | "host-datastore";
+    readonly cloudImage: CloudImage;
+    readonly network: {
+        readonly bridge: string;
+        readonly vlanId?: number;
+        readonly subnet: string;
+        readonly prefixLength: number;
+        readonly gateway: string;
+        readonly dnsServers: readonly string[];
+        readonly searchDomain: string;
+    };
+    readonly vms: Readonly<Record<Role, VmSpec>>;
+    readonly endpoints: {
+        readonly edgeFirewall: string;
+        readonly vpnClients: string;
+        readonly labSubnet: string;
+        readonly adminNetwork: string;
+        readonly syslog: string;
+        readonly filer: string;
+        readonly egressPublic: string;
+    };
+    readonly site: { readonly fqdn: string; readonly siteUrl: string; readonly timezone: string };
+    readonly versions: { readonly elabftw: string; readonly mysql: string };
+    readonly backupTarget: string;
+    readonly admin: { readonly user: string; readonly sshKeys: readonly string[] };
+}
+
+export interface ConfigProblem {
+    readonly key: string;
+    readonly value: unknown;
+    readonly message: string;
+    readonly fix: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly ConfigProblem[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
+                problems
+                    .map((p) => `  - ${PROJECT}:${p.key}${p.value === undefined ? " (not set)" : ` = ${JSON.stringify(p.value)}`}: ${p.message}.\n      Fix: ${p.fix}`)
+                    .join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Converts Pulumi's string values to the key's declared type; leaves unparsable text for zod to reject. */
+function coerce(key: KeyName, text: string): unknown {
+    switch (spec(key)!.type) {
+        case "integer":
+            return /^-?\d+$/.test(text.trim()) ? Number(text) : text;
+        case "boolean":
+            return text === "true" ? true : text === "false" ? false : text;
+        case "array":
+            try {
+                return JSON.parse(text);
+            } catch {
+                return text;
+            }
+        default:
+            return text;
+    }
+}
+
+function editDistance(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+
+function unknownKeyProblem(key: string, value: string): ConfigProblem {
+    const nearest = KEY_NAMES.map((known) => ({ known, distance: editDistance(key, known) })).sort((x, y) => x.distance - y.distance)[0];
+    const hint = nearest.distance <= 3 ? `did you mean ${nearest.known}? ` : "";
+    return {
+        key,
+        value: spec(nearest.known)?.secret ? "[secret]" : value,
+        message: `is not a setting of this program (${hint}the README lists every key)`,
+        fix: `pulumi config rm ${key}${hint ? `; pulumi config set ${nearest.known} ...` : ""}`,
+    };
+}
+
+type Parsed = { [K in KeyName]: z.output<(typeof KEYS)[K]["schema"]> };
+
+/** Checks that span several keys; each problem names the key to change. */
+function crossChecks(c: Parsed, problem: (key: KeyName, message: string) => void): void {
+    for (const key of ["gateway", "webAddress", "dbAddress"] as const) {
+        if (!isUsableHostIn(c[key], c.serverSubnet)) problem(key, `is not a usable host address inside serverSubnet ${c.serverSubnet}`);
+    }
+    if (c.webAddress === c.dbAddress) problem("dbAddress", "is the same address as webAddress: the CNRS architecture needs two distinct VMs");
+    for (const key of ["webAddress", "dbAddress"] as const) {
+        if (c[key] === c.gateway) problem(key, "is the gateway's address");
+        if (c[key] === c.edgeFirewallAddress) problem(key, "is the edge firewall's address");
+    }
+    if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");
+    if (networksOverlap(c.labSubnet, c.serverSubnet)) problem("labSubnet", `overlaps serverSubnet ${c.serverSubnet}: the lab's users must sit outside the server segment`);
+    if (networksOverlap(c.vpnClientRange, c.serverSubnet)) problem("vpnClientRange", `overlaps serverSubnet ${c.serverSubnet}: VPN clients must sit outside the server segment`);
+    if (!isPublicAddress(c.egressPublicAddress) && !(c.stackKind === "test" && isDocumentationAddress(c.egressPublicAddress))) {
+        problem("egressPublicAddress", "is not a public unicast address (documentation addresses are accepted on test stacks only)");
+    }
+    if (addressInNetwork(c.edgeFirewallAddress, c.labSubnet)) problem("edgeFirewallAddress", `is inside labSubnet ${c.labSubnet}`);
+
+    const placed = new Map<string, string[]>();
+    for (const entry of c.datastores) {
+        const [id, kinds] = entry.split("=");
+        for (const kind of kinds.split(",").map((k) => k.trim())) placed.set(kind, [...(placed.get(kind) ?? []), id]);
+    }
+    for (const kind of STORAGE_KINDS) {
+        const ids = placed.get(kind) ?? [];
+        if (ids.length === 0) problem("datastores", `leaves the "${kind}" kind unplaced: add it to one entry`);
+        if (ids.length > 1) problem("datastores", `places the "${kind}" kind on several storages (${ids.join(", ")}): keep one`);
+    }
+    if (c.diskEncryption === "host-datastore") {
+        for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
+            const id = placed.get(kind)?.[0];
+            if (id && !c.encryptedDatastores.includes(id)) {
+                problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
+            }
+        }
+    }
+
+    const hasUrl = c.cloudImageUrl !== undefined;
+    if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
+    if (!hasUrl && c.cloudImageVolume === undefined) {
+        problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
+    }
+    if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
+    if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+}
+
+function vmSpec(c: Parsed, role: Role): VmSpec {
+    const sizing = role === "web"
+        ? { vmId: c.webVmId, address: c.webAddress, cores: c.webCores, memoryMiB: c.webMemoryMiB, osDiskGiB: c.webOsDiskGiB, dataDiskGiB: c.webDataDiskGiB }
+        : { vmId: c.dbVmId, address: c.dbAddress, cores: c.dbCores, memoryMiB: c.dbMemoryMiB, osDiskGiB: c.dbOsDiskGiB, dataDiskGiB: c.dbDataDiskGiB };
+    return { role, name: `${c.unit}-elabftw-${role}`, ...sizing };
+}
+
+function datastoreMap(entries: readonly string[]): Record<StorageKind, string> {
+    const map = {} as Record<StorageKind, string>;
+    for (const entry of entries) {
+        const [id, kinds] = entry.split("=");
+        for (const kind of kinds.split(",")) map[kind.trim() as StorageKind] = id;
+    }
+    return map;
+}
+
+function build(c: Parsed): PlatformConfig {
+    const cloudImage: CloudImage = c.cloudImageUrl
+        ? { kind: "download", url: c.cloudImageUrl, sha512: c.cloudImageChecksum!, fileName: c.cloudImageUrl.split("/").pop()!.replace(/\.img$/, ".qcow2") }
+        : { kind: "volume", volumeId: c.cloudImageVolume! };
+    return {
+        stackKind: c.stackKind,
+        unit: c.unit,
+        proxmoxNode: c.proxmoxNode,
+        datastores: datastoreMap(c.datastores),
+        encryptedDatastores: c.encryptedDatastores,
+        diskEncryption: c.diskEncryption,
+        cloudImage,
+        network: {
+            bridge: c.bridge,
+            vlanId: c.vlanId,
+            subnet: c.serverSubnet,
+            prefixLength: prefixLength(c.serverSubnet),
+            gateway: c.gateway,
+            dnsServers: c.dnsServers,
+            searchDomain: c.searchDomain ?? c.fqdn.split(".").slice(1).join("."),
+        },
+        vms: { web: vmSpec(c, "web"), db: vmSpec(c, "db") },
+        endpoints: {
+            edgeFirewall: c.edgeFirewallAddress,
+            vpnClients: c.vpnClientRange,
+            labSubnet: c.labSubnet,
+            adminNetwork: c.adminNetwork,
+            syslog: c.syslogAddress,
+            filer: c.filerAddress,
+            egressPublic: c.egressPublicAddress,
+        },
+        site: { fqdn: c.fqdn, siteUrl: c.siteUrl ?? `https://${c.fqdn}`, timezone: c.timezone },
+        versions: { elabftw: c.elabftwVersion, mysql: c.mysqlVersion },
+        backupTarget: c.backupTarget,
+        admin: { user: c.adminUser, sshKeys: c.adminSshKeys },
+    };
+}
+
+/**
+ * Validates the project's config (short keys without the "elabftw-onprem:" prefix, string values).
+ * Returns the typed platform config and, separately, the SSH private key when one is configured,
+ * so that the caller wraps it as a secret before anything else sees it.
+ */
+export function validateConfig(raw: Readonly<Record<string, string>>): { config: PlatformConfig; sshPrivateKey?: string } {
+    const problems: ConfigProblem[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(raw)) {
+        if (key in KEYS) values[key] = coerce(key as KeyName, text);
+        else problems.push(unknownKeyProblem(key, text));
+    }
+    const shown = (key: string) => (spec(key)?.secret ? "[secret]" : values[key]);
+    const shape = Object.fromEntries(KEY_NAMES.map((key) => [key, KEYS[key].schema])) as { [K in KeyName]: (typeof KEYS)[K]["schema"] };
+    const result = z.object(shape).safeParse(values);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            const key = String(issue.path[0]) as KeyName;
+            const where = issue.path.length > 1 ? ` (item ${issue.path.slice(1).join(".")})` : "";
+            const message = values[key] === undefined && !(key in values) ? "is required and not set" : `${issue.message}${where}`;
+            problems.push({ key, value: shown(key), message, fix: KEYS[key].fix });
+        }
+    } else {
+        crossChecks(result.data as Parsed, (key, message) => problems.push({ key, value: shown(key), message, fix: KEYS[key].fix }));
+    }
+    if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+    const parsed = result.data as Parsed;
+    return { config: build(parsed), sshPrivateKey: parsed.sshPrivateKey };
+}
