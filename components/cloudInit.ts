@@ -1,0 +1,114 @@
+// cloud-init user-data for both VMs, built as data and serialised with the yaml library.
+// It carries no secret: the snippet sits in plaintext on the node's storage.
+import { stringify } from "yaml";
+
+/** Where the encrypted data disk is mounted; Docker's data-root and every bind mount live below it. */
+export const DATA_MOUNT = "/srv/elabftw";
+export const DOCKER_DATA_ROOT = `${DATA_MOUNT}/docker`;
+
+export interface UserDataInput {
+    readonly hostname: string;
+    readonly domain: string;
+    readonly timezone: string;
+    readonly adminUser: string;
+    readonly sshKeys: readonly string[];
+    readonly syslogAddress: string;
+}
+
+/** Debian 13 packages: the Docker engine from Debian, LUKS with TPM2 unlocking, and the tools of operations. */
+export const PACKAGES = [
+    "borgbackup",
+    "cryptsetup",
+    "docker.io",
+    "qemu-guest-agent",
+    "rsyslog",
+    "systemd-cryptsetup",
+    "tpm2-tools",
+    "unattended-upgrades",
+] as const;
+
+function sshdHardening(adminUser: string): string {
+    return [
+        "# Managed by elabftw-onprem: key-only logins for the administrator, no forwarding.",
+        "PermitRootLogin no",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "AuthenticationMethods publickey",
+        `AllowUsers ${adminUser}`,
+        "MaxAuthTries 3",
+        "LoginGraceTime 30",
+        "X11Forwarding no",
+        "AllowAgentForwarding no",
+        "AllowTcpForwarding no",
+        "PermitTunnel no",
+        "ClientAliveInterval 300",
+        "ClientAliveCountMax 2",
+        "",
+    ].join("\n");
+}
+
+function dockerDaemon(): string {
+    return `${JSON.stringify(
+        { "data-root": DOCKER_DATA_ROOT, "log-driver": "journald", "live-restore": true, "no-new-privileges": true },
+        null,
+        2,
+    )}\n`;
+}
+
+/** Docker must never start before the data disk is mounted, or it would write to the plaintext OS disk. */
+function dockerWaitsForDataDisk(): string {
+    return ["[Unit]", `RequiresMountsFor=${DATA_MOUNT}`, `ConditionPathIsMountPoint=${DATA_MOUNT}`, ""].join("\n");
+}
+
+function syslogForwarding(address: string): string {
+    return `# Managed by elabftw-onprem: forward everything to the unit's syslog server (514/udp).\n*.* action(type="omfwd" target="${address}" port="514" protocol="udp")\n`;
+}
+
+const AUTO_UPGRADES = 'APT::Periodic::Update-Package-Lists "1";\nAPT::Periodic::Unattended-Upgrade "1";\n';
+
+export function userData(input: UserDataInput): Record<string, unknown> {
+    return {
+        hostname: input.hostname,
+        fqdn: `${input.hostname}.${input.domain}`,
+        manage_etc_hosts: true,
+        timezone: input.timezone,
+        ssh_pwauth: false,
+        disable_root: true,
+        users: [
+            {
+                name: input.adminUser,
+                gecos: "eLabFTW administrator",
+                groups: ["sudo"],
+                shell: "/bin/bash",
+                lock_passwd: true,
+                sudo: "ALL=(ALL) NOPASSWD:ALL",
+                ssh_authorized_keys: [...input.sshKeys],
+            },
+        ],
+        package_update: true,
+        package_upgrade: true,
+        package_reboot_if_required: false,
+        packages: [...PACKAGES],
+        write_files: [
+            { path: "/etc/ssh/sshd_config.d/10-elabftw-hardening.conf", permissions: "0644", content: sshdHardening(input.adminUser) },
+            { path: "/etc/docker/daemon.json", permissions: "0644", content: dockerDaemon() },
+            { path: "/etc/systemd/system/docker.service.d/10-data-disk.conf", permissions: "0644", content: dockerWaitsForDataDisk() },
+            { path: "/etc/rsyslog.d/90-elabftw-forward.conf", permissions: "0644", content: syslogForwarding(input.syslogAddress) },
+            { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: AUTO_UPGRADES },
+        ],
+        // No swap at all: a swap area would hold decrypted pages in plaintext on the OS disk.
+        swap: { size: 0 },
+        runcmd: [
+            ["systemctl", "mask", "--now", "swap.target"],
+            ["systemctl", "daemon-reload"],
+            ["systemctl", "restart", "ssh", "rsyslog"],
+            ["systemctl", "start", "qemu-guest-agent"],
+            // The docker group exists only once docker.io is installed, which happens before runcmd.
+            ["usermod", "--append", "--groups", "docker", input.adminUser],
+        ],
+    };
+}
+
+export function renderUserData(input: UserDataInput): string {
+    return `#cloud-config\n${stringify(userData(input), { lineWidth: 0 })}`;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Opens the data disk (through /etc/crypttab when it is LUKS, so the boot path is what is tested),
+# puts an ext4 file system on it the first time only, mounts it at boot through /etc/fstab, and
+# starts Docker, whose data-root lives there. Idempotent: an existing file system is never touched.
+#
+# Usage: data-disk-mount.sh --device PATH --mount DIR --label LABEL [--luks-name NAME]
+set -euo pipefail
+
+die() { echo "data-disk-mount: $*" >&2; exit 1; }
+usage() { echo "usage: data-disk-mount.sh --device PATH --mount DIR --label LABEL [--luks-name NAME]" >&2; exit 2; }
+
+device="" mount_point="" label="" luks_name=""
+while [ $# -gt 0 ]; do
+    [ $# -ge 2 ] || usage
+    case "$1" in
+        --device) device="$2" ;;
+        --mount) mount_point="$2" ;;
+        --label) label="$2" ;;
+        --luks-name) luks_name="$2" ;;
+        *) usage ;;
+    esac
+    shift 2
+done
+if [ -z "$device" ] || [ -z "$mount_point" ] || [ -z "$label" ]; then usage; fi
+[[ "$mount_point" == /* ]] || die "mount point must be an absolute path"
+
+if [ -n "$luks_name" ]; then
+    grep -qE "^${luks_name}[[:space:]]" /etc/crypttab || die "$luks_name is not in /etc/crypttab: run luks-format.sh first"
+    systemctl daemon-reload
+    systemctl start "systemd-cryptsetup@${luks_name}.service"
+    device="/dev/mapper/${luks_name}"
+fi
+[ -b "$device" ] || die "$device is not a block device"
+
+fs_type=$(blkid -o value -s TYPE "$device" || true)
+case "$fs_type" in
+    ext4) echo "data-disk-mount: $device already holds ext4; keeping it" ;;
+    "") mkfs.ext4 -q -L "$label" "$device" ;;
+    *) die "$device holds a $fs_type file system: refusing to format it" ;;
+esac
+
+install -d -m 0755 "$mount_point"
+if ! grep -qE "^[^#[:space:]]+[[:space:]]+${mount_point}[[:space:]]" /etc/fstab; then
+    printf '%s %s ext4 defaults,noatime,nofail 0 2\n' "$device" "$mount_point" >>/etc/fstab
+fi
+systemctl daemon-reload
+mountpoint -q "$mount_point" || mount "$mount_point"
+install -d -m 0711 "$mount_point/docker"
+systemctl start docker.service
+echo "data-disk-mount: $device mounted at $mount_point; Docker started"

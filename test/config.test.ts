@@ -1,0 +1,175 @@
+// The config validator: the example stack passes, and each kind of bad value is refused with a
+// message that names the key, shows the value and says how to fix it.
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { describe, it } from "node:test";
+import { ConfigError, validateConfig } from "../components/config";
+import { projectKeys, readStackConfig } from "./support/stackConfig";
+
+const dev = projectKeys(readStackConfig());
+
+/** A freshly generated RSA public key in OpenSSH's "ssh-rsa <blob>" form (blob: type, e, n). */
+function opensshRsaPublicKey(bits: number): string {
+    const jwk = generateKeyPairSync("rsa", { modulusLength: bits }).publicKey.export({ format: "jwk" });
+    const wire = (bytes: Buffer) => Buffer.concat([Buffer.from(Uint32Array.of(bytes.length).buffer).reverse(), bytes]);
+    const mpint = (b64url: string) => {
+        const bytes = Buffer.from(b64url, "base64url");
+        return wire(bytes[0] & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+    };
+    return `ssh-rsa ${Buffer.concat([wire(Buffer.from("ssh-rsa")), mpint(jwk.e!), mpint(jwk.n!)]).toString("base64")} test@key`;
+}
+
+function withChanges(changes: Record<string, string | undefined>): Record<string, string> {
+    const raw: Record<string, string> = { ...dev };
+    for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) delete raw[key];
+        else raw[key] = value;
+    }
+    return raw;
+}
+
+/** Validates and returns the single problem line about `key`; fails if validation passes. */
+function problemAbout(changes: Record<string, string | undefined>, key: string): string {
+    try {
+        validateConfig(withChanges(changes));
+    } catch (error) {
+        assert.ok(error instanceof ConfigError, `expected a ConfigError, got ${String(error)}`);
+        const problem = error.problems.find((p) => p.key === key);
+        assert.ok(problem, `no problem reported about ${key}; got: ${error.message}`);
+        assert.match(error.message, new RegExp(`elabftw-onprem:${key}`));
+        assert.match(error.message, /Fix: pulumi config /);
+        return `${key} = ${JSON.stringify(problem.value)}: ${problem.message}`;
+    }
+    assert.fail("validation accepted a bad config");
+}
+
+describe("config validation", () => {
+    it("accepts the example stack and builds the typed object", () => {
+        const { config, sshPrivateKey } = validateConfig(dev);
+        assert.equal(config.stackKind, "test");
+        assert.equal(config.vms.web.address, "10.20.30.10");
+        assert.equal(config.vms.db.vmId, 2102);
+        assert.equal(config.vms.web.name, "demo-elabftw-web");
+        assert.equal(config.network.prefixLength, 24);
+        assert.equal(config.datastores.tpm, "local-zfs");
+        assert.equal(config.datastores.snippets, "local");
+        assert.equal(config.site.siteUrl, "https://elabftw-test.lab.example.org");
+        assert.equal(config.network.searchDomain, "lab.example.org");
+        assert.deepEqual(config.cloudImage, { kind: "volume", volumeId: "local:import/debian-13-generic-amd64.qcow2" });
+        assert.equal(config.vms.web.osDiskGiB, 16, "defaults apply to keys the stack leaves out");
+        assert.equal(sshPrivateKey, undefined);
+    });
+
+    it("refuses an unknown key and suggests the nearest one", () => {
+        const line = problemAbout({ webAdress: "10.20.30.10" }, "webAdress");
+        assert.match(line, /not a setting of this program \(did you mean webAddress\?/);
+    });
+
+    it("refuses a missing required key", () => {
+        assert.match(problemAbout({ fqdn: undefined }, "fqdn"), /is required and not set/);
+    });
+
+    it("refuses an address outside the server subnet", () => {
+        assert.match(problemAbout({ dbAddress: "10.20.31.11" }, "dbAddress"), /"10\.20\.31\.11".*not a usable host address inside serverSubnet 10\.20\.30\.0\/24/);
+    });
+
+    it("refuses the same address for both VMs", () => {
+        assert.match(problemAbout({ dbAddress: "10.20.30.10" }, "dbAddress"), /same address as webAddress/);
+    });
+
+    it("refuses the same VM ID for both VMs", () => {
+        assert.match(problemAbout({ dbVmId: "2101" }, "dbVmId"), /2101: is the same VM ID as webVmId/);
+    });
+
+    it("refuses an invalid FQDN", () => {
+        assert.match(problemAbout({ fqdn: "elab_ftw.lab" }, "fqdn"), /"elab_ftw\.lab": is not a fully qualified lowercase host name/);
+    });
+
+    it("refuses a SITE_URL that is not https", () => {
+        assert.match(problemAbout({ siteUrl: "http://elabftw-test.lab.example.org" }, "siteUrl"), /must start with https:\/\//);
+    });
+
+    it("refuses the floating image tags latest and stable", () => {
+        assert.match(problemAbout({ elabftwVersion: "latest" }, "elabftwVersion"), /"latest": is a floating tag/);
+        assert.match(problemAbout({ mysqlVersion: "stable" }, "mysqlVersion"), /"stable": is a floating tag/);
+    });
+
+    it("refuses MySQL 8.0, which reached end of life", () => {
+        assert.match(problemAbout({ mysqlVersion: "8.0.39" }, "mysqlVersion"), /8\.4\.x LTS.*end of life/);
+    });
+
+    it("refuses overlapping lab and server subnets", () => {
+        assert.match(problemAbout({ labSubnet: "10.20.0.0/16" }, "labSubnet"), /overlaps serverSubnet 10\.20\.30\.0\/24/);
+    });
+
+    it("refuses a datastore list that leaves a disk kind unplaced", () => {
+        const line = problemAbout({ datastores: JSON.stringify(["local-zfs=os,data,efi,cloudinit", "local=snippets,import"]) }, "datastores");
+        assert.match(line, /leaves the "tpm" kind unplaced/);
+    });
+
+    it("refuses a disk kind placed twice, and an unknown kind", () => {
+        assert.match(problemAbout({ datastores: JSON.stringify(["local-zfs=os,data,efi,tpm,cloudinit", "local=snippets,import,os"]) }, "datastores"), /"os" kind on several storages \(local-zfs, local\)/);
+        assert.match(problemAbout({ datastores: JSON.stringify(["local-zfs=os,data,efi,tpm,cloudinit,backups", "local=snippets,import"]) }, "datastores"), /unknown kind\(s\) backups/);
+    });
+
+    it("requires every disk's storage to be declared encrypted in host-datastore mode", () => {
+        const line = problemAbout({ diskEncryption: "host-datastore", encryptedDatastores: JSON.stringify(["other"]) }, "encryptedDatastores");
+        assert.match(line, /does not list "local-zfs", which holds the os volumes/);
+        assert.doesNotThrow(() => validateConfig(withChanges({ diskEncryption: "host-datastore", encryptedDatastores: JSON.stringify(["local-zfs"]) })));
+    });
+
+    it("requires exactly one image source, and a checksum with a URL", () => {
+        assert.match(problemAbout({ cloudImageVolume: undefined }, "cloudImageVolume"), /nor is cloudImageUrl/);
+        const url = "https://cloud.debian.org/images/cloud/trixie/20261101-2300/debian-13-generic-amd64-20261101-2300.qcow2";
+        assert.match(problemAbout({ cloudImageVolume: undefined, cloudImageUrl: url }, "cloudImageChecksum"), /required with cloudImageUrl/);
+        assert.match(problemAbout({ cloudImageVolume: undefined, cloudImageUrl: url.replace("20261101-2300/", "latest/") }, "cloudImageUrl"), /moving image/);
+        const { config } = validateConfig(withChanges({ cloudImageVolume: undefined, cloudImageUrl: url, cloudImageChecksum: "ab".repeat(64) }));
+        assert.deepEqual(config.cloudImage, { kind: "download", url, sha512: "ab".repeat(64), fileName: "debian-13-generic-amd64-20261101-2300.qcow2" });
+    });
+
+    it("refuses a private egress address, and a documentation one outside test stacks", () => {
+        assert.match(problemAbout({ egressPublicAddress: "10.1.2.3" }, "egressPublicAddress"), /not a public unicast address/);
+        assert.match(problemAbout({ stackKind: "production" }, "egressPublicAddress"), /documentation addresses are accepted on test stacks only/);
+    });
+
+    it("refuses weak or malformed SSH keys", () => {
+        const rsa2048 = opensshRsaPublicKey(2048);
+        assert.match(problemAbout({ adminSshKeys: JSON.stringify(["ssh-dss AAAAB3NzaC1kc3MAAACBA== x"]) }, "adminSshKeys"), /key type ssh-dss/);
+        assert.match(problemAbout({ adminSshKeys: JSON.stringify([rsa2048]) }, "adminSshKeys"), /RSA key of 2048 bits/);
+        assert.doesNotThrow(() => validateConfig(withChanges({ adminSshKeys: JSON.stringify([opensshRsaPublicKey(3072)]) })));
+        assert.match(problemAbout({ adminSshKeys: JSON.stringify(["-----BEGIN OPENSSH PRIVATE KEY----- abc"]) }, "adminSshKeys"), /is a private key/);
+    });
+
+    it("reports a wrong type with the value and the fix", () => {
+        assert.match(problemAbout({ webCores: "two" }, "webCores"), /"two": Invalid input: expected number/);
+    });
+
+    it("never prints the value of a secret key", () => {
+        try {
+            validateConfig(withChanges({ sshPrivateKey: "not a key but still private" }));
+            assert.fail("accepted a malformed private key");
+        } catch (error) {
+            assert.ok(error instanceof ConfigError);
+            assert.match(error.message, /sshPrivateKey = "\[secret\]"/);
+            assert.doesNotMatch(error.message, /still private/);
+        }
+    });
+
+    it("lists every problem of a stage at once: per-key checks first, then cross-key checks", () => {
+        try {
+            validateConfig(withChanges({ fqdn: "bad_name", webVmId: "2102", labSubnet: "10.20.30.0/25" }));
+            assert.fail("accepted a bad config");
+        } catch (error) {
+            assert.ok(error instanceof ConfigError);
+            // fqdn fails its own schema, so cross-field checks (VM IDs, subnets) wait for it to be fixed.
+            assert.deepEqual(error.problems.map((p) => p.key), ["fqdn"]);
+        }
+        try {
+            validateConfig(withChanges({ webVmId: "2102", labSubnet: "10.20.30.0/25" }));
+            assert.fail("accepted a bad config");
+        } catch (error) {
+            assert.ok(error instanceof ConfigError);
+            assert.deepEqual(error.problems.map((p) => p.key).sort(), ["dbVmId", "labSubnet"]);
+        }
+    });
+});
