@@ -1,0 +1,137 @@
+// One hardened Proxmox VM (used for the eLabFTW Docker host and for the MySQL host): UEFI with
+// Secure Boot keys, q35, vTPM 2.0, virtio-scsi with iothreads, serial console, guest agent, a NIC
+// filtered by the Proxmox firewall, a cloud-init snippet without secrets, and a separate data disk
+// encrypted and mounted by DataDisk.
+import * as command from "@pulumi/command";
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import { renderUserData } from "./cloudInit";
+import { PlatformConfig, VmSpec } from "./config";
+import { DATA_DISK_SERIAL, DataDisk } from "./dataDisk";
+import { scriptCommand } from "./remoteScript";
+
+export interface SecureVmArgs {
+    readonly spec: VmSpec;
+    readonly platform: PlatformConfig;
+    /** Volume id of the cloud image to import as the OS disk. */
+    readonly cloudImageId: pulumi.Input<string>;
+    /** LUKS recovery passphrase of the data disk (guest-luks mode). */
+    readonly recoveryPassphrase?: pulumi.Input<string>;
+    /** Key the program logs in with; undefined uses the workstation's ssh-agent. */
+    readonly sshPrivateKey?: pulumi.Input<string>;
+}
+
+/** Sorted, as Proxmox stores them: unsorted tags would show a diff on every run. */
+export function vmTags(platform: PlatformConfig, spec: VmSpec): string[] {
+    return ["elabftw", spec.role, platform.unit, platform.stackKind].filter((tag, i, all) => all.indexOf(tag) === i).sort();
+}
+
+/**
+ * Properties whose change would make the provider replace the VM, and with it the data disk:
+ * the cloud-init snippet (first-boot only anyway) and the image the OS disk was imported from.
+ */
+export const VM_IGNORED_CHANGES = ["initialization.userDataFileId", "disks[0].importFrom"];
+
+export class SecureVm extends pulumi.ComponentResource {
+    public readonly vm: proxmoxve.VmLegacy;
+    public readonly userData: proxmoxve.FileLegacy;
+    /** cloud-init has finished the first boot. */
+    public readonly ready: command.remote.Command;
+    public readonly dataDisk: DataDisk;
+    /** How later components reach this VM over SSH. */
+    public readonly connection: command.types.input.remote.ConnectionArgs;
+    public readonly address: string;
+
+    constructor(name: string, args: SecureVmArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("elabftw:vm:SecureVm", name, {}, opts);
+        const { spec, platform } = args;
+        const production = platform.stackKind === "production";
+        const ds = platform.datastores;
+        // Production: the VM holds the data disk, so Pulumi refuses to delete it and leaves it on the
+        // cluster if it is ever removed from the program.
+        const dataOpts = { parent: this, protect: production, retainOnDelete: production };
+
+        this.userData = new proxmoxve.FileLegacy(
+            `${name}-user-data`,
+            {
+                nodeName: platform.proxmoxNode,
+                datastoreId: ds.snippets,
+                contentType: "snippets",
+                sourceRaw: {
+                    fileName: `${spec.name}-user-data.yaml`,
+                    data: renderUserData({
+                        hostname: spec.name,
+                        domain: platform.network.searchDomain,
+                        timezone: platform.site.timezone,
+                        adminUser: platform.admin.user,
+                        sshKeys: platform.admin.sshKeys,
+                        syslogAddress: platform.endpoints.syslog,
+                    }),
+                },
+            },
+            // Same file name on update: delete the old file first. Production VMs keep referring to it.
+            { parent: this, deleteBeforeReplace: true, retainOnDelete: production },
+        );
+
+        const disk = { iothread: true, discard: "on", ssd: true, fileFormat: "raw" };
+        this.vm = new proxmoxve.VmLegacy(
+            name,
+            {
+                nodeName: platform.proxmoxNode,
+                vmId: spec.vmId,
+                name: spec.name,
+                description: `eLabFTW ${spec.role === "web" ? "application (Docker)" : "database (MySQL)"} VM of unit ${platform.unit}. Managed by Pulumi (elabftw-onprem): change it through the program, not by hand.`,
+                tags: vmTags(platform, spec),
+                bios: "ovmf",
+                machine: "q35",
+                efiDisk: { datastoreId: ds.efi, type: "4m", preEnrolledKeys: true, fileFormat: "raw" },
+                tpmState: { datastoreId: ds.tpm, version: "v2.0" },
+                operatingSystem: { type: "l26" },
+                cpu: { cores: spec.cores, type: "x86-64-v2-AES" },
+                memory: { dedicated: spec.memoryMiB },
+                agent: { enabled: true, trim: true, timeout: "20m" },
+                scsiHardware: "virtio-scsi-single",
+                disks: [
+                    { ...disk, interface: "scsi0", datastoreId: ds.os, importFrom: args.cloudImageId, size: spec.osDiskGiB },
+                    { ...disk, interface: "scsi1", datastoreId: ds.data, size: spec.dataDiskGiB, serial: DATA_DISK_SERIAL },
+                ],
+                networkDevices: [{ bridge: platform.network.bridge, vlanId: platform.network.vlanId, model: "virtio", firewall: true }],
+                serialDevices: [{ device: "socket" }],
+                vga: { type: "serial0" },
+                initialization: {
+                    datastoreId: ds.cloudinit,
+                    ipConfigs: [{ ipv4: { address: `${spec.address}/${platform.network.prefixLength}`, gateway: platform.network.gateway } }],
+                    dns: { servers: [...platform.network.dnsServers], domain: platform.network.searchDomain },
+                    userDataFileId: this.userData.id,
+                },
+                onBoot: true,
+                started: true,
+                protection: production,
+                stopOnDestroy: !production,
+            },
+            { ...dataOpts, ignoreChanges: VM_IGNORED_CHANGES },
+        );
+
+        this.address = spec.address;
+        this.connection = {
+            host: spec.address,
+            user: platform.admin.user,
+            privateKey: args.sshPrivateKey,
+            // The first boot installs packages before sshd accepts the key: keep dialling for ~10 minutes.
+            dialErrorLimit: 60,
+            perDialTimeout: 10,
+        };
+        const vmIdentity = [this.vm.id, this.vm.macAddresses];
+        this.ready = new command.remote.Command(
+            `${name}-cloud-init`,
+            { connection: this.connection, create: scriptCommand("wait-cloud-init.sh"), triggers: vmIdentity },
+            { parent: this, dependsOn: [this.vm] },
+        );
+        this.dataDisk = new DataDisk(
+            `${name}-data`,
+            { connection: this.connection, encryption: platform.diskEncryption, recoveryPassphrase: args.recoveryPassphrase, vmIdentity, after: this.ready },
+            { parent: this },
+        );
+        this.registerOutputs({ vmId: this.vm.vmId, address: this.address });
+    }
+}

@@ -1,0 +1,142 @@
+// Runs the real index.ts under Pulumi mocks with a stack's config and captures every registered
+// resource: its type, name, parent, inputs (with secret inputs marked), options and dependencies.
+// One program run per process: Pulumi's runtime state is global (node --test runs each file alone).
+import * as pulumi from "@pulumi/pulumi";
+import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { getMonitor } from "@pulumi/pulumi/runtime/settings";
+import { readStackConfig } from "./stackConfig";
+
+export interface CapturedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    readonly parent: string;
+    readonly custom: boolean;
+    /** Inputs as the provider receives them (secrets unwrapped). */
+    readonly inputs: Record<string, any>;
+    /** Top-level input names whose value is marked secret. */
+    readonly secretInputs: readonly string[];
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly dependencies: readonly string[];
+}
+
+export interface ProgramRun {
+    readonly resources: readonly CapturedResource[];
+    readonly outputs: Record<string, unknown>;
+    /** Values the mocks generated for random secrets: none may appear in a plaintext place. */
+    readonly generatedSecrets: readonly string[];
+    ofType(type: string): CapturedResource[];
+    one(type: string, nameSuffix: string): CapturedResource;
+}
+
+function containsSecret(value: unknown): boolean {
+    if (value === null || typeof value !== "object") return false;
+    if ((value as Record<string, unknown>)[specialSigKey] === specialSecretSig) return true;
+    return Object.values(value as Record<string, unknown>).some(containsSecret);
+}
+
+/** Resolves an Output in a test (not in preview: every value is known). */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply((value) => resolve(value)));
+}
+
+export async function runProgram(options: { stackFile?: string; overrides?: Record<string, string>; secretKeys?: string[] } = {}): Promise<ProgramRun> {
+    const config = { ...readStackConfig(options.stackFile), ...options.overrides };
+    pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
+
+    const generatedSecrets: string[] = [];
+    let counter = 0;
+    await pulumi.runtime.setMocks(
+        {
+            newResource(args) {
+                const state: Record<string, unknown> = { ...args.inputs };
+                let id = `${args.name}-id`;
+                switch (args.type) {
+                    case "random:index/randomPassword:RandomPassword": {
+                        const secret = `Mock${String(++counter).padStart(4, "0")}Secret${args.name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, args.inputs.length ?? 32);
+                        generatedSecrets.push(secret);
+                        state.result = secret;
+                        break;
+                    }
+                    case "proxmoxve:index/vmLegacy:VmLegacy":
+                        id = String(args.inputs.vmId);
+                        state.macAddresses = [`BC:24:11:00:00:${String(++counter % 100).padStart(2, "0")}`];
+                        break;
+                    case "proxmoxve:index/fileLegacy:FileLegacy":
+                        id = `${args.inputs.datastoreId}:snippets/${args.inputs.sourceRaw.fileName}`;
+                        break;
+                    case "proxmoxve:download/file:File":
+                        id = `${args.inputs.datastoreId}:import/${args.inputs.fileName}`;
+                        break;
+                }
+                return { id, state };
+            },
+            call: (args) => args.inputs,
+        },
+        "elabftw-onprem",
+        "dev",
+        false,
+    );
+
+    const captured: CapturedResource[] = [];
+    const pending: Promise<unknown>[] = [];
+    const monitor = getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) => {
+        const raw = req.getObject()?.toJavaScript() ?? {};
+        let done!: () => void;
+        pending.push(new Promise<void>((resolve) => (done = resolve)));
+        register(req, (err: unknown, response: any) => {
+            if (!err) {
+                captured.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: response.getUrn(),
+                    parent: req.getParent(),
+                    custom: req.getCustom(),
+                    inputs: unwrapSecrets(deserializeProperties(req.getObject())),
+                    secretInputs: Object.keys(raw).filter((key) => containsSecret(raw[key])),
+                    protect: req.getProtect(),
+                    retainOnDelete: req.getRetainondelete(),
+                    deleteBeforeReplace: req.getDeletebeforereplace(),
+                    ignoreChanges: req.getIgnorechangesList(),
+                    dependencies: req.getDependenciesList(),
+                });
+            }
+            callback(err, response);
+            done();
+        });
+    };
+
+    const program = await import("../../index");
+    // Wait until every registration, including those started by earlier ones, has completed.
+    for (let seen = -1; seen !== pending.length; ) {
+        seen = pending.length;
+        await Promise.all(pending);
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+
+    const outputs: Record<string, unknown> = { ...program };
+    return {
+        resources: captured,
+        outputs,
+        generatedSecrets,
+        ofType: (type) => captured.filter((r) => r.type === type),
+        one(type, nameSuffix) {
+            const matches = captured.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+            if (matches.length !== 1) throw new Error(`expected one ${type} named *${nameSuffix}, found ${matches.length}`);
+            return matches[0];
+        },
+    };
+}
+
+/** Replaces the SDK's secret envelopes ({<sig key>: <secret sig>, value}) by their values. */
+function unwrapSecrets(value: any): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value === null || typeof value !== "object") return value;
+    if (value[specialSigKey] === specialSecretSig) return unwrapSecrets(value.value);
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+}
