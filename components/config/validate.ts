@@ -231,6 +231,7 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
     const problems: ConfigProblem[] = [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
+        if (text === "") continue; // `pulumi config set key ""` means "not set"
         if (key in KEYS) values[key] = coerce(key as KeyName, text);
         else problems.push(unknownKeyProblem(key, text));
     }

@@ -43,8 +43,15 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
-export async function runProgram(options: { stackFile?: string; overrides?: Record<string, string>; secretKeys?: string[] } = {}): Promise<ProgramRun> {
-    const config = { ...readStackConfig(options.stackFile), ...options.overrides };
+/** `overrides` replaces keys of the stack file; an undefined value removes the key. */
+export async function runProgram(
+    options: { stackFile?: string; overrides?: Record<string, string | undefined>; secretKeys?: string[] } = {},
+): Promise<ProgramRun> {
+    const config: Record<string, string> = readStackConfig(options.stackFile);
+    for (const [key, value] of Object.entries(options.overrides ?? {})) {
+        if (value === undefined) delete config[key];
+        else config[key] = value;
+    }
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
 
     const generatedSecrets: string[] = [];

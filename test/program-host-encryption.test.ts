@@ -1,0 +1,30 @@
+// The program when the site encrypts on the host (diskEncryption: host-datastore): no LUKS step,
+// no recovery passphrase, the data disk mounted directly.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { ProgramRun, runProgram } from "./support/harness";
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram({
+        overrides: {
+            "elabftw-onprem:diskEncryption": "host-datastore",
+            "elabftw-onprem:encryptedDatastores": JSON.stringify(["local-zfs"]),
+        },
+    });
+});
+
+describe("program graph (host-datastore encryption)", () => {
+    it("creates no LUKS step and no recovery passphrase", () => {
+        assert.equal(run.resources.filter((r) => r.name.endsWith("-luks-format")).length, 0);
+        assert.equal(run.ofType("random:index/randomPassword:RandomPassword").length, 0);
+    });
+
+    it("mounts the raw data disk after cloud-init", () => {
+        for (const role of ["web", "db"]) {
+            const mount = run.one("command:remote:Command", `-${role}-data-mount`);
+            assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount \/srv\/elabftw --label elabdata$/);
+            assert.ok(mount.dependencies.includes(run.one("command:remote:Command", `-${role}-cloud-init`).urn));
+        }
+    });
+});

@@ -1,0 +1,67 @@
+// The program as a production stack: a downloaded, checksummed image, VMs and secrets protected,
+// and the data path retained if a resource ever leaves the program.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { ProgramRun, runProgram } from "./support/harness";
+
+const VM = "proxmoxve:index/vmLegacy:VmLegacy";
+const IMAGE_URL = "https://cloud.debian.org/images/cloud/trixie/20261101-2300/debian-13-generic-amd64-20261101-2300.qcow2";
+const SHA512 = "0123456789abcdef".repeat(8);
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram({
+        overrides: {
+            "elabftw-onprem:stackKind": "production",
+            "elabftw-onprem:egressPublicAddress": "147.210.1.25",
+            "elabftw-onprem:cloudImageUrl": IMAGE_URL,
+            "elabftw-onprem:cloudImageChecksum": SHA512,
+            "elabftw-onprem:cloudImageVolume": undefined,
+        },
+    });
+});
+
+describe("program graph (production stack)", () => {
+    it("downloads the image once, verified against its SHA-512, and imports it into both OS disks", () => {
+        const [image, ...others] = run.ofType("proxmoxve:download/file:File");
+        assert.equal(others.length, 0);
+        assert.deepEqual(
+            { ...image.inputs },
+            {
+                checksum: SHA512,
+                checksumAlgorithm: "sha512",
+                contentType: "import",
+                datastoreId: "local",
+                fileName: "debian-13-generic-amd64-20261101-2300.qcow2",
+                nodeName: "pve1",
+                overwrite: false,
+                url: IMAGE_URL,
+                verify: true,
+            },
+        );
+        for (const vm of run.ofType(VM)) {
+            assert.equal(vm.inputs.disks[0].importFrom, "local:import/debian-13-generic-amd64-20261101-2300.qcow2");
+            assert.ok(vm.dependencies.includes(image.urn));
+        }
+    });
+
+    it("protects both VMs in Pulumi and in Proxmox, and retains them (with their data disks) on delete", () => {
+        for (const vm of run.ofType(VM)) {
+            assert.equal(vm.protect, true);
+            assert.equal(vm.retainOnDelete, true);
+            assert.equal(vm.inputs.protection, true);
+            assert.equal(vm.inputs.stopOnDestroy, false);
+            assert.deepEqual(vm.inputs.tags.includes("production"), true);
+        }
+    });
+
+    it("protects the recovery passphrases: a replaced one would no longer open its disk", () => {
+        const passwords = run.ofType("random:index/randomPassword:RandomPassword");
+        assert.equal(passwords.length, 2);
+        for (const p of passwords) assert.equal(p.protect, true);
+    });
+
+    it("keeps the snippets a production VM refers to", () => {
+        for (const s of run.ofType("proxmoxve:index/fileLegacy:FileLegacy")) assert.equal(s.retainOnDelete, true);
+    });
+});
