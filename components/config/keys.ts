@@ -117,9 +117,9 @@ export const KEYS = {
     },
     vlanId: {
         type: "integer",
-        description: "VLAN tag of the server network on the bridge (omit for an untagged bridge).",
-        fix: "pulumi config set vlanId <1-4094>   # or pulumi config rm vlanId",
-        schema: z.number().int().min(1).max(4094).optional(),
+        description: "VLAN tag of the server network on the bridge; 0 for an untagged bridge.",
+        fix: "pulumi config set vlanId <1-4094, or 0 for untagged>",
+        schema: z.number().int().min(0).max(4094).default(0),
     },
     serverSubnet: {
         type: "string",

@@ -198,7 +198,7 @@ function build(c: Parsed): PlatformConfig {
         cloudImage,
         network: {
             bridge: c.bridge,
-            vlanId: c.vlanId,
+            vlanId: c.vlanId === 0 ? undefined : c.vlanId,
             subnet: c.serverSubnet,
             prefixLength: prefixLength(c.serverSubnet),
             gateway: c.gateway,

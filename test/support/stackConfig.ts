@@ -6,11 +6,27 @@ import { parse } from "yaml";
 
 export const REPO = path.resolve(__dirname, "..", "..");
 
-export function readStackConfig(file = "Pulumi.dev.yaml"): Record<string, string> {
-    const document = parse(readFileSync(path.join(REPO, file), "utf8")) as { config?: Record<string, unknown> };
+const asConfigText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
+export function readYaml(file: string): any {
+    return parse(readFileSync(path.join(REPO, file), "utf8"));
+}
+
+/** The defaults Pulumi.yaml declares, keyed "elabftw-onprem:<key>": the CLI hands them to the program. */
+export function projectDefaults(): Record<string, string> {
+    const project = readYaml("Pulumi.yaml") as { name: string; config: Record<string, { default?: unknown }> };
     return Object.fromEntries(
-        Object.entries(document.config ?? {}).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+        Object.entries(project.config)
+            .filter(([, declaration]) => declaration.default !== undefined)
+            .map(([key, declaration]) => [`${project.name}:${key}`, asConfigText(declaration.default)]),
     );
+}
+
+/** The config a program sees for a stack: the project's defaults overlaid by the stack file. */
+export function readStackConfig(file = "Pulumi.dev.yaml"): Record<string, string> {
+    const document = readYaml(file) as { config?: Record<string, unknown> };
+    const stack = Object.fromEntries(Object.entries(document.config ?? {}).map(([key, value]) => [key, asConfigText(value)]));
+    return { ...projectDefaults(), ...stack };
 }
 
 /** The project's keys of a stack file, without the "elabftw-onprem:" prefix. */

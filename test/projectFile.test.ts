@@ -1,0 +1,53 @@
+// The project card stays true: Pulumi.yaml declares exactly the keys the program validates, with
+// the same types and defaults; the example stack sets every required key and holds no secret.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { z } from "zod";
+import { KEYS, KEY_NAMES, KeySpec } from "../components/config/keys";
+import { readYaml } from "./support/stackConfig";
+
+const project = readYaml("Pulumi.yaml");
+const dev = readYaml("Pulumi.dev.yaml");
+const spec = (key: string) => (KEYS as Record<string, KeySpec>)[key];
+
+describe("Pulumi.yaml", () => {
+    it("names the project and the TypeScript runtime", () => {
+        assert.equal(project.name, "elabftw-onprem");
+        assert.equal(project.runtime.name, "nodejs");
+    });
+
+    it("declares exactly the keys the program knows", () => {
+        assert.deepEqual(Object.keys(project.config).sort(), [...KEY_NAMES].sort());
+    });
+
+    it("gives each key the program's type, description and default", () => {
+        for (const key of KEY_NAMES) {
+            const declared = project.config[key];
+            assert.equal(declared.type, spec(key).type, key);
+            assert.equal(declared.description, spec(key).description, key);
+            if (declared.type === "array") assert.deepEqual(declared.items, { type: "string" }, key);
+            const parsed = (spec(key).schema as z.ZodType).safeParse(undefined);
+            if (!parsed.success) assert.equal(declared.default, undefined, `${key} is required: no default`);
+            else assert.deepEqual(declared.default, parsed.data ?? "", `${key}: default differs from the schema's`);
+        }
+    });
+});
+
+describe("Pulumi.dev.yaml", () => {
+    const config: Record<string, unknown> = dev.config;
+
+    it("is a test stack that sets every required key", () => {
+        assert.equal(config["elabftw-onprem:stackKind"], "test");
+        for (const key of KEY_NAMES.filter((k) => project.config[k].default === undefined)) {
+            assert.ok(`elabftw-onprem:${key}` in config, `required key ${key} is missing`);
+        }
+    });
+
+    it("holds no secret: no API token, no private key, no encrypted value", () => {
+        const text = JSON.stringify(dev);
+        assert.ok(!("proxmoxve:apiToken" in config));
+        assert.ok(!("elabftw-onprem:sshPrivateKey" in config));
+        assert.doesNotMatch(text, /PRIVATE KEY|secure:|![A-Za-z0-9_-]+=[0-9a-f-]{36}/);
+        assert.equal(dev.encryptionsalt, undefined);
+    });
+});
