@@ -6,19 +6,12 @@ import { pinnedContainerImages, rules, verifiedCloudImage } from "../policies/ru
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
 import { CapturedResource, ProgramRun, runProgram } from "./support/harness";
 import { mutated, violationsOf } from "./support/policy";
+import { PRODUCTION_OVERRIDES } from "./support/stacks";
 
 let run: ProgramRun;
 let image: CapturedResource;
 before(async () => {
-    run = await runProgram({
-        overrides: {
-            "elabftw-onprem:stackKind": "production",
-            "elabftw-onprem:egressPublicAddress": "147.210.1.25",
-            "elabftw-onprem:cloudImageUrl": "https://cloud.debian.org/images/cloud/trixie/20261101-2300/debian-13-generic-amd64-20261101-2300.qcow2",
-            "elabftw-onprem:cloudImageChecksum": "ab".repeat(64),
-            "elabftw-onprem:cloudImageVolume": undefined,
-        },
-    });
+    run = await runProgram({ overrides: PRODUCTION_OVERRIDES });
     image = run.one("proxmoxve:download/file:File", "-cloud-image");
 });
 

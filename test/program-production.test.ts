@@ -3,22 +3,13 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { ProgramRun, runProgram } from "./support/harness";
+import { IMAGE_SHA512 as SHA512, IMAGE_URL, PRODUCTION_OVERRIDES } from "./support/stacks";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
-const IMAGE_URL = "https://cloud.debian.org/images/cloud/trixie/20261101-2300/debian-13-generic-amd64-20261101-2300.qcow2";
-const SHA512 = "0123456789abcdef".repeat(8);
 
 let run: ProgramRun;
 before(async () => {
-    run = await runProgram({
-        overrides: {
-            "elabftw-onprem:stackKind": "production",
-            "elabftw-onprem:egressPublicAddress": "147.210.1.25",
-            "elabftw-onprem:cloudImageUrl": IMAGE_URL,
-            "elabftw-onprem:cloudImageChecksum": SHA512,
-            "elabftw-onprem:cloudImageVolume": undefined,
-        },
-    });
+    run = await runProgram({ overrides: PRODUCTION_OVERRIDES });
 });
 
 describe("program graph (production stack)", () => {

@@ -1,0 +1,13 @@
+// Variants of the example stack that several test files run.
+
+export const IMAGE_URL = "https://cloud.debian.org/images/cloud/trixie/20261101-2300/debian-13-generic-amd64-20261101-2300.qcow2";
+export const IMAGE_SHA512 = "0123456789abcdef".repeat(8);
+
+/** Pulumi.dev.yaml turned into a production stack with a downloaded, checksummed image. */
+export const PRODUCTION_OVERRIDES: Record<string, string | undefined> = {
+    "elabftw-onprem:stackKind": "production",
+    "elabftw-onprem:egressPublicAddress": "147.210.1.25",
+    "elabftw-onprem:cloudImageUrl": IMAGE_URL,
+    "elabftw-onprem:cloudImageChecksum": IMAGE_SHA512,
+    "elabftw-onprem:cloudImageVolume": undefined,
+};
