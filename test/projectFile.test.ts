@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { KEYS, KEY_NAMES, KeySpec } from "../components/config/keys";
-import { readYaml } from "./support/stackConfig";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { REPO, readYaml } from "./support/stackConfig";
 
 const project = readYaml("Pulumi.yaml");
 const dev = readYaml("Pulumi.dev.yaml");
@@ -49,5 +51,19 @@ describe("Pulumi.dev.yaml", () => {
         assert.ok(!("elabftw-onprem:sshPrivateKey" in config));
         assert.doesNotMatch(text, /PRIVATE KEY|secure:|![A-Za-z0-9_-]+=[0-9a-f-]{36}/);
         assert.equal(dev.encryptionsalt, undefined);
+    });
+});
+
+describe("README.md", () => {
+    const readme = readFileSync(path.join(REPO, "README.md"), "utf8");
+
+    it("documents every config key in its table", () => {
+        for (const key of KEY_NAMES) assert.ok(readme.includes(`| \`${key}\` |`), `README lacks a row for ${key}`);
+    });
+
+    it("gives the two set-up commands and the policy-pack command", () => {
+        for (const command of ["npm ci", "npm test", "pulumi preview --policy-pack policies", "pulumi up", "pulumi destroy"]) {
+            assert.ok(readme.includes(command), command);
+        }
     });
 });

@@ -1,7 +1,7 @@
 // Reads the stack's config from Pulumi and validates it; components receive the result and
 // never read pulumi.Config themselves.
 import * as pulumi from "@pulumi/pulumi";
-import { PROJECT, PlatformConfig, validateConfig } from "./validate";
+import { ConfigError, PROJECT, PlatformConfig, validateConfig } from "./validate";
 
 export * from "./validate";
 export { KEYS, KEY_NAMES, STORAGE_KINDS } from "./keys";
@@ -23,7 +23,14 @@ export function projectConfig(): Record<string, string> {
     );
 }
 
+/** Validates the stack config; a bad one stops the program before any resource is registered. */
 export function loadConfig(): LoadedConfig {
-    const { config, sshPrivateKey } = validateConfig(projectConfig());
-    return { config, sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey) };
+    try {
+        const { config, sshPrivateKey } = validateConfig(projectConfig());
+        return { config, sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey) };
+    } catch (error) {
+        // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.
+        if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+        throw error;
+    }
 }

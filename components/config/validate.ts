@@ -122,51 +122,107 @@ function unknownKeyProblem(key: string, value: string): ConfigProblem {
 
 type Parsed = { [K in KeyName]: z.output<(typeof KEYS)[K]["schema"]> };
 
-/** Checks that span several keys; each problem names the key to change. */
-function crossChecks(c: Parsed, problem: (key: KeyName, message: string) => void): void {
-    for (const key of ["gateway", "webAddress", "dbAddress"] as const) {
-        if (!isUsableHostIn(c[key], c.serverSubnet)) problem(key, `is not a usable host address inside serverSubnet ${c.serverSubnet}`);
-    }
-    if (c.webAddress === c.dbAddress) problem("dbAddress", "is the same address as webAddress: the CNRS architecture needs two distinct VMs");
-    for (const key of ["webAddress", "dbAddress"] as const) {
-        if (c[key] === c.gateway) problem(key, "is the gateway's address");
-        if (c[key] === c.edgeFirewallAddress) problem(key, "is the edge firewall's address");
-    }
-    if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");
-    if (networksOverlap(c.labSubnet, c.serverSubnet)) problem("labSubnet", `overlaps serverSubnet ${c.serverSubnet}: the lab's users must sit outside the server segment`);
-    if (networksOverlap(c.vpnClientRange, c.serverSubnet)) problem("vpnClientRange", `overlaps serverSubnet ${c.serverSubnet}: VPN clients must sit outside the server segment`);
-    if (!isPublicAddress(c.egressPublicAddress) && !(c.stackKind === "test" && isDocumentationAddress(c.egressPublicAddress))) {
-        problem("egressPublicAddress", "is not a public unicast address (documentation addresses are accepted on test stacks only)");
-    }
-    if (addressInNetwork(c.edgeFirewallAddress, c.labSubnet)) problem("edgeFirewallAddress", `is inside labSubnet ${c.labSubnet}`);
+type Report = (key: KeyName, message: string) => void;
 
+/** A check that spans several keys; it runs only when each key it reads is valid on its own. */
+interface CrossCheck {
+    readonly reads: readonly KeyName[];
+    readonly check: (c: Parsed, problem: Report) => void;
+}
+
+function placements(datastores: readonly string[]): Map<string, string[]> {
     const placed = new Map<string, string[]>();
-    for (const entry of c.datastores) {
+    for (const entry of datastores) {
         const [id, kinds] = entry.split("=");
         for (const kind of kinds.split(",").map((k) => k.trim())) placed.set(kind, [...(placed.get(kind) ?? []), id]);
     }
-    for (const kind of STORAGE_KINDS) {
-        const ids = placed.get(kind) ?? [];
-        if (ids.length === 0) problem("datastores", `leaves the "${kind}" kind unplaced: add it to one entry`);
-        if (ids.length > 1) problem("datastores", `places the "${kind}" kind on several storages (${ids.join(", ")}): keep one`);
-    }
-    if (c.diskEncryption === "host-datastore") {
-        for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
-            const id = placed.get(kind)?.[0];
-            if (id && !c.encryptedDatastores.includes(id)) {
-                problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
-            }
-        }
-    }
-
-    const hasUrl = c.cloudImageUrl !== undefined;
-    if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
-    if (!hasUrl && c.cloudImageVolume === undefined) {
-        problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
-    }
-    if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
-    if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+    return placed;
 }
+
+const CROSS_CHECKS: readonly CrossCheck[] = [
+    ...(["gateway", "webAddress", "dbAddress"] as const).map(
+        (key): CrossCheck => ({
+            reads: [key, "serverSubnet"],
+            check: (c, problem) => {
+                if (!isUsableHostIn(c[key], c.serverSubnet)) problem(key, `is not a usable host address inside serverSubnet ${c.serverSubnet}`);
+            },
+        }),
+    ),
+    {
+        reads: ["webAddress", "dbAddress", "gateway", "edgeFirewallAddress"],
+        check: (c, problem) => {
+            if (c.webAddress === c.dbAddress) problem("dbAddress", "is the same address as webAddress: the CNRS architecture needs two distinct VMs");
+            for (const key of ["webAddress", "dbAddress"] as const) {
+                if (c[key] === c.gateway) problem(key, "is the gateway's address");
+                if (c[key] === c.edgeFirewallAddress) problem(key, "is the edge firewall's address");
+            }
+        },
+    },
+    {
+        reads: ["webVmId", "dbVmId"],
+        check: (c, problem) => {
+            if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");
+        },
+    },
+    ...(["labSubnet", "vpnClientRange"] as const).map(
+        (key): CrossCheck => ({
+            reads: [key, "serverSubnet"],
+            check: (c, problem) => {
+                if (networksOverlap(c[key], c.serverSubnet)) problem(key, `overlaps serverSubnet ${c.serverSubnet}: ${key === "labSubnet" ? "the lab's users" : "VPN clients"} must sit outside the server segment`);
+            },
+        }),
+    ),
+    {
+        reads: ["edgeFirewallAddress", "labSubnet"],
+        check: (c, problem) => {
+            if (addressInNetwork(c.edgeFirewallAddress, c.labSubnet)) problem("edgeFirewallAddress", `is inside labSubnet ${c.labSubnet}`);
+        },
+    },
+    {
+        reads: ["egressPublicAddress", "stackKind"],
+        check: (c, problem) => {
+            if (!isPublicAddress(c.egressPublicAddress) && !(c.stackKind === "test" && isDocumentationAddress(c.egressPublicAddress))) {
+                problem("egressPublicAddress", "is not a public unicast address (documentation addresses are accepted on test stacks only)");
+            }
+        },
+    },
+    {
+        reads: ["datastores"],
+        check: (c, problem) => {
+            const placed = placements(c.datastores);
+            for (const kind of STORAGE_KINDS) {
+                const ids = placed.get(kind) ?? [];
+                if (ids.length === 0) problem("datastores", `leaves the "${kind}" kind unplaced: add it to one entry`);
+                if (ids.length > 1) problem("datastores", `places the "${kind}" kind on several storages (${ids.join(", ")}): keep one`);
+            }
+        },
+    },
+    {
+        reads: ["datastores", "diskEncryption", "encryptedDatastores"],
+        check: (c, problem) => {
+            if (c.diskEncryption !== "host-datastore") return;
+            const placed = placements(c.datastores);
+            for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
+                const id = placed.get(kind)?.[0];
+                if (id && !c.encryptedDatastores.includes(id)) {
+                    problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["cloudImageUrl", "cloudImageVolume", "cloudImageChecksum"],
+        check: (c, problem) => {
+            const hasUrl = c.cloudImageUrl !== undefined;
+            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
+            if (!hasUrl && c.cloudImageVolume === undefined) {
+                problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
+            }
+            if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
+            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+        },
+    },
+];
 
 function vmSpec(c: Parsed, role: Role): VmSpec {
     const sizing = role === "web"
@@ -236,19 +292,26 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
         else problems.push(unknownKeyProblem(key, text));
     }
     const shown = (key: string) => (spec(key)?.secret ? "[secret]" : values[key]);
-    const shape = Object.fromEntries(KEY_NAMES.map((key) => [key, KEYS[key].schema])) as { [K in KeyName]: (typeof KEYS)[K]["schema"] };
-    const result = z.object(shape).safeParse(values);
-    if (!result.success) {
-        for (const issue of result.error.issues) {
-            const key = String(issue.path[0]) as KeyName;
-            const where = issue.path.length > 1 ? ` (item ${issue.path.slice(1).join(".")})` : "";
-            const message = values[key] === undefined && !(key in values) ? "is required and not set" : `${issue.message}${where}`;
-            problems.push({ key, value: shown(key), message, fix: KEYS[key].fix });
+    const report: Report = (key, message) => problems.push({ key, value: shown(key), message, fix: KEYS[key].fix });
+
+    const parsed: Record<string, unknown> = {};
+    const invalid = new Set<KeyName>();
+    for (const key of KEY_NAMES) {
+        const result = (KEYS[key].schema as z.ZodType).safeParse(values[key]);
+        if (result.success) {
+            parsed[key] = result.data;
+            continue;
         }
-    } else {
-        crossChecks(result.data as Parsed, (key, message) => problems.push({ key, value: shown(key), message, fix: KEYS[key].fix }));
+        invalid.add(key);
+        for (const issue of result.error.issues) {
+            const where = issue.path.length > 0 ? ` (item ${issue.path.join(".")})` : "";
+            report(key, key in values ? `${issue.message}${where}` : "is required and not set");
+        }
     }
-    if (problems.length > 0 || !result.success) throw new ConfigError(problems);
-    const parsed = result.data as Parsed;
-    return { config: build(parsed), sshPrivateKey: parsed.sshPrivateKey };
+    for (const { reads, check } of CROSS_CHECKS) {
+        if (reads.every((key) => !invalid.has(key))) check(parsed as Parsed, report);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    const config = parsed as Parsed;
+    return { config: build(config), sshPrivateKey: config.sshPrivateKey };
 }

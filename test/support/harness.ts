@@ -38,6 +38,9 @@ function containsSecret(value: unknown): boolean {
     return Object.values(value as Record<string, unknown>).some(containsSecret);
 }
 
+/** Every resource registered by this process's program run, even one that failed half-way. */
+export const captured: CapturedResource[] = [];
+
 /** Resolves an Output in a test (not in preview: every value is known). */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
@@ -88,7 +91,6 @@ export async function runProgram(
         false,
     );
 
-    const captured: CapturedResource[] = [];
     const pending: Promise<unknown>[] = [];
     const monitor = getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
