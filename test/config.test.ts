@@ -137,6 +137,7 @@ describe("config validation", () => {
         assert.match(problemAbout({ adminSshKeys: JSON.stringify(["ssh-dss AAAAB3NzaC1kc3MAAACBA== x"]) }, "adminSshKeys"), /key type ssh-dss/);
         assert.match(problemAbout({ adminSshKeys: JSON.stringify([rsa2048]) }, "adminSshKeys"), /RSA key of 2048 bits/);
         assert.doesNotThrow(() => validateConfig(withChanges({ adminSshKeys: JSON.stringify([opensshRsaPublicKey(3072)]) })));
+        // An obviously fake fixture: the armour line with no key material.
         assert.match(problemAbout({ adminSshKeys: JSON.stringify(["-----BEGIN OPENSSH PRIVATE KEY----- abc"]) }, "adminSshKeys"), /is a private key/);
     });
 

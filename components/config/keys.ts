@@ -293,6 +293,7 @@ export const KEYS = {
         secret: true,
         description: "Private key the program uses to reach the VMs over SSH (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
         fix: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519   # or pulumi config rm sshPrivateKey to use the agent",
+        // The PEM armour lines only (a format check, not a key).
         schema: z.string().regex(/^-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]+-----END OPENSSH PRIVATE KEY-----\s*$/, "is not an OpenSSH private key").optional(),
     },
 } satisfies Record<string, KeySpec>;
