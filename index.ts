@@ -5,8 +5,8 @@ import { DATA_MOUNT } from "./components/cloudInit";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
-const { config, sshPrivateKey } = loadConfig();
-const platform = new ElabftwPlatform("elabftw", { config, sshPrivateKey });
+const { config, sshPrivateKey, httpsPrivateKey } = loadConfig();
+const platform = new ElabftwPlatform("elabftw", { config, sshPrivateKey, httpsPrivateKey });
 
 const vmOutput = (role: "web" | "db") => ({
     name: config.vms[role].name,
@@ -24,3 +24,15 @@ export const egressPublicAddress = config.endpoints.egressPublic;
 export const diskEncryption = config.diskEncryption;
 /** Escrow these with the unit's disaster-recovery material: they open the data disks without the vTPM. */
 export const luksRecoveryPassphrases = pulumi.secret(platform.secrets.luksRecoveryPassphrases);
+
+/** Public: what the reverse proxy and operators trust for the site and the database. */
+export const caCertificate = platform.pki.caCertPem;
+export const dbHost = config.dbHost;
+export const sysadminEmail = config.sysadmin.email;
+export const sysadminPassword = pulumi.secret(platform.secrets.sysadminPassword);
+/** Escrow with the backups: without it a restored database's stored credentials cannot be decrypted. */
+export const elabftwSecretKey = pulumi.secret(platform.secrets.elabftwSecretKey);
+export const dbRootPassword = pulumi.secret(platform.secrets.dbRootPassword);
+/** For the mysql client from an admin workstation: mysql --ssl-ca --ssl-cert --ssl-key ... */
+export const operatorClientCertificate = platform.pki.operatorClient.certPem;
+export const operatorClientKey = pulumi.secret(platform.pki.operatorClient.privateKeyPem);

@@ -19,6 +19,7 @@ export interface UserDataInput {
 export const PACKAGES = [
     "borgbackup",
     "cryptsetup",
+    "curl",
     "docker.io",
     "qemu-guest-agent",
     "rsyslog",

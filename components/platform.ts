@@ -2,13 +2,23 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudImage, PlatformConfig, Role } from "./config";
+import { DatabaseLifecycle } from "./databaseLifecycle";
+import { dockerHost } from "./dockerHost";
+import { ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
+import { MysqlServer } from "./mysqlServer";
+import { PrivateCa } from "./pki";
 import { Secrets } from "./secrets";
 import { SecureVm } from "./secureVm";
 
 export interface ElabftwPlatformArgs {
     readonly config: PlatformConfig;
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** Key of the institution's HTTPS certificate (config httpsCertificate). */
+    readonly httpsPrivateKey?: pulumi.Output<string>;
 }
+
+/** Where Debian keeps the public CAs: trusted for an institutional site certificate. */
+const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
 /** The OS image's volume id: downloaded once per node, only if its SHA-512 matches, or already there. */
 function cloudImageId(name: string, image: CloudImage, config: PlatformConfig, parent: pulumi.Resource): pulumi.Input<string> {
@@ -30,19 +40,52 @@ function cloudImageId(name: string, image: CloudImage, config: PlatformConfig, p
     ).id;
 }
 
+/** The site's names for its certificate: the FQDN first, SITE_URL's host, then the web VM's own name and address. */
+export function siteNames(config: PlatformConfig): string[] {
+    const web = config.vms.web;
+    return [config.site.fqdn, new URL(config.site.siteUrl).hostname, `${web.name}.${config.network.searchDomain}`, web.address];
+}
+
+/** The DB server certificate's names: DB_HOST first, then the DB VM's own name and address. */
+export function dbNames(config: PlatformConfig): string[] {
+    const db = config.vms.db;
+    return [config.dbHost, `${db.name}.${config.network.searchDomain}`, db.address];
+}
+
 export class ElabftwPlatform extends pulumi.ComponentResource {
     public readonly secrets: Secrets;
+    public readonly pki: PrivateCa;
     public readonly vms: Readonly<Record<Role, SecureVm>>;
+    public readonly mysql: MysqlServer;
+    public readonly elabftw: ElabftwServer;
+    public readonly lifecycle: DatabaseLifecycle;
 
     constructor(name: string, args: ElabftwPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:platform:ElabftwPlatform", name, {}, opts);
         const { config } = args;
+        const production = config.stackKind === "production";
         const roles: Role[] = ["web", "db"];
         this.secrets = new Secrets(
             `${name}-secrets`,
-            { luksRoles: config.diskEncryption === "guest-luks" ? roles : [], protect: config.stackKind === "production" },
+            { luksRoles: config.diskEncryption === "guest-luks" ? roles : [], protect: production },
             { parent: this },
         );
+        const institutional = config.tls.institutionalCertificate;
+        this.pki = new PrivateCa(
+            `${name}-pki`,
+            {
+                organization: config.unit,
+                dbNames: dbNames(config),
+                siteNames: siteNames(config),
+                certValidityDays: config.tls.certValidityDays,
+                caValidityDays: config.tls.caValidityDays,
+                renewBeforeDays: config.tls.renewBeforeDays,
+                institutionalHttps: institutional && args.httpsPrivateKey ? { certificateChain: institutional, privateKey: args.httpsPrivateKey } : undefined,
+                protect: production,
+            },
+            { parent: this },
+        );
+
         const imageId = cloudImageId(name, config.cloudImage, config, this);
         // Both VMs depend only on the image and the secrets, so Pulumi creates them in parallel.
         const vm = (role: Role) =>
@@ -58,6 +101,61 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 { parent: this },
             );
         this.vms = { web: vm("web"), db: vm("db") };
+        const { web, db } = this.vms;
+
+        this.mysql = new MysqlServer(
+            `${name}-mysql`,
+            {
+                connection: db.connection,
+                dockerHost: dockerHost(`${name}-db-docker`, config.admin.user, db.address, this),
+                after: db.dataDisk.mounted,
+                version: config.versions.mysql,
+                bindAddress: db.address,
+                timezone: config.site.timezone,
+                caCertPem: this.pki.caCertPem,
+                server: this.pki.mysqlServer,
+                operatorClient: this.pki.operatorClient,
+                rootPassword: this.secrets.dbRootPassword,
+                userPassword: this.secrets.dbUserPassword,
+            },
+            { parent: this },
+        );
+        this.elabftw = new ElabftwServer(
+            `${name}-elabftw`,
+            {
+                connection: web.connection,
+                dockerHost: dockerHost(`${name}-web-docker`, config.admin.user, web.address, this),
+                after: web.dataDisk.mounted,
+                version: config.versions.elabftw,
+                bindAddress: web.address,
+                fqdn: config.site.fqdn,
+                siteUrl: config.site.siteUrl,
+                timezone: config.site.timezone,
+                reverseProxyAddress: config.endpoints.edgeFirewall,
+                dbHost: config.dbHost,
+                dbAddress: db.address,
+                dbCaCertPem: this.pki.caCertPem,
+                dbPassword: this.secrets.dbUserPassword,
+                secretKey: this.secrets.elabftwSecretKey,
+                https: this.pki.https,
+                siteCaCertPem: institutional ? undefined : this.pki.caCertPem,
+            },
+            { parent: this },
+        );
+        // The only place where the web VM waits for the database.
+        this.lifecycle = new DatabaseLifecycle(
+            `${name}-db-lifecycle`,
+            {
+                connection: web.connection,
+                elabftw: this.elabftw.container,
+                mysql: this.mysql.container,
+                elabftwVersion: config.versions.elabftw,
+                sysadmin: config.sysadmin,
+                sysadminPassword: this.secrets.sysadminPassword,
+                https: { name: config.site.fqdn, address: web.address, caFile: institutional ? SYSTEM_CA_BUNDLE : SITE_CA_ON_VM },
+            },
+            { parent: this },
+        );
         this.registerOutputs({});
     }
 }

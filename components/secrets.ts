@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Role } from "./config";
+import { defuseAsciiSafeKey } from "./defuseKey";
 
 export interface SecretsArgs {
     /** Roles whose data disk is LUKS-encrypted in the guest and so needs a recovery passphrase. */
@@ -11,20 +12,40 @@ export interface SecretsArgs {
     readonly protect: boolean;
 }
 
+/** Special characters of the sysadmin password: none that a shell, sed or YAML would reinterpret. */
+export const SYSADMIN_PASSWORD_SPECIALS = "!#%+,-.:=?@^_~";
+
 export class Secrets extends pulumi.ComponentResource {
     /** LUKS recovery passphrase of each VM's data disk: typed at the console if the vTPM cannot unlock it. */
     public readonly luksRecoveryPassphrases: Partial<Record<Role, pulumi.Output<string>>>;
+    /** MySQL root: used only by the image's first initialisation and by operators. */
+    public readonly dbRootPassword: pulumi.Output<string>;
+    /** MySQL account `elabftw`. Alphanumeric: eLabFTW's entrypoint substitutes it with sed. */
+    public readonly dbUserPassword: pulumi.Output<string>;
+    /** eLabFTW's SECRET_KEY (defuse ASCII-safe format). Changing it makes stored credentials undecryptable. */
+    public readonly elabftwSecretKey: pulumi.Output<string>;
+    /** The first eLabFTW sysadmin's password. */
+    public readonly sysadminPassword: pulumi.Output<string>;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:secrets:Secrets", name, {}, opts);
         const childOpts = { parent: this, protect: args.protect };
+        const alphanumeric = (role: string, length: number) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false }, childOpts).result;
+
         this.luksRecoveryPassphrases = Object.fromEntries(
-            args.luksRoles.map((role) => [
-                role,
-                // 48 letters and digits (~285 bits): strong, and typeable at a VM console.
-                new random.RandomPassword(`${name}-luks-recovery-${role}`, { length: 48, special: false }, childOpts).result,
-            ]),
+            // 48 letters and digits (~285 bits): strong, and typeable at a VM console.
+            args.luksRoles.map((role) => [role, alphanumeric(`luks-recovery-${role}`, 48)]),
         );
+        this.dbRootPassword = alphanumeric("db-root-password", 40);
+        this.dbUserPassword = alphanumeric("db-user-password", 40);
+        const keyBytes = new random.RandomBytes(`${name}-elabftw-secret-key-bytes`, { length: 32 }, childOpts);
+        this.elabftwSecretKey = pulumi.secret(keyBytes.hex.apply(defuseAsciiSafeKey));
+        this.sysadminPassword = new random.RandomPassword(
+            `${name}-sysadmin-password`,
+            { length: 32, minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2, overrideSpecial: SYSADMIN_PASSWORD_SPECIALS },
+            childOpts,
+        ).result;
         this.registerOutputs({});
     }
 }

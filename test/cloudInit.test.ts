@@ -79,7 +79,7 @@ describe("cloud-init user-data", () => {
 
     it("installs Debian's Docker engine, LUKS with TPM2 unlocking, the guest agent, rsyslog, Borg and unattended upgrades", () => {
         for (const { data } of snippets) {
-            for (const pkg of ["docker.io", "cryptsetup", "systemd-cryptsetup", "tpm2-tools", "qemu-guest-agent", "rsyslog", "borgbackup", "unattended-upgrades"]) {
+            for (const pkg of ["docker.io", "curl", "cryptsetup", "systemd-cryptsetup", "tpm2-tools", "qemu-guest-agent", "rsyslog", "borgbackup", "unattended-upgrades"]) {
                 assert.ok(data.packages.includes(pkg), `missing package ${pkg}`);
             }
             assert.equal(data.package_upgrade, true);

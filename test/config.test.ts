@@ -45,7 +45,7 @@ function problemAbout(changes: Record<string, string | undefined>, key: string):
 
 describe("config validation", () => {
     it("accepts the example stack and builds the typed object", () => {
-        const { config, sshPrivateKey } = validateConfig(dev);
+        const { config, secrets } = validateConfig(dev);
         assert.equal(config.stackKind, "test");
         assert.equal(config.vms.web.address, "10.20.30.10");
         assert.equal(config.vms.db.vmId, 2102);
@@ -57,7 +57,7 @@ describe("config validation", () => {
         assert.equal(config.network.searchDomain, "lab.example.org");
         assert.deepEqual(config.cloudImage, { kind: "volume", volumeId: "local:import/debian-13-generic-amd64.qcow2" });
         assert.equal(config.vms.web.osDiskGiB, 16, "defaults apply to keys the stack leaves out");
-        assert.equal(sshPrivateKey, undefined);
+        assert.deepEqual(secrets, { sshPrivateKey: undefined, httpsPrivateKey: undefined });
     });
 
     it("refuses an unknown key and suggests the nearest one", () => {

@@ -2,7 +2,8 @@
 // no recovery passphrase, the data disk mounted directly.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { ProgramRun, runProgram } from "./support/harness";
+import { Output } from "@pulumi/pulumi";
+import { ProgramRun, runProgram, valueOf } from "./support/harness";
 
 let run: ProgramRun;
 before(async () => {
@@ -15,9 +16,10 @@ before(async () => {
 });
 
 describe("program graph (host-datastore encryption)", () => {
-    it("creates no LUKS step and no recovery passphrase", () => {
+    it("creates no LUKS step and no recovery passphrase", async () => {
         assert.equal(run.resources.filter((r) => r.name.endsWith("-luks-format")).length, 0);
-        assert.equal(run.ofType("random:index/randomPassword:RandomPassword").length, 0);
+        assert.equal(run.ofType("random:index/randomPassword:RandomPassword").filter((p) => p.name.includes("luks")).length, 0);
+        assert.deepEqual(await valueOf(run.outputs.luksRecoveryPassphrases as Output<Record<string, string>>), {});
     });
 
     it("mounts the raw data disk after cloud-init", () => {

@@ -11,6 +11,8 @@ export interface LoadedConfig {
     readonly config: PlatformConfig;
     /** The SSH key the program uses to reach the VMs; undefined means the workstation's ssh-agent. */
     readonly sshPrivateKey?: pulumi.Output<string>;
+    /** The key of the institutional HTTPS certificate, when one is configured. */
+    readonly httpsPrivateKey?: pulumi.Output<string>;
 }
 
 /** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
@@ -26,8 +28,9 @@ export function projectConfig(): Record<string, string> {
 /** Validates the stack config; a bad one stops the program before any resource is registered. */
 export function loadConfig(): LoadedConfig {
     try {
-        const { config, sshPrivateKey } = validateConfig(projectConfig());
-        return { config, sshPrivateKey: sshPrivateKey === undefined ? undefined : pulumi.secret(sshPrivateKey) };
+        const { config, secrets } = validateConfig(projectConfig());
+        const secret = (value?: string) => (value === undefined ? undefined : pulumi.secret(value));
+        return { config, sshPrivateKey: secret(secrets.sshPrivateKey), httpsPrivateKey: secret(secrets.httpsPrivateKey) };
     } catch (error) {
         // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);

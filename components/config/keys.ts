@@ -24,6 +24,9 @@ const ipv4 = z.string().refine(isIpv4, "is not an IPv4 address (a.b.c.d)");
 const network = z.string().refine(isIpv4Network, "is not an IPv4 network in CIDR form with host bits zero (a.b.c.0/24)");
 const vmId = z.number().int().min(100).max(999_999_999);
 const size = (min: number, max: number) => z.number().int().min(min).max(max);
+const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a fully qualified lowercase host name");
+// Passed to eLabFTW's command line: letters (any script), spaces, apostrophes, hyphens, dots.
+const personName = z.string().regex(/^[\p{L}][\p{L} .'-]{0,63}$/u, "must be 1-64 letters, spaces, apostrophes, hyphens or dots");
 const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
 
 function versionSchema(product: string, exact: RegExp, rule: string) {
@@ -223,10 +226,7 @@ export const KEYS = {
         type: "string",
         description: "Fully qualified name users type to reach eLabFTW (lowercase).",
         fix: "pulumi config set fqdn elabftw.<unit domain>",
-        schema: z
-            .string()
-            .max(253)
-            .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a fully qualified lowercase host name"),
+        schema: hostName,
     },
     siteUrl: {
         type: "string",
@@ -256,6 +256,62 @@ export const KEYS = {
         description: "MySQL server release (exact 8.4.x LTS tag of the official mysql image).",
         fix: "pulumi config set mysqlVersion 8.4.7",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
+    },
+    dbHost: {
+        type: "string",
+        description: "The name eLabFTW connects to (DB_HOST): it is in the MySQL certificate's SANs and mapped to dbAddress inside the eLabFTW container. Defaults to <unit>-elabftw-db.<searchDomain>.",
+        fix: "pulumi config set dbHost <DNS name of the database, e.g. elabftw-db.lab.example.fr>",
+        schema: hostName.optional(),
+    },
+    sysadminEmail: {
+        type: "string",
+        description: "Email (login) of the first eLabFTW sysadmin, created by db:install; the password is generated (output sysadminPassword).",
+        fix: "pulumi config set sysadminEmail <address of the unit's eLabFTW administrator>",
+        schema: z.string().regex(/^[^\s@]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, "is not an email address"),
+    },
+    sysadminFirstName: {
+        type: "string",
+        description: "First name of the first eLabFTW sysadmin.",
+        fix: "pulumi config set sysadminFirstName <first name>",
+        schema: personName.default("eLabFTW"),
+    },
+    sysadminLastName: {
+        type: "string",
+        description: "Last name of the first eLabFTW sysadmin.",
+        fix: "pulumi config set sysadminLastName <last name>",
+        schema: personName.default("Sysadmin"),
+    },
+    httpsCertificate: {
+        type: "string",
+        description: "PEM certificate chain of the site (leaf first) from the institution's CA, for fqdn. Without it the program's private CA issues one.",
+        fix: "pulumi config set httpsCertificate < fullchain.pem   # and httpsPrivateKey, as a secret",
+        schema: z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate chain").optional(),
+    },
+    httpsPrivateKey: {
+        type: "string",
+        secret: true,
+        description: "PEM private key of httpsCertificate. Set it with --secret.",
+        fix: "pulumi config set --secret httpsPrivateKey < privkey.pem",
+        // The PEM armour lines only (a format check, not a key).
+        schema: z.string().regex(/^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/, "is not a PEM private key").optional(),
+    },
+    certValidityDays: {
+        type: "integer",
+        description: "Validity of the certificates the private CA issues (MySQL server, operator client, HTTPS), at most 825 days.",
+        fix: "pulumi config set certValidityDays 365",
+        schema: z.number().int().min(30).max(825).default(365),
+    },
+    caValidityDays: {
+        type: "integer",
+        description: "Validity of the private CA certificate; longer than certValidityDays.",
+        fix: "pulumi config set caValidityDays 3650",
+        schema: z.number().int().min(60).max(7300).default(3650),
+    },
+    certRenewBeforeDays: {
+        type: "integer",
+        description: "A pulumi up this many days or fewer before a certificate expires re-issues it (and restarts the containers that read it); the CA renews 4 times as early.",
+        fix: "pulumi config set certRenewBeforeDays 30",
+        schema: z.number().int().min(1).max(180).default(30),
     },
     backupTarget: {
         type: "string",

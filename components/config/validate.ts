@@ -56,6 +56,22 @@ export interface PlatformConfig {
     readonly versions: { readonly elabftw: string; readonly mysql: string };
     readonly backupTarget: string;
     readonly admin: { readonly user: string; readonly sshKeys: readonly string[] };
+    /** DB_HOST: the name eLabFTW connects to, carried by the MySQL server certificate. */
+    readonly dbHost: string;
+    readonly sysadmin: { readonly email: string; readonly firstName: string; readonly lastName: string };
+    readonly tls: {
+        readonly certValidityDays: number;
+        readonly caValidityDays: number;
+        readonly renewBeforeDays: number;
+        /** The institution's certificate chain for the site; its key comes as a secret beside the config. */
+        readonly institutionalCertificate?: string;
+    };
+}
+
+/** Secret config values, returned apart so the caller wraps them as secrets before anything else sees them. */
+export interface SecretSettings {
+    readonly sshPrivateKey?: string;
+    readonly httpsPrivateKey?: string;
 }
 
 export interface ConfigProblem {
@@ -211,6 +227,21 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        reads: ["certValidityDays", "caValidityDays", "certRenewBeforeDays"],
+        check: (c, problem) => {
+            if (c.caValidityDays <= c.certValidityDays) problem("caValidityDays", `must be longer than certValidityDays (${c.certValidityDays})`);
+            if (c.certRenewBeforeDays * 2 > c.certValidityDays) problem("certRenewBeforeDays", `must be at most half of certValidityDays (${c.certValidityDays})`);
+            if (c.certRenewBeforeDays * 4 * 2 > c.caValidityDays) problem("certRenewBeforeDays", `times 4 (the CA's renewal window) must be at most half of caValidityDays (${c.caValidityDays})`);
+        },
+    },
+    {
+        reads: ["httpsCertificate", "httpsPrivateKey"],
+        check: (c, problem) => {
+            if (c.httpsCertificate !== undefined && c.httpsPrivateKey === undefined) problem("httpsPrivateKey", "is required with httpsCertificate");
+            if (c.httpsCertificate === undefined && c.httpsPrivateKey !== undefined) problem("httpsCertificate", "is required with httpsPrivateKey");
+        },
+    },
+    {
         reads: ["cloudImageUrl", "cloudImageVolume", "cloudImageChecksum"],
         check: (c, problem) => {
             const hasUrl = c.cloudImageUrl !== undefined;
@@ -241,6 +272,7 @@ function datastoreMap(entries: readonly string[]): Record<StorageKind, string> {
 }
 
 function build(c: Parsed): PlatformConfig {
+    const searchDomain = c.searchDomain ?? c.fqdn.split(".").slice(1).join(".");
     const cloudImage: CloudImage = c.cloudImageUrl
         ? { kind: "download", url: c.cloudImageUrl, sha512: c.cloudImageChecksum!, fileName: c.cloudImageUrl.split("/").pop()!.replace(/\.img$/, ".qcow2") }
         : { kind: "volume", volumeId: c.cloudImageVolume! };
@@ -259,7 +291,7 @@ function build(c: Parsed): PlatformConfig {
             prefixLength: prefixLength(c.serverSubnet),
             gateway: c.gateway,
             dnsServers: c.dnsServers,
-            searchDomain: c.searchDomain ?? c.fqdn.split(".").slice(1).join("."),
+            searchDomain,
         },
         vms: { web: vmSpec(c, "web"), db: vmSpec(c, "db") },
         endpoints: {
@@ -275,15 +307,23 @@ function build(c: Parsed): PlatformConfig {
         versions: { elabftw: c.elabftwVersion, mysql: c.mysqlVersion },
         backupTarget: c.backupTarget,
         admin: { user: c.adminUser, sshKeys: c.adminSshKeys },
+        dbHost: c.dbHost ?? `${c.unit}-elabftw-db.${searchDomain}`,
+        sysadmin: { email: c.sysadminEmail, firstName: c.sysadminFirstName, lastName: c.sysadminLastName },
+        tls: {
+            certValidityDays: c.certValidityDays,
+            caValidityDays: c.caValidityDays,
+            renewBeforeDays: c.certRenewBeforeDays,
+            institutionalCertificate: c.httpsCertificate,
+        },
     };
 }
 
 /**
  * Validates the project's config (short keys without the "elabftw-onprem:" prefix, string values).
- * Returns the typed platform config and, separately, the SSH private key when one is configured,
- * so that the caller wraps it as a secret before anything else sees it.
+ * Returns the typed platform config and, separately, the secret settings, so that the caller
+ * wraps them as secrets before anything else sees them.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>): { config: PlatformConfig; sshPrivateKey?: string } {
+export function validateConfig(raw: Readonly<Record<string, string>>): { config: PlatformConfig; secrets: SecretSettings } {
     const problems: ConfigProblem[] = [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
@@ -313,5 +353,5 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
     }
     if (problems.length > 0) throw new ConfigError(problems);
     const config = parsed as Parsed;
-    return { config: build(config), sshPrivateKey: config.sshPrivateKey };
+    return { config: build(config), secrets: { sshPrivateKey: config.sshPrivateKey, httpsPrivateKey: config.httpsPrivateKey } };
 }

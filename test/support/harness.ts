@@ -5,6 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
 import { readStackConfig } from "./stackConfig";
+import { tlsStandIn } from "./tlsStandIn";
+import { defuseAsciiSafeKey } from "../../components/defuseKey";
+import { createHash, randomBytes } from "node:crypto";
+
+/** The image id the mocks give a pulled image: a stand-in for the registry's content hash. */
+export const MOCK_IMAGE_ID = (name: string) => `sha256:${createHash("sha256").update(name).digest("hex")}`;
 
 export interface CapturedResource {
     readonly type: string;
@@ -28,6 +34,8 @@ export interface ProgramRun {
     readonly outputs: Record<string, unknown>;
     /** Values the mocks generated for random secrets: none may appear in a plaintext place. */
     readonly generatedSecrets: readonly string[];
+    /** The value the mocks gave the RandomPassword whose name ends with `nameSuffix`. */
+    passwordOf(nameSuffix: string): string;
     ofType(type: string): CapturedResource[];
     one(type: string, nameSuffix: string): CapturedResource;
 }
@@ -58,19 +66,39 @@ export async function runProgram(
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
 
     const generatedSecrets: string[] = [];
+    const secretsByName = new Map<string, string>();
     let counter = 0;
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
+                const tls = tlsStandIn(args.type, unwrapSecrets(args.inputs));
+                if (tls) {
+                    if (typeof tls.privateKeyPem === "string") generatedSecrets.push(tls.privateKeyPem);
+                    return { id: `${args.name}-id`, state: tls };
+                }
                 const state: Record<string, unknown> = { ...args.inputs };
                 let id = `${args.name}-id`;
                 switch (args.type) {
+                    case "random:index/randomBytes:RandomBytes": {
+                        const bytes = randomBytes(args.inputs.length);
+                        state.hex = bytes.toString("hex");
+                        state.base64 = bytes.toString("base64");
+                        // The bytes, and the SECRET_KEY the program derives from them.
+                        generatedSecrets.push(state.hex as string, defuseAsciiSafeKey(state.hex as string));
+                        break;
+                    }
                     case "random:index/randomPassword:RandomPassword": {
-                        const secret = `Mock${String(++counter).padStart(4, "0")}Secret${args.name.replace(/[^A-Za-z0-9]/g, "")}`.slice(0, args.inputs.length ?? 32);
+                        // Unique, recognisable, of the requested length; the digest part keeps it unique when cut.
+                        const digest = createHash("sha256").update(args.name).digest("hex");
+                        const secret = `Mock${String(++counter).padStart(3, "0")}${digest}${digest}`.slice(0, args.inputs.length ?? 32);
                         generatedSecrets.push(secret);
+                        secretsByName.set(args.name, secret);
                         state.result = secret;
                         break;
                     }
+                    case "docker:index/remoteImage:RemoteImage":
+                        state.imageId = MOCK_IMAGE_ID(args.inputs.name);
+                        break;
                     case "proxmoxve:index/vmLegacy:VmLegacy":
                         id = String(args.inputs.vmId);
                         state.macAddresses = [`BC:24:11:00:00:${String(++counter % 100).padStart(2, "0")}`];
@@ -92,6 +120,7 @@ export async function runProgram(
     );
 
     const pending: Promise<unknown>[] = [];
+    const failures: string[] = [];
     const monitor = getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) => {
@@ -99,7 +128,8 @@ export async function runProgram(
         let done!: () => void;
         pending.push(new Promise<void>((resolve) => (done = resolve)));
         register(req, (err: unknown, response: any) => {
-            if (!err) {
+            if (err) failures.push(`${req.getType()} ${req.getName()}: ${String(err)}`);
+            else {
                 captured.push({
                     type: req.getType(),
                     name: req.getName(),
@@ -128,11 +158,17 @@ export async function runProgram(
         await new Promise((resolve) => setImmediate(resolve));
     }
 
+    if (failures.length > 0) throw new Error(`registrations failed under mocks:\n${failures.join("\n")}`);
     const outputs: Record<string, unknown> = { ...program };
     return {
         resources: captured,
         outputs,
         generatedSecrets,
+        passwordOf(nameSuffix) {
+            const matches = [...secretsByName].filter(([name]) => name.endsWith(nameSuffix));
+            if (matches.length !== 1) throw new Error(`expected one password named *${nameSuffix}, found ${matches.length}`);
+            return matches[0][1];
+        },
         ofType: (type) => captured.filter((r) => r.type === type),
         one(type, nameSuffix) {
             const matches = captured.filter((r) => r.type === type && r.name.endsWith(nameSuffix));

@@ -1,0 +1,24 @@
+// The Docker engine of a VM, reached by the Docker provider over SSH (`docker system dial-stdio`):
+// no Docker TCP port is ever opened. The workstation's ssh-agent holds the key.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+
+export function dockerHost(name: string, user: string, address: string, parent: pulumi.Resource): docker.Provider {
+    return new docker.Provider(
+        name,
+        {
+            host: `ssh://${user}@${address}`,
+            // BatchMode: fail instead of prompting; accept-new: trust the VM's host key on first contact only.
+            sshOpts: ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=30"],
+            // The VM may not exist yet at preview time: do not ping its daemon when configuring.
+            disableDockerDaemonCheck: true,
+        },
+        { parent },
+    );
+}
+
+/** A label whose change recreates a container, so it re-reads certificates that were rotated. */
+export function contentLabel(label: string, ...contents: pulumi.Input<string>[]): pulumi.Output<{ label: string; value: string }> {
+    return pulumi.all(contents).apply((values) => ({ label, value: createHash("sha256").update(values.join("\n")).digest("hex") }));
+}

@@ -1,0 +1,133 @@
+// MySQL 8.4 LTS on the DB VM, TLS only: its certificates, key and password files are copied over
+// SSH onto the encrypted data disk, and the official image runs with the hardening of eLabFTW's
+// example, its data directory on that disk, and 3306 published on the VM's private address only.
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { DATA_MOUNT } from "./cloudInit";
+import { contentLabel } from "./dockerHost";
+import { IssuedCertificate } from "./pki";
+import { remoteDirectory, remoteFile } from "./remoteFile";
+
+/** uid and gid of the mysql user in the official image. */
+export const MYSQL_UID = "999:999";
+export const MYSQL_DIR = `${DATA_MOUNT}/mysql`;
+export const MYSQL_CONTAINER = "mysql";
+export const DATABASE = { name: "elabftw", user: "elabftw", port: 3306 } as const;
+/** Where the operator's client certificate waits for host-side tools (mysql client, backups). */
+export const OPERATOR_TLS_DIR = `${MYSQL_DIR}/operator`;
+
+const TLS_IN_CONTAINER = "/etc/mysql/tls";
+const SECRETS_IN_CONTAINER = "/run/secrets/mysql";
+
+export interface MysqlServerArgs {
+    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    readonly dockerHost: docker.Provider;
+    /** The data disk is mounted and Docker runs from it. */
+    readonly after: pulumi.Resource;
+    readonly version: string;
+    /** The DB VM's private address: the only one 3306 is published on. */
+    readonly bindAddress: string;
+    readonly timezone: string;
+    readonly caCertPem: pulumi.Input<string>;
+    readonly server: IssuedCertificate;
+    readonly operatorClient: IssuedCertificate;
+    readonly rootPassword: pulumi.Output<string>;
+    readonly userPassword: pulumi.Output<string>;
+}
+
+/** Starts mysqld TLS-only: TLS 1.2 or 1.3, with the private CA's certificate. */
+export function mysqldCommand(): string[] {
+    return [
+        "mysqld",
+        "--require-secure-transport=ON",
+        "--tls-version=TLSv1.2,TLSv1.3",
+        `--ssl-ca=${TLS_IN_CONTAINER}/ca.pem`,
+        `--ssl-cert=${TLS_IN_CONTAINER}/server-cert.pem`,
+        `--ssl-key=${TLS_IN_CONTAINER}/server-key.pem`,
+    ];
+}
+
+export class MysqlServer extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: MysqlServerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("elabftw:app:MysqlServer", name, {}, opts);
+        const onVm = { parent: this, dependsOn: [args.after] };
+        const file = (role: string, path: string, owner: string, mode: string, content: pulumi.Input<string>, secret: boolean) =>
+            remoteFile(`${name}-${role}`, { connection: args.connection, path, owner, mode, content, secret }, onVm);
+
+        const files = [
+            file("tls-ca", `${MYSQL_DIR}/tls/ca.pem`, "0:0", "0444", args.caCertPem, false),
+            file("tls-cert", `${MYSQL_DIR}/tls/server-cert.pem`, "0:0", "0444", args.server.certPem, false),
+            // Readable by mysqld (uid 999) alone.
+            file("tls-key", `${MYSQL_DIR}/tls/server-key.pem`, MYSQL_UID, "0400", args.server.privateKeyPem, true),
+            // The image reads the passwords from files (…_FILE), keeping them out of `docker inspect`.
+            file("root-password", `${MYSQL_DIR}/secrets/root-password`, MYSQL_UID, "0400", args.rootPassword, true),
+            file("user-password", `${MYSQL_DIR}/secrets/elabftw-password`, MYSQL_UID, "0400", args.userPassword, true),
+            file(
+                "healthcheck-cnf",
+                `${MYSQL_DIR}/secrets/healthcheck.cnf`,
+                MYSQL_UID,
+                "0400",
+                pulumi.interpolate`[client]\nuser=${DATABASE.user}\npassword=${args.userPassword}\n`,
+                true,
+            ),
+            file("operator-ca", `${OPERATOR_TLS_DIR}/ca.pem`, "0:0", "0444", args.caCertPem, false),
+            file("operator-cert", `${OPERATOR_TLS_DIR}/client-cert.pem`, "0:0", "0444", args.operatorClient.certPem, false),
+            file("operator-key", `${OPERATOR_TLS_DIR}/client-key.pem`, "0:0", "0400", args.operatorClient.privateKeyPem, true),
+            remoteDirectory(`${name}-datadir`, { connection: args.connection, path: `${MYSQL_DIR}/data`, owner: MYSQL_UID, mode: "0750" }, onVm),
+        ];
+
+        const image = new docker.RemoteImage(
+            `${name}-image`,
+            { name: `mysql:${args.version}`, keepLocally: true },
+            { parent: this, provider: args.dockerHost, dependsOn: [args.after] },
+        );
+
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: MYSQL_CONTAINER,
+                image: image.imageId,
+                command: mysqldCommand(),
+                envs: [
+                    `MYSQL_DATABASE=${DATABASE.name}`,
+                    `MYSQL_PASSWORD_FILE=${SECRETS_IN_CONTAINER}/elabftw-password`,
+                    `MYSQL_ROOT_PASSWORD_FILE=${SECRETS_IN_CONTAINER}/root-password`,
+                    `MYSQL_USER=${DATABASE.user}`,
+                    `TZ=${args.timezone}`,
+                ],
+                mounts: [
+                    { type: "bind", source: `${MYSQL_DIR}/data`, target: "/var/lib/mysql" },
+                    { type: "bind", source: `${MYSQL_DIR}/tls`, target: TLS_IN_CONTAINER, readOnly: true },
+                    { type: "bind", source: `${MYSQL_DIR}/secrets`, target: SECRETS_IN_CONTAINER, readOnly: true },
+                ],
+                ports: [{ internal: DATABASE.port, external: DATABASE.port, ip: args.bindAddress, protocol: "tcp" }],
+                capabilities: { drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"], adds: ["SYS_NICE"] },
+                securityOpts: ["no-new-privileges:true"],
+                healthcheck: {
+                    tests: ["CMD", "mysql", `--defaults-extra-file=${SECRETS_IN_CONTAINER}/healthcheck.cnf`, "--protocol=socket", "--execute", "SHOW DATABASES;"],
+                    interval: "10s",
+                    timeout: "5s",
+                    retries: 6,
+                    startPeriod: "60s",
+                },
+                labels: [contentLabel("org.elabftw-onprem.tls-sha256", args.caCertPem, args.server.certPem)],
+                logDriver: "journald",
+                logOpts: { tag: MYSQL_CONTAINER },
+                restart: "always",
+                mustRun: true,
+                // Creation returns once the healthcheck passes: what comes next may use the database.
+                wait: true,
+                waitTimeout: 300,
+                // InnoDB flushes on a clean shutdown: give it time.
+                stopTimeout: 120,
+                destroyGraceSeconds: 120,
+            },
+            // A fixed name and port: the old container must go before its replacement starts.
+            { parent: this, provider: args.dockerHost, dependsOn: files, deleteBeforeReplace: true },
+        );
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,129 @@
+// A test-side stand-in for the @pulumi/tls provider: under mocks, it makes real keys and
+// certificates with openssl from the same inputs the program gives the provider (key type,
+// subject, SANs, usages, validity, CA flag), so what the program would deploy can be used for real.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+const KEY_USAGE: Record<string, string> = {
+    digital_signature: "digitalSignature",
+    content_commitment: "nonRepudiation",
+    key_encipherment: "keyEncipherment",
+    data_encipherment: "dataEncipherment",
+    key_agreement: "keyAgreement",
+    cert_signing: "keyCertSign",
+    crl_signing: "cRLSign",
+};
+const EXTENDED_KEY_USAGE: Record<string, string> = { server_auth: "serverAuth", client_auth: "clientAuth" };
+
+function openssl(args: string[], input?: string): string {
+    const result = spawnSync("openssl", args, { input, encoding: "utf8" });
+    if (result.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
+    return result.stdout;
+}
+
+function inTempDir<T>(work: (file: (name: string, content?: string) => string) => T): T {
+    const dir = mkdtempSync(path.join(tmpdir(), "tls-stand-in-"));
+    try {
+        return work((name, content) => {
+            const file = path.join(dir, name);
+            if (content !== undefined) writeFileSync(file, content);
+            return file;
+        });
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+function subjectLine(subject: { commonName?: string; organization?: string } | undefined): string {
+    const escape = (value: string) => value.replace(/[/\\]/g, "\\$&");
+    return [subject?.organization && `/O=${escape(subject.organization)}`, subject?.commonName && `/CN=${escape(subject.commonName)}`].filter(Boolean).join("") || "/";
+}
+
+function sanLine(inputs: { dnsNames?: string[]; ipAddresses?: string[] }): string | undefined {
+    const names = [...(inputs.dnsNames ?? []).map((n) => `DNS:${n}`), ...(inputs.ipAddresses ?? []).map((ip) => `IP:${ip}`)];
+    return names.length > 0 ? `subjectAltName=${names.join(",")}` : undefined;
+}
+
+function extensions(inputs: { allowedUses: string[]; isCaCertificate?: boolean; maxPathLength?: number }): string[] {
+    const keyUsage = inputs.allowedUses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
+    const extended = inputs.allowedUses.filter((u) => EXTENDED_KEY_USAGE[u]).map((u) => EXTENDED_KEY_USAGE[u]);
+    const unknown = inputs.allowedUses.filter((u) => !KEY_USAGE[u] && !EXTENDED_KEY_USAGE[u]);
+    if (unknown.length > 0) throw new Error(`tls stand-in: unknown allowedUses ${unknown.join(", ")}`);
+    return [
+        inputs.isCaCertificate ? `basicConstraints=critical,CA:TRUE${inputs.maxPathLength !== undefined ? `,pathlen:${inputs.maxPathLength}` : ""}` : "basicConstraints=critical,CA:FALSE",
+        ...(keyUsage.length ? [`keyUsage=critical,${keyUsage.join(",")}`] : []),
+        ...(extended.length ? [`extendedKeyUsage=${extended.join(",")}`] : []),
+        "subjectKeyIdentifier=hash",
+    ];
+}
+
+function validity(hours: number): { days: string; state: Record<string, string> } {
+    if (hours % 24 !== 0) throw new Error(`tls stand-in: validity of ${hours} hours is not whole days`);
+    const start = new Date();
+    return { days: String(hours / 24), state: { validityStartTime: start.toISOString(), validityEndTime: new Date(start.getTime() + hours * 3_600_000).toISOString() } };
+}
+
+function privateKey(inputs: any): Record<string, unknown> {
+    let pem: string;
+    if (inputs.algorithm === "ECDSA") {
+        const curve = { P224: "P-224", P256: "P-256", P384: "P-384", P521: "P-521" }[inputs.ecdsaCurve as string] ?? "P-224";
+        pem = openssl(["ec"], openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-pkeyopt", "ec_param_enc:named_curve"]));
+    } else if (inputs.algorithm === "RSA") {
+        pem = openssl(["rsa", "-traditional"], openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${inputs.rsaBits ?? 2048}`]));
+    } else {
+        pem = openssl(["genpkey", "-algorithm", "ED25519"]);
+    }
+    return { ...inputs, privateKeyPem: pem, publicKeyPem: openssl(["pkey", "-pubout"], pem) };
+}
+
+function selfSignedCert(inputs: any): Record<string, unknown> {
+    const { days, state } = validity(inputs.validityPeriodHours);
+    const certPem = inTempDir((file) => {
+        const ext = [...extensions(inputs), ...(sanLine(inputs) ? [sanLine(inputs)!] : [])];
+        return openssl(["req", "-x509", "-new", "-key", file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), "-days", days, "-set_serial", `0x${randomSerial()}`, ...ext.flatMap((e) => ["-addext", e])]);
+    });
+    return { ...inputs, certPem, ...state };
+}
+
+function certRequest(inputs: any): Record<string, unknown> {
+    const san = sanLine(inputs);
+    const certRequestPem = inTempDir((file) =>
+        openssl(["req", "-new", "-key", file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), ...(san ? ["-addext", san] : [])]),
+    );
+    return { ...inputs, certRequestPem };
+}
+
+function locallySignedCert(inputs: any): Record<string, unknown> {
+    const { days, state } = validity(inputs.validityPeriodHours);
+    const certPem = inTempDir((file) => {
+        const csr = file("req.pem", inputs.certRequestPem);
+        const ext = file("ext.cnf", `${[...extensions(inputs), "authorityKeyIdentifier=keyid"].join("\n")}\n`);
+        return openssl([
+            "x509", "-req", "-in", csr, "-CA", file("ca.pem", inputs.caCertPem), "-CAkey", file("ca-key.pem", inputs.caPrivateKeyPem),
+            "-set_serial", `0x${randomSerial()}`, "-days", days, "-copy_extensions", "copy", "-extfile", ext,
+        ]);
+    });
+    return { ...inputs, certPem, ...state, readyForRenewal: false };
+}
+
+function randomSerial(): string {
+    return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, "0")).join("").replace(/^[89a-f]/, "1");
+}
+
+/** The state the TLS provider would return for a resource, or undefined for other types. */
+export function tlsStandIn(type: string, inputs: any): Record<string, unknown> | undefined {
+    switch (type) {
+        case "tls:index/privateKey:PrivateKey":
+            return privateKey(inputs);
+        case "tls:index/selfSignedCert:SelfSignedCert":
+            return selfSignedCert(inputs);
+        case "tls:index/certRequest:CertRequest":
+            return certRequest(inputs);
+        case "tls:index/locallySignedCert:LocallySignedCert":
+            return locallySignedCert(inputs);
+        default:
+            return undefined;
+    }
+}
