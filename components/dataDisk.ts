@@ -45,7 +45,7 @@ export class DataDisk extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [args.after] },
             );
         }
-        const mountArgs = ["--device", DATA_DISK_DEVICE, "--mount", DATA_MOUNT, "--label", LUKS_NAME, ...(luks ? ["--luks-name", LUKS_NAME] : [])];
+        const mountArgs = ["--device", DATA_DISK_DEVICE, "--mount-point", DATA_MOUNT, "--label", LUKS_NAME, ...(luks ? ["--luks-name", LUKS_NAME] : [])];
         this.mounted = new command.remote.Command(
             `${name}-mount`,
             { connection: args.connection, create: scriptCommand("data-disk-mount.sh", mountArgs), triggers: args.vmIdentity },

@@ -14,7 +14,7 @@ export function scriptText(script: string): string {
     return readFileSync(path.join(SCRIPTS_DIR, script), "utf8");
 }
 
-/** `sudo bash -c '<script>' <name> <args...>`: runs the script as root with its arguments. */
+/** `sudo bash -c '<common.sh><script>' <name> <args...>`: runs the script as root with its arguments. */
 export function scriptCommand(script: string, args: readonly string[] = []): string {
-    return ["sudo", "/bin/bash", "-c", scriptText(script), script, ...args].map(shellQuote).join(" ");
+    return ["sudo", "/bin/bash", "-c", `${scriptText("common.sh")}\n${scriptText(script)}`, script, ...args].map(shellQuote).join(" ");
 }

@@ -25,7 +25,7 @@ describe("program graph (host-datastore encryption)", () => {
     it("mounts the raw data disk after cloud-init", () => {
         for (const role of ["web", "db"]) {
             const mount = run.one("command:remote:Command", `-${role}-data-mount`);
-            assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount \/srv\/elabftw --label elabdata$/);
+            assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount-point \/srv\/elabftw --label elabdata$/);
             assert.ok(mount.dependencies.includes(run.one("command:remote:Command", `-${role}-cloud-init`).urn));
         }
     });

@@ -128,7 +128,7 @@ describe("program graph (Pulumi.dev.yaml, a test stack)", () => {
             assert.ok(luks.dependencies.includes(ready.urn), "LUKS waits for the first boot to finish");
             assert.ok(mount.dependencies.includes(luks.urn), "the mount waits for LUKS");
             assert.match(luks.inputs.create, /^sudo \/bin\/bash -c '.*' luks-format\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --name elabdata --tpm2 yes$/s);
-            assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount \/srv\/elabftw --label elabdata --luks-name elabdata$/);
+            assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount-point \/srv\/elabftw --label elabdata --luks-name elabdata$/);
             assert.equal(luks.inputs.connection.host, role === "web" ? "10.20.30.10" : "10.20.30.11");
             assert.equal(luks.inputs.connection.user, "elabadmin");
             assert.equal(luks.inputs.connection.privateKey, undefined, "no key configured: the ssh-agent is used");

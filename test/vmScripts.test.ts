@@ -3,7 +3,7 @@
 // so the volume is checked with --test-passphrase rather than opened).
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
@@ -48,7 +48,8 @@ describe("VM scripts", () => {
     it("are all shellcheck-clean", () => {
         const scripts = readdirSync(SCRIPTS_DIR).filter((f) => f.endsWith(".sh"));
         assert.ok(scripts.length >= 3);
-        const result = spawnSync("shellcheck", ["--severity=style", ...scripts.map((s) => path.join(SCRIPTS_DIR, s))], { encoding: "utf8" });
+        // -x: follow each script's `. common.sh`, as it is sent ahead of the script.
+        const result = spawnSync("shellcheck", ["--severity=style", "--external-sources", "--source-path=SCRIPTDIR", ...scripts.map((s) => path.join(SCRIPTS_DIR, s))], { encoding: "utf8" });
         assert.equal(result.error, undefined, "shellcheck must be installed (.ci/run installs it)");
         assert.equal(result.status, 0, result.stdout);
     });
@@ -115,9 +116,44 @@ describe("luks-format.sh on a file-backed disk", () => {
         assert.notEqual(cryptsetup(["isLuks", empty]).status, 0);
     });
 
-    it("rejects unknown arguments with its usage", () => {
-        const result = sh(`bash ${path.join(SCRIPTS_DIR, "luks-format.sh")} --device /dev/null --name elabdata --reformat yes`);
-        assert.equal(result.status, 2);
-        assert.match(result.stderr, /usage: luks-format\.sh/);
+    it("rejects unknown arguments with its usage, sent over SSH or run from the checkout", () => {
+        const remote = sh(scriptCommand("luks-format.sh", ["--device", "/dev/null", "--name", "elabdata", "--reformat", "yes"]).slice("sudo ".length));
+        const local = sh(`bash ${path.join(SCRIPTS_DIR, "luks-format.sh")} --device /dev/null --name elabdata --reformat yes`);
+        for (const result of [remote, local]) {
+            assert.equal(result.status, 2);
+            assert.match(result.stderr, /^usage: luks-format\.sh --device PATH --name NAME/);
+        }
+        const missing = sh(`bash ${path.join(SCRIPTS_DIR, "install-file.sh")} --path /tmp/x --owner 0:0`);
+        assert.equal(missing.status, 2, "a required flag is missing");
+    });
+});
+
+describe("install-file.sh", () => {
+    const target = path.join(dir, "installed", "secrets", "password");
+    const install = (content: string, mode = "0400") => sh(scriptCommand("install-file.sh", ["--path", target, "--owner", "999:999", "--mode", mode]).slice("sudo ".length), content);
+
+    it("writes stdin to the file with the owner and mode asked, creating the folder", () => {
+        const result = install("s3cret-from-stdin");
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(readFileSync(target, "utf8"), "s3cret-from-stdin");
+        const stat = statSync(target);
+        assert.equal(stat.mode & 0o777, 0o400);
+        assert.equal(`${stat.uid}:${stat.gid}`, "999:999");
+        assert.doesNotMatch(result.stdout + result.stderr, /s3cret/, "the content is never echoed");
+    });
+
+    it("replaces the content atomically on a second run and leaves no temporary file", () => {
+        assert.equal(install("second-version", "0440").status, 0);
+        assert.equal(readFileSync(target, "utf8"), "second-version");
+        assert.equal(statSync(target).mode & 0o777, 0o440);
+        assert.deepEqual(readdirSync(path.dirname(target)), ["password"]);
+    });
+
+    it("refuses empty content and a symbolic owner, keeping the old file", () => {
+        assert.equal(install("").status, 1);
+        const symbolic = sh(scriptCommand("install-file.sh", ["--path", target, "--owner", "mysql:mysql", "--mode", "0400"]).slice("sudo ".length), "x");
+        assert.equal(symbolic.status, 1);
+        assert.match(symbolic.stderr, /owner must be numeric/);
+        assert.equal(readFileSync(target, "utf8"), "second-version");
     });
 });

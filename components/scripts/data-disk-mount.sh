@@ -2,26 +2,15 @@
 # Opens the data disk (through /etc/crypttab when it is LUKS, so the boot path is what is tested),
 # puts an ext4 file system on it the first time only, mounts it at boot through /etc/fstab, and
 # starts Docker, whose data-root lives there. Idempotent: an existing file system is never touched.
-#
-# Usage: data-disk-mount.sh --device PATH --mount DIR --label LABEL [--luks-name NAME]
 set -euo pipefail
-
-die() { echo "data-disk-mount: $*" >&2; exit 1; }
-usage() { echo "usage: data-disk-mount.sh --device PATH --mount DIR --label LABEL [--luks-name NAME]" >&2; exit 2; }
+# shellcheck source=common.sh
+[ "$(type -t parse_flags)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+USAGE="--device PATH --mount-point DIR --label LABEL [--luks-name NAME]"
 
 device="" mount_point="" label="" luks_name=""
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case "$1" in
-        --device) device="$2" ;;
-        --mount) mount_point="$2" ;;
-        --label) label="$2" ;;
-        --luks-name) luks_name="$2" ;;
-        *) usage ;;
-    esac
-    shift 2
-done
-if [ -z "$device" ] || [ -z "$mount_point" ] || [ -z "$label" ]; then usage; fi
+parse_flags "device mount-point label luks-name" "$@"
+require device mount_point label
+
 [[ "$mount_point" == /* ]] || die "mount point must be an absolute path"
 
 if [ -n "$luks_name" ]; then

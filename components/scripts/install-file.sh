@@ -2,26 +2,15 @@
 # Writes standard input to a file with the given owner and mode, atomically: the content is
 # written to a temporary file in the same directory, with its final owner and mode, then renamed.
 # Secrets (keys, passwords) arrive this way so they never appear on a command line.
-#
-# Usage: install-file.sh --path FILE --owner UID:GID --mode MODE [--dir-mode MODE] < content
 set -euo pipefail
-
-die() { echo "install-file: $*" >&2; exit 1; }
-usage() { echo "usage: install-file.sh --path FILE --owner UID:GID --mode MODE [--dir-mode MODE] < content" >&2; exit 2; }
+# shellcheck source=common.sh
+[ "$(type -t parse_flags)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+USAGE="--path FILE --owner UID:GID --mode MODE [--dir-mode MODE] < content"
 
 path="" owner="" mode="" dir_mode="0755"
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case "$1" in
-        --path) path="$2" ;;
-        --owner) owner="$2" ;;
-        --mode) mode="$2" ;;
-        --dir-mode) dir_mode="$2" ;;
-        *) usage ;;
-    esac
-    shift 2
-done
-if [ -z "$path" ] || [ -z "$owner" ] || [ -z "$mode" ]; then usage; fi
+parse_flags "path owner mode dir-mode" "$@"
+require path owner mode
+
 [[ "$path" == /* ]] || die "path must be absolute"
 [[ "$owner" =~ ^[0-9]+:[0-9]+$ ]] || die "owner must be numeric UID:GID"
 [[ "$mode" =~ ^0[0-7]{3}$ ]] || die "mode must be octal like 0400"

@@ -3,26 +3,15 @@
 # /etc/crypttab. Idempotent and safe: a device that already holds LUKS is never reformatted (the
 # passphrase given must open it), and a device holding any other signature is refused.
 # The recovery passphrase arrives on standard input, never as an argument or in the environment.
-#
-# Usage: luks-format.sh --device PATH --name NAME [--tpm2 yes|no] [--crypttab FILE] < passphrase
 set -euo pipefail
-
-die() { echo "luks-format: $*" >&2; exit 1; }
-usage() { echo "usage: luks-format.sh --device PATH --name NAME [--tpm2 yes|no] [--crypttab FILE] < passphrase" >&2; exit 2; }
+# shellcheck source=common.sh
+[ "$(type -t parse_flags)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+USAGE="--device PATH --name NAME [--tpm2 yes|no] [--crypttab FILE] < passphrase"
 
 device="" name="" tpm2="yes" crypttab="/etc/crypttab"
-while [ $# -gt 0 ]; do
-    [ $# -ge 2 ] || usage
-    case "$1" in
-        --device) device="$2" ;;
-        --name) name="$2" ;;
-        --tpm2) tpm2="$2" ;;
-        --crypttab) crypttab="$2" ;;
-        *) usage ;;
-    esac
-    shift 2
-done
-if [ -z "$device" ] || [ -z "$name" ]; then usage; fi
+parse_flags "device name tpm2 crypttab" "$@"
+require device name
+
 [[ "$name" =~ ^[a-z][a-z0-9_-]{0,31}$ ]] || die "mapping name '$name' must be lowercase letters, digits, - or _"
 case "$tpm2" in yes | no) ;; *) usage ;; esac
 

@@ -1,0 +1,89 @@
+// The database lifecycle scripts, run for real through the command lines the program sends, with a
+// stand-in for `docker` (no Docker engine runs here): it records each call's arguments and runs
+// `docker exec ... sh -c` code locally against a stand-in eLabFTW `bin/` that records its own.
+import { spawnSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import assert from "node:assert/strict";
+import { beforeEach, describe, it } from "node:test";
+import { scriptCommand } from "../components/remoteScript";
+
+const PASSWORD = "Sysadmin-Pass.w0rd:Of=Test^Only";
+let dir: string;
+
+/** A fresh stand-in world: `docker` on PATH, eLabFTW's bin/init and bin/console, and their logs. */
+beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "elabftw-db-scripts-"));
+    mkdirSync(path.join(dir, "path"));
+    mkdirSync(path.join(dir, "elabftw", "bin"), { recursive: true });
+    const executable = (file: string, text: string) => {
+        writeFileSync(file, text);
+        chmodSync(file, 0o755);
+    };
+    // docker: log the arguments; `exec [-i] CONTAINER CMD...` runs CMD in the stand-in container folder.
+    executable(
+        path.join(dir, "path", "docker"),
+        `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/docker.log"\n[ "$1" = exec ] || exit 0\nshift\n[ "$1" = -i ] && shift\nshift\ncd "${dir}/elabftw" && exec "$@"\n`,
+    );
+    // bin/init: fails the first INIT_FAILURES calls (MySQL still starting), then succeeds.
+    executable(
+        path.join(dir, "elabftw", "bin", "init"),
+        `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/init.log"\ncount=$(wc -l < "${dir}/init.log")\n[ "$count" -gt "\${INIT_FAILURES:-0}" ]\n`,
+    );
+    // bin/console: db:check exits CHECK_EXIT (1 = migrations pending).
+    executable(
+        path.join(dir, "elabftw", "bin", "console"),
+        `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/console.log"\ncase "$*" in *db:check*) exit "\${CHECK_EXIT:-0}" ;; esac\n`,
+    );
+});
+
+function runScript(script: string, args: string[], stdin = "", env: Record<string, string> = {}) {
+    const line = scriptCommand(script, args).slice("sudo ".length);
+    return spawnSync("/bin/sh", ["-c", line], { input: stdin, encoding: "utf8", env: { PATH: `${dir}/path:${process.env.PATH}`, ...env } });
+}
+const log = (name: string) => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), "utf8") : "");
+const installArgs = ["--container", "elabftw", "--email", "admin@lab.example.org", "--firstname", "Marie", "--lastname", "Curie-Skłodowska", "--retry-delay", "0"];
+
+describe("elabftw-db-install.sh", () => {
+    it("creates the first sysadmin with the password from stdin, never on docker's command line", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs, PASSWORD);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(log("init.log"), `db:install -e admin@lab.example.org -f Marie -l Curie-Skłodowska -p ${PASSWORD}\n`);
+        assert.ok(!log("docker.log").includes(PASSWORD), "the password is on docker's command line");
+        assert.doesNotMatch(log("init.log"), / -r\b/);
+    });
+
+    it("retries while the database is still starting", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs, PASSWORD, { INIT_FAILURES: "2" });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(log("init.log").split("\n").filter(Boolean).length, 3);
+        assert.match(result.stderr, /attempt 2 failed/);
+    });
+
+    it("gives up after the attempts, saying where to look", () => {
+        const result = runScript("elabftw-db-install.sh", [...installArgs, "--attempts", "3"], PASSWORD, { INIT_FAILURES: "99" });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /kept failing: check 'docker logs elabftw'/);
+    });
+
+    it("refuses to run without the password on stdin", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs, "");
+        assert.equal(result.status, 1);
+        assert.equal(log("docker.log"), "");
+    });
+});
+
+describe("elabftw-db-update.sh", () => {
+    it("runs db:update then db:check, non-interactively", () => {
+        const result = runScript("elabftw-db-update.sh", ["--container", "elabftw"]);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(log("console.log"), "--no-interaction db:update\n--no-interaction db:check\n");
+    });
+
+    it("fails loudly when db:check still reports pending migrations", () => {
+        const result = runScript("elabftw-db-update.sh", ["--container", "elabftw"], "", { CHECK_EXIT: "1" });
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /db:check still reports pending migrations/);
+    });
+});
