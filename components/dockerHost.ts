@@ -1,10 +1,30 @@
 // The Docker engine of a VM, reached by the Docker provider over SSH (`docker system dial-stdio`):
 // no Docker TCP port is ever opened. The workstation's ssh-agent holds the key.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 
-export function dockerHost(name: string, user: string, address: string, parent: pulumi.Resource): docker.Provider {
+/** A VM as the application components use it: SSH for files and commands, Docker for containers. */
+export interface DockerVm {
+    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+    readonly provider: docker.Provider;
+    /** The data disk is mounted and Docker runs from it: nothing may be written to the VM before. */
+    readonly ready: pulumi.Resource;
+    /** The VM's private address: the only one its containers publish ports on. */
+    readonly address: string;
+}
+
+export function dockerVm(
+    name: string,
+    vm: { readonly connection: command.types.input.remote.ConnectionArgs; readonly address: string; readonly dataDisk: { readonly mounted: pulumi.Resource } },
+    user: string,
+    parent: pulumi.Resource,
+): DockerVm {
+    return { connection: vm.connection, provider: dockerHost(name, user, vm.address, parent), ready: vm.dataDisk.mounted, address: vm.address };
+}
+
+function dockerHost(name: string, user: string, address: string, parent: pulumi.Resource): docker.Provider {
     return new docker.Provider(
         name,
         {

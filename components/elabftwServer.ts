@@ -1,15 +1,14 @@
 // eLabFTW on the web VM: the pinned elabftw/elabimg image with the official environment, TLS to
 // MySQL verified against the private CA (DB_CERT_PATH), HTTPS with the CA-issued or institutional
 // certificate, uploads on the encrypted disk owned by 101:101, 443 on the private address only.
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT } from "./cloudInit";
-import { contentLabel } from "./dockerHost";
+import { contentLabel, DockerVm } from "./dockerHost";
 import { DATABASE } from "./mysqlServer";
 import { isIpv4 } from "./net";
 import { IssuedCertificate } from "./pki";
-import { remoteDirectory, remoteFile } from "./remoteFile";
+import { vmFiles } from "./remoteFile";
 
 export const ELABFTW_DIR = `${DATA_MOUNT}/elabftw`;
 export const ELABFTW_CONTAINER = "elabftw";
@@ -20,11 +19,8 @@ export const DB_CA_IN_CONTAINER = "/etc/elabftw/mysql-ca.pem";
 export const SITE_CA_ON_VM = `${ELABFTW_DIR}/tls/site-ca.pem`;
 
 export interface ElabftwServerArgs {
-    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
-    readonly dockerHost: docker.Provider;
-    readonly after: pulumi.Resource;
+    readonly host: DockerVm;
     readonly version: string;
-    readonly bindAddress: string;
     readonly fqdn: string;
     readonly siteUrl: string;
     readonly timezone: string;
@@ -72,13 +68,11 @@ export class ElabftwServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: ElabftwServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:app:ElabftwServer", name, {}, opts);
-        const onVm = { parent: this, dependsOn: [args.after] };
-        const file = (role: string, path: string, owner: string, mode: string, content: pulumi.Input<string>, secret: boolean) =>
-            remoteFile(`${name}-${role}`, { connection: args.connection, path, owner, mode, content, secret }, onVm);
+        const { file, directory } = vmFiles(name, { connection: args.host.connection, ready: args.host.ready }, this);
         const sslDir = `${ELABFTW_DIR}/ssl/live/${args.fqdn}`;
 
         const prepared = [
-            remoteDirectory(`${name}-uploads`, { connection: args.connection, path: `${ELABFTW_DIR}/uploads`, owner: ELABFTW_UID, mode: "0750" }, onVm),
+            directory("uploads", `${ELABFTW_DIR}/uploads`, ELABFTW_UID, "0750"),
             file("db-ca", `${ELABFTW_DIR}/tls/mysql-ca.pem`, "0:0", "0444", args.dbCaCertPem, false),
             file("https-chain", `${sslDir}/fullchain.pem`, "0:0", "0444", args.https.certPem, false),
             // Readable by the web server whether it reads it as root or as uid 101.
@@ -89,7 +83,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: `elabftw/elabimg:${args.version}`, keepLocally: true },
-            { parent: this, provider: args.dockerHost, dependsOn: [args.after] },
+            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 
         this.container = new docker.Container(
@@ -105,7 +99,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
                     { type: "bind", source: `${ELABFTW_DIR}/ssl`, target: "/ssl", readOnly: true },
                     { type: "bind", source: `${ELABFTW_DIR}/tls/mysql-ca.pem`, target: DB_CA_IN_CONTAINER, readOnly: true },
                 ],
-                ports: [{ internal: 443, external: 443, ip: args.bindAddress, protocol: "tcp" }],
+                ports: [{ internal: 443, external: 443, ip: args.host.address, protocol: "tcp" }],
                 capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
                 securityOpts: ["no-new-privileges:true"],
                 labels: [contentLabel("org.elabftw-onprem.tls-sha256", args.dbCaCertPem, args.https.certPem)],
@@ -114,7 +108,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
                 restart: "always",
                 mustRun: true,
             },
-            { parent: this, provider: args.dockerHost, dependsOn: prepared, deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: prepared, deleteBeforeReplace: true },
         );
         this.registerOutputs({});
     }

@@ -1,13 +1,12 @@
 // MySQL 8.4 LTS on the DB VM, TLS only: its certificates, key and password files are copied over
 // SSH onto the encrypted data disk, and the official image runs with the hardening of eLabFTW's
 // example, its data directory on that disk, and 3306 published on the VM's private address only.
-import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT } from "./cloudInit";
-import { contentLabel } from "./dockerHost";
+import { contentLabel, DockerVm } from "./dockerHost";
 import { IssuedCertificate } from "./pki";
-import { remoteDirectory, remoteFile } from "./remoteFile";
+import { vmFiles } from "./remoteFile";
 
 /** uid and gid of the mysql user in the official image. */
 export const MYSQL_UID = "999:999";
@@ -21,13 +20,8 @@ const TLS_IN_CONTAINER = "/etc/mysql/tls";
 const SECRETS_IN_CONTAINER = "/run/secrets/mysql";
 
 export interface MysqlServerArgs {
-    readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
-    readonly dockerHost: docker.Provider;
-    /** The data disk is mounted and Docker runs from it. */
-    readonly after: pulumi.Resource;
+    readonly host: DockerVm;
     readonly version: string;
-    /** The DB VM's private address: the only one 3306 is published on. */
-    readonly bindAddress: string;
     readonly timezone: string;
     readonly caCertPem: pulumi.Input<string>;
     readonly server: IssuedCertificate;
@@ -53,9 +47,7 @@ export class MysqlServer extends pulumi.ComponentResource {
 
     constructor(name: string, args: MysqlServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:app:MysqlServer", name, {}, opts);
-        const onVm = { parent: this, dependsOn: [args.after] };
-        const file = (role: string, path: string, owner: string, mode: string, content: pulumi.Input<string>, secret: boolean) =>
-            remoteFile(`${name}-${role}`, { connection: args.connection, path, owner, mode, content, secret }, onVm);
+        const { file, directory } = vmFiles(name, { connection: args.host.connection, ready: args.host.ready }, this);
 
         const files = [
             file("tls-ca", `${MYSQL_DIR}/tls/ca.pem`, "0:0", "0444", args.caCertPem, false),
@@ -76,13 +68,13 @@ export class MysqlServer extends pulumi.ComponentResource {
             file("operator-ca", `${OPERATOR_TLS_DIR}/ca.pem`, "0:0", "0444", args.caCertPem, false),
             file("operator-cert", `${OPERATOR_TLS_DIR}/client-cert.pem`, "0:0", "0444", args.operatorClient.certPem, false),
             file("operator-key", `${OPERATOR_TLS_DIR}/client-key.pem`, "0:0", "0400", args.operatorClient.privateKeyPem, true),
-            remoteDirectory(`${name}-datadir`, { connection: args.connection, path: `${MYSQL_DIR}/data`, owner: MYSQL_UID, mode: "0750" }, onVm),
+            directory("datadir", `${MYSQL_DIR}/data`, MYSQL_UID, "0750"),
         ];
 
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: `mysql:${args.version}`, keepLocally: true },
-            { parent: this, provider: args.dockerHost, dependsOn: [args.after] },
+            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 
         this.container = new docker.Container(
@@ -103,7 +95,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                     { type: "bind", source: `${MYSQL_DIR}/tls`, target: TLS_IN_CONTAINER, readOnly: true },
                     { type: "bind", source: `${MYSQL_DIR}/secrets`, target: SECRETS_IN_CONTAINER, readOnly: true },
                 ],
-                ports: [{ internal: DATABASE.port, external: DATABASE.port, ip: args.bindAddress, protocol: "tcp" }],
+                ports: [{ internal: DATABASE.port, external: DATABASE.port, ip: args.host.address, protocol: "tcp" }],
                 capabilities: { drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"], adds: ["SYS_NICE"] },
                 securityOpts: ["no-new-privileges:true"],
                 healthcheck: {
@@ -126,7 +118,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                 destroyGraceSeconds: 120,
             },
             // A fixed name and port: the old container must go before its replacement starts.
-            { parent: this, provider: args.dockerHost, dependsOn: files, deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: files, deleteBeforeReplace: true },
         );
         this.registerOutputs({});
     }

@@ -3,7 +3,7 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { CloudImage, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
-import { dockerHost } from "./dockerHost";
+import { dockerVm } from "./dockerHost";
 import { ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
 import { MysqlServer } from "./mysqlServer";
 import { PrivateCa } from "./pki";
@@ -106,11 +106,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         this.mysql = new MysqlServer(
             `${name}-mysql`,
             {
-                connection: db.connection,
-                dockerHost: dockerHost(`${name}-db-docker`, config.admin.user, db.address, this),
-                after: db.dataDisk.mounted,
+                host: dockerVm(`${name}-db-docker`, db, config.admin.user, this),
                 version: config.versions.mysql,
-                bindAddress: db.address,
                 timezone: config.site.timezone,
                 caCertPem: this.pki.caCertPem,
                 server: this.pki.mysqlServer,
@@ -123,11 +120,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         this.elabftw = new ElabftwServer(
             `${name}-elabftw`,
             {
-                connection: web.connection,
-                dockerHost: dockerHost(`${name}-web-docker`, config.admin.user, web.address, this),
-                after: web.dataDisk.mounted,
+                host: dockerVm(`${name}-web-docker`, web, config.admin.user, this),
                 version: config.versions.elabftw,
-                bindAddress: web.address,
                 fqdn: config.site.fqdn,
                 siteUrl: config.site.siteUrl,
                 timezone: config.site.timezone,

@@ -40,3 +40,18 @@ export function remoteDirectory(
         opts,
     );
 }
+
+/** Files and folders on one VM, created once it is ready, named `<prefix>-<role>`. */
+export function vmFiles(
+    prefix: string,
+    vm: { readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>; readonly ready: pulumi.Resource },
+    parent: pulumi.Resource,
+) {
+    const opts = { parent, dependsOn: [vm.ready] };
+    return {
+        file: (role: string, path: string, owner: string, mode: string, content: pulumi.Input<string>, secret: boolean) =>
+            remoteFile(`${prefix}-${role}`, { connection: vm.connection, path, owner, mode, content, secret }, opts),
+        directory: (role: string, path: string, owner: string, mode: string) =>
+            remoteDirectory(`${prefix}-${role}`, { connection: vm.connection, path, owner, mode }, opts),
+    };
+}
