@@ -166,4 +166,39 @@ describe("config validation", () => {
             assert.deepEqual(error.problems.map((p) => p.key).sort(), ["dbVmId", "fqdn", "serverSubnet"]);
         }
     });
+
+    describe("flow matrix input", () => {
+        it("refuses an endpoint in no known network", () => {
+            assert.match(problemAbout({ syslogAddress: "192.168.7.5" }, "syslogAddress"), /192\.168\.7\.5, which is in no known network \(serverSubnet or serviceNetworks/);
+        });
+
+        it("refuses an extra flow with a port out of range", () => {
+            assert.match(problemAbout({ extraFlows: JSON.stringify(["allow tcp adminNetwork -> db 70000"]) }, "extraFlows"), /port out of range: 70000/);
+        });
+
+        it("refuses an extra flow naming an unknown endpoint", () => {
+            assert.match(problemAbout({ extraFlows: JSON.stringify(["allow tcp monitoring -> web 9100"]) }, "extraFlows"), /unknown endpoint "monitoring"/);
+            // A known name the stack does not define (no egressNetworks here).
+            assert.match(problemAbout({ extraFlows: JSON.stringify(["allow tcp egressNetworks -> web 443"]) }, "extraFlows"), /names egressNetworks, which this stack does not define/);
+        });
+
+        it("refuses an allow from 0.0.0.0/0", () => {
+            assert.match(problemAbout({ extraFlows: JSON.stringify(["allow tcp 0.0.0.0/0 -> web 443"]) }, "extraFlows"), /allows from 0\.0\.0\.0\/0, that is from anywhere/);
+            assert.match(problemAbout({ egressNetworks: JSON.stringify(["0.0.0.0/0"]) }, "egressNetworks"), /is the whole Internet/);
+        });
+
+        it("accepts a well-formed extra flow and adds it to the matrix", () => {
+            const { config } = validateConfig(withChanges({ extraFlows: JSON.stringify(["allow tcp adminNetwork -> db 33060 # MySQL X protocol for the DBA"]) }));
+            const extra = config.flows.flows.find((f) => f.id === "extra-1");
+            assert.deepEqual(extra, { id: "extra-1", action: "allow", protocols: ["tcp"], ports: [33060], from: ["adminNetwork"], to: ["db"], description: "MySQL X protocol for the DBA" });
+        });
+
+        it("needs a way out for packages: a proxy or egress networks", () => {
+            assert.match(problemAbout({ httpProxy: undefined }, "httpProxy"), /nor is egressNetworks/);
+        });
+
+        it("needs the backup host as an address", () => {
+            assert.match(problemAbout({ backupTarget: "ssh://borg@backup.lab.example.org/./elabftw" }, "backupTarget"), /give its IPv4 address/);
+        });
+    });
 });

@@ -3,6 +3,7 @@
 // follow this table (test/projectFile.test.ts keeps Pulumi.yaml in step with it).
 import { z } from "zod";
 import { isIpv4, isIpv4Network } from "../net";
+import { parseExtraFlow } from "../flowMatrix";
 import { sshPublicKeyProblem } from "./sshKeys";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
@@ -215,6 +216,55 @@ export const KEYS = {
         description: "NFS/CIFS filer reachable from the eLabFTW VM (2049).",
         fix: "pulumi config set filerAddress <filer address>",
         schema: ipv4,
+    },
+    serviceNetworks: {
+        type: "array",
+        description: "Networks of the infrastructure services (edge firewall, filer, syslog, DNS, NTP, proxy, backup host): each of those addresses must be in serverSubnet or one of these.",
+        fix: 'pulumi config set --path "serviceNetworks[0]" <CIDR of the services network>',
+        schema: z.array(network).min(1),
+    },
+    ntpServers: {
+        type: "array",
+        description: "NTP servers the VMs synchronise with (IPv4 addresses; the firewall opens 123/udp to them only).",
+        fix: 'pulumi config set --path "ntpServers[0]" <NTP server address>',
+        schema: z.array(ipv4).min(1),
+    },
+    httpProxy: {
+        type: "string",
+        description: "HTTP proxy for packages, container images and web-service calls (http://a.b.c.d:port). The VMs reach the outside only through it, unless egressNetworks is set.",
+        fix: "pulumi config set httpProxy http://<proxy address>:3128",
+        schema: z.string().regex(/^http:\/\/\d{1,3}(\.\d{1,3}){3}:\d{1,5}$/, "is not http://<IPv4 address>:<port> (the firewall needs the address)").optional(),
+    },
+    egressNetworks: {
+        type: "array",
+        description: "Networks the VMs may reach directly on 80/443 (package mirror, registry mirror) when there is no httpProxy.",
+        fix: 'pulumi config set --path "egressNetworks[0]" <CIDR of the mirror>',
+        schema: z.array(network.refine((cidr) => !cidr.endsWith("/0"), "is the whole Internet: name the mirrors' networks, or use httpProxy")).default([]),
+    },
+    extraFlows: {
+        type: "array",
+        description: 'Flows the unit adds to the matrix, e.g. "allow tcp adminNetwork -> db 33060 # MySQL X protocol". Endpoints: vpnClients, edgeFirewall, web, db, filer, syslog, labSubnet, adminNetwork, dns, ntp, proxy, egressNetworks, backupHost, or an IPv4 address/network.',
+        fix: 'pulumi config set --path "extraFlows[0]" "allow tcp adminNetwork -> db 33060 # why"',
+        schema: z
+            .array(
+                z.string().superRefine((text, ctx) => {
+                    const parsed = parseExtraFlow(text, 0);
+                    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+                }),
+            )
+            .default([]),
+    },
+    guestFirewall: {
+        type: "boolean",
+        description: "Also enforce the flow matrix inside each VM with nftables (defence in depth behind the Proxmox firewall).",
+        fix: "pulumi config set guestFirewall true",
+        schema: z.boolean().default(true),
+    },
+    manageClusterFirewall: {
+        type: "boolean",
+        description: "Enable the datacenter firewall and own its `management` IP set (adminNetwork). Set false on every stack but one when several units share a cluster.",
+        fix: "pulumi config set manageClusterFirewall false",
+        schema: z.boolean().default(true),
     },
     egressPublicAddress: {
         type: "string",

@@ -2,6 +2,8 @@
 // or throws a ConfigError listing every problem with the key, the bad value and the fix.
 import { z } from "zod";
 import { addressInNetwork, isDocumentationAddress, isPublicAddress, isUsableHostIn, networksOverlap, prefixLength } from "../net";
+import { buildMatrix, Flow, FlowMatrix, parseExtraFlow } from "../flowMatrix";
+import { isIpv4 } from "../net";
 import { KEYS, KEY_NAMES, KeyName, KeySpec, STORAGE_KINDS, StorageKind } from "./keys";
 
 const spec = (key: string): KeySpec | undefined => (KEYS as Record<string, KeySpec>)[key];
@@ -59,6 +61,11 @@ export interface PlatformConfig {
     /** DB_HOST: the name eLabFTW connects to, carried by the MySQL server certificate. */
     readonly dbHost: string;
     readonly sysadmin: { readonly email: string; readonly firstName: string; readonly lastName: string };
+    /** The network flow matrix: the Proxmox rules, the VMs' nftables and the edge hand-off derive from it. */
+    readonly flows: FlowMatrix;
+    readonly firewall: { readonly guest: boolean; readonly manageCluster: boolean };
+    /** The HTTP proxy the VMs use, when the site has one. */
+    readonly httpProxy?: string;
     readonly tls: {
         readonly certValidityDays: number;
         readonly caValidityDays: number;
@@ -139,6 +146,44 @@ function unknownKeyProblem(key: string, value: string): ConfigProblem {
 type Parsed = { [K in KeyName]: z.output<(typeof KEYS)[K]["schema"]> };
 
 type Report = (key: KeyName, message: string) => void;
+
+export type BackupTarget =
+    | { readonly kind: "ssh"; readonly user: string; readonly host: string; readonly port: number; readonly path: string }
+    | { readonly kind: "filer"; readonly path: string };
+
+export function parseBackupTarget(target: string): BackupTarget {
+    const ssh = /^ssh:\/\/([^@]+)@([^:/]+)(?::(\d+))?(\/.*)$/.exec(target);
+    return ssh ? { kind: "ssh", user: ssh[1], host: ssh[2], port: Number(ssh[3] ?? 22), path: ssh[4] } : { kind: "filer", path: target };
+}
+
+function parseProxy(url: string): { address: string; port: number } {
+    const { hostname, port } = new URL(url);
+    return { address: hostname, port: Number(port || 80) };
+}
+
+function extraFlows(texts: readonly string[]): Flow[] {
+    return texts.map((text, index) => parseExtraFlow(text, index) as Flow);
+}
+
+function matrixOf(c: Parsed): FlowMatrix {
+    const backup = parseBackupTarget(c.backupTarget);
+    return buildMatrix({
+        vpnClients: c.vpnClientRange,
+        edgeFirewall: c.edgeFirewallAddress,
+        web: c.webAddress,
+        db: c.dbAddress,
+        filer: c.filerAddress,
+        syslog: c.syslogAddress,
+        labSubnet: c.labSubnet,
+        adminNetwork: c.adminNetwork,
+        dnsServers: c.dnsServers,
+        ntpServers: c.ntpServers,
+        proxy: c.httpProxy ? parseProxy(c.httpProxy) : undefined,
+        egressNetworks: c.egressNetworks,
+        backup: backup.kind === "ssh" ? { kind: "ssh", address: backup.host, port: backup.port } : { kind: "filer" },
+        extraFlows: extraFlows(c.extraFlows),
+    });
+}
 
 /** A check that spans several keys; it runs only when each key it reads is valid on its own. */
 interface CrossCheck {
@@ -227,6 +272,56 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        reads: ["httpProxy", "egressNetworks"],
+        check: (c, problem) => {
+            if (!c.httpProxy && c.egressNetworks.length === 0) {
+                problem("httpProxy", "is not set, nor is egressNetworks: the VMs could reach no package mirror or registry (the firewall drops everything else)");
+            }
+        },
+    },
+    {
+        reads: ["backupTarget"],
+        check: (c, problem) => {
+            const target = parseBackupTarget(c.backupTarget);
+            if (target.kind === "ssh" && !isIpv4(target.host)) problem("backupTarget", `names the host "${target.host}": give its IPv4 address, which the firewall rules need`);
+        },
+    },
+    {
+        reads: ["serverSubnet", "serviceNetworks", "edgeFirewallAddress", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
+        check: (c, problem) => {
+            const known = [c.serverSubnet, ...c.serviceNetworks];
+            const target = parseBackupTarget(c.backupTarget);
+            const hosts: [KeyName, string | undefined][] = [
+                ["edgeFirewallAddress", c.edgeFirewallAddress],
+                ["filerAddress", c.filerAddress],
+                ["syslogAddress", c.syslogAddress],
+                ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
+                ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
+                ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
+                ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
+            ];
+            for (const [key, address] of hosts) {
+                if (address && !known.some((network) => addressInNetwork(address, network))) {
+                    problem(key, `holds ${address}, which is in no known network (serverSubnet or serviceNetworks: ${known.join(", ")})`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["extraFlows", "httpProxy", "egressNetworks", "backupTarget"],
+        check: (c, problem) => {
+            const present = new Set(["vpnClients", "edgeFirewall", "web", "db", "filer", "syslog", "labSubnet", "adminNetwork", "dns", "ntp"]);
+            if (c.httpProxy) present.add("proxy");
+            if (c.egressNetworks.length) present.add("egressNetworks");
+            if (parseBackupTarget(c.backupTarget).kind === "ssh") present.add("backupHost");
+            for (const flow of extraFlows(c.extraFlows)) {
+                for (const name of [...flow.from, ...flow.to]) {
+                    if (!present.has(name) && !/^\d/.test(name)) problem("extraFlows", `${flow.id} names ${name}, which this stack does not define`);
+                }
+            }
+        },
+    },
+    {
         reads: ["certValidityDays", "caValidityDays", "certRenewBeforeDays"],
         check: (c, problem) => {
             if (c.caValidityDays <= c.certValidityDays) problem("caValidityDays", `must be longer than certValidityDays (${c.certValidityDays})`);
@@ -308,6 +403,9 @@ function build(c: Parsed): PlatformConfig {
         backupTarget: c.backupTarget,
         admin: { user: c.adminUser, sshKeys: c.adminSshKeys },
         dbHost: c.dbHost ?? `${c.unit}-elabftw-db.${searchDomain}`,
+        flows: matrixOf(c),
+        firewall: { guest: c.guestFirewall, manageCluster: c.manageClusterFirewall },
+        httpProxy: c.httpProxy,
         sysadmin: { email: c.sysadminEmail, firstName: c.sysadminFirstName, lastName: c.sysadminLastName },
         tls: {
             certValidityDays: c.certValidityDays,
