@@ -239,7 +239,14 @@ export const KEYS = {
         type: "array",
         description: "Networks the VMs may reach directly on 80/443 (package mirror, registry mirror) when there is no httpProxy.",
         fix: 'pulumi config set --path "egressNetworks[0]" <CIDR of the mirror>',
-        schema: z.array(network.refine((cidr) => !cidr.endsWith("/0"), "is the whole Internet: name the mirrors' networks, or use httpProxy")).default([]),
+        schema: z
+            .array(
+                z
+                    .string()
+                    .refine((cidr) => !cidr.endsWith("/0"), { message: "is the whole Internet: name the mirrors' networks, or use httpProxy", abort: true })
+                    .refine(isIpv4Network, "is not an IPv4 network in CIDR form with host bits zero (a.b.c.0/24)"),
+            )
+            .default([]),
     },
     extraFlows: {
         type: "array",
