@@ -13,6 +13,10 @@ export interface UserDataInput {
     readonly adminUser: string;
     readonly sshKeys: readonly string[];
     readonly syslogAddress: string;
+    /** http://a.b.c.d:port: apt and Docker go through it. */
+    readonly httpProxy?: string;
+    /** Destinations reached without the proxy. */
+    readonly noProxy?: readonly string[];
 }
 
 /** Debian 13 packages: the Docker engine from Debian, LUKS with TPM2 unlocking, and the tools of operations. */
@@ -21,6 +25,7 @@ export const PACKAGES = [
     "cryptsetup",
     "curl",
     "docker.io",
+    "nftables",
     "qemu-guest-agent",
     "rsyslog",
     "systemd-cryptsetup",
@@ -48,12 +53,11 @@ function sshdHardening(adminUser: string): string {
     ].join("\n");
 }
 
-function dockerDaemon(): string {
-    return `${JSON.stringify(
-        { "data-root": DOCKER_DATA_ROOT, "log-driver": "journald", "live-restore": true, "no-new-privileges": true },
-        null,
-        2,
-    )}\n`;
+function dockerDaemon(input: UserDataInput): string {
+    const proxies = input.httpProxy
+        ? { proxies: { "http-proxy": input.httpProxy, "https-proxy": input.httpProxy, "no-proxy": ["localhost", "127.0.0.1", ...(input.noProxy ?? [])].join(",") } }
+        : {};
+    return `${JSON.stringify({ "data-root": DOCKER_DATA_ROOT, "log-driver": "journald", "live-restore": true, "no-new-privileges": true, ...proxies }, null, 2)}\n`;
 }
 
 /** Docker must never start before the data disk is mounted, or it would write to the plaintext OS disk. */
@@ -86,13 +90,14 @@ export function userData(input: UserDataInput): Record<string, unknown> {
                 ssh_authorized_keys: [...input.sshKeys],
             },
         ],
+        ...(input.httpProxy ? { apt: { http_proxy: input.httpProxy, https_proxy: input.httpProxy } } : {}),
         package_update: true,
         package_upgrade: true,
         package_reboot_if_required: false,
         packages: [...PACKAGES],
         write_files: [
             { path: "/etc/ssh/sshd_config.d/10-elabftw-hardening.conf", permissions: "0644", content: sshdHardening(input.adminUser) },
-            { path: "/etc/docker/daemon.json", permissions: "0644", content: dockerDaemon() },
+            { path: "/etc/docker/daemon.json", permissions: "0644", content: dockerDaemon(input) },
             { path: "/etc/systemd/system/docker.service.d/10-data-disk.conf", permissions: "0644", content: dockerWaitsForDataDisk() },
             { path: "/etc/rsyslog.d/90-elabftw-forward.conf", permissions: "0644", content: syslogForwarding(input.syslogAddress) },
             { path: "/etc/apt/apt.conf.d/20auto-upgrades", permissions: "0644", content: AUTO_UPGRADES },

@@ -15,6 +15,7 @@ export const ELABFTW_CONTAINER = "elabftw";
 /** uid:gid of nginx and php-fpm in elabimg 5.x: the owner of the uploads. */
 export const ELABFTW_UID = "101:101";
 export const DB_CA_IN_CONTAINER = "/etc/elabftw/mysql-ca.pem";
+export const ELABFTW_HTTPS_PORT = 443;
 /** The site's CA, kept on the VM for the post-deploy HTTPS check. */
 export const SITE_CA_ON_VM = `${ELABFTW_DIR}/tls/site-ca.pem`;
 
@@ -99,7 +100,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
                     { type: "bind", source: `${ELABFTW_DIR}/ssl`, target: "/ssl", readOnly: true },
                     { type: "bind", source: `${ELABFTW_DIR}/tls/mysql-ca.pem`, target: DB_CA_IN_CONTAINER, readOnly: true },
                 ],
-                ports: [{ internal: 443, external: 443, ip: args.host.address, protocol: "tcp" }],
+                ports: [{ internal: ELABFTW_HTTPS_PORT, external: ELABFTW_HTTPS_PORT, ip: args.host.address, protocol: "tcp" }],
                 capabilities: { drops: ["ALL"], adds: ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] },
                 securityOpts: ["no-new-privileges:true"],
                 labels: [contentLabel("org.elabftw-onprem.tls-sha256", args.dbCaCertPem, args.https.certPem)],

@@ -4,8 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { CloudImage, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
 import { dockerVm } from "./dockerHost";
-import { ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
-import { MysqlServer } from "./mysqlServer";
+import { ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
+import { GuestFirewall } from "./guestFirewall";
+import { DATABASE, MysqlServer } from "./mysqlServer";
+import { ProxmoxFirewall } from "./proxmoxFirewall";
 import { PrivateCa } from "./pki";
 import { Secrets } from "./secrets";
 import { SecureVm } from "./secureVm";
@@ -59,6 +61,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
     public readonly mysql: MysqlServer;
     public readonly elabftw: ElabftwServer;
     public readonly lifecycle: DatabaseLifecycle;
+    public readonly firewall: ProxmoxFirewall;
 
     constructor(name: string, args: ElabftwPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:platform:ElabftwPlatform", name, {}, opts);
@@ -102,6 +105,33 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             );
         this.vms = { web: vm("web"), db: vm("db") };
         const { web, db } = this.vms;
+
+        this.firewall = new ProxmoxFirewall(
+            `${name}-firewall`,
+            {
+                matrix: config.flows,
+                unit: config.unit,
+                nodeName: config.proxmoxNode,
+                vms: {
+                    web: { vm: web.vm, vmId: config.vms.web.vmId, address: web.address },
+                    db: { vm: db.vm, vmId: config.vms.db.vmId, address: db.address },
+                },
+                manageCluster: config.firewall.manageCluster,
+                adminNetwork: config.endpoints.adminNetwork,
+            },
+            { parent: this },
+        );
+        if (config.firewall.guest) {
+            const publishedPorts: Record<Role, number[]> = { web: [ELABFTW_HTTPS_PORT], db: [DATABASE.port] };
+            for (const role of roles) {
+                const target = this.vms[role];
+                new GuestFirewall(
+                    `${name}-${role}-guest-firewall`,
+                    { matrix: config.flows, vm: role, vmName: config.vms[role].name, publishedPorts: publishedPorts[role], connection: target.connection, after: target.ready },
+                    { parent: this },
+                );
+            }
+        }
 
         this.mysql = new MysqlServer(
             `${name}-mysql`,

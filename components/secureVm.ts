@@ -66,6 +66,8 @@ export class SecureVm extends pulumi.ComponentResource {
                         adminUser: platform.admin.user,
                         sshKeys: platform.admin.sshKeys,
                         syslogAddress: platform.endpoints.syslog,
+                        httpProxy: platform.httpProxy,
+                        noProxy: [platform.network.subnet],
                     }),
                 },
             },

@@ -1,0 +1,99 @@
+// The flow matrix enforced by the Proxmox firewall: the endpoints as cluster aliases and IP sets,
+// one rules resource per VM owning its whole list, per-VM options (enabled, DROP both ways, MAC
+// and IP filters, logged drops) with the VM's `ipfilter-net0` set, and the datacenter firewall
+// with a `management` IP set so the nodes stay reachable from the admin network.
+import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
+import * as pulumi from "@pulumi/pulumi";
+import { FlowMatrix } from "./flowMatrix";
+import { pveObjects, VmEndpoint, vmRules } from "./firewallRules";
+
+export interface FirewalledVm {
+    readonly vm: proxmoxve.VmLegacy;
+    readonly vmId: number;
+    readonly address: string;
+}
+
+export interface ProxmoxFirewallArgs {
+    readonly matrix: FlowMatrix;
+    readonly unit: string;
+    readonly nodeName: string;
+    readonly vms: Readonly<Record<VmEndpoint, FirewalledVm>>;
+    /** Own the datacenter firewall switch and its `management` IP set (one stack per cluster). */
+    readonly manageCluster: boolean;
+    readonly adminNetwork: string;
+}
+
+export class ProxmoxFirewall extends pulumi.ComponentResource {
+    public readonly rules: Readonly<Record<VmEndpoint, proxmoxve.firewall.RulesLegacy>>;
+    public readonly options: Readonly<Record<VmEndpoint, proxmoxve.firewall.OptionsLegacy>>;
+
+    constructor(name: string, args: ProxmoxFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("elabftw:firewall:ProxmoxFirewall", name, {}, opts);
+        const objects = pveObjects(args.matrix, args.unit);
+        const definitions: pulumi.Resource[] = [
+            ...objects.aliases.map((a) => new proxmoxve.firewall.AliasLegacy(`${name}-alias-${a.name}`, { name: a.name, cidr: a.cidr, comment: a.comment }, { parent: this })),
+            ...objects.ipsets.map(
+                (s) =>
+                    new proxmoxve.firewall.IpsetLegacy(
+                        `${name}-ipset-${s.name}`,
+                        { name: s.name, comment: s.comment, cidrs: s.cidrs.map((cidr) => ({ name: cidr })) },
+                        { parent: this },
+                    ),
+            ),
+        ];
+
+        const perVm = (role: VmEndpoint) => {
+            const { vm, vmId, address } = args.vms[role];
+            const target = { nodeName: args.nodeName, vmId };
+            // With ipfilter on, the VM may only send from the addresses of this set.
+            const ipfilter = new proxmoxve.firewall.IpsetLegacy(
+                `${name}-${role}-ipfilter`,
+                { ...target, name: "ipfilter-net0", comment: "the only source address net0 may use", cidrs: [{ name: address }] },
+                { parent: this, dependsOn: [vm] },
+            );
+            const rules = new proxmoxve.firewall.RulesLegacy(
+                `${name}-${role}-rules`,
+                { ...target, rules: vmRules(args.matrix, args.unit, role).map((rule) => ({ ...rule })) },
+                { parent: this, dependsOn: [vm, ...definitions] },
+            );
+            // Switched on last, once its rules exist.
+            const options = new proxmoxve.firewall.OptionsLegacy(
+                `${name}-${role}-options`,
+                {
+                    ...target,
+                    enabled: true,
+                    inputPolicy: "DROP",
+                    outputPolicy: "DROP",
+                    macfilter: true,
+                    ipfilter: true,
+                    dhcp: false,
+                    ndp: false,
+                    radv: false,
+                    logLevelIn: "info",
+                    logLevelOut: "info",
+                },
+                { parent: this, dependsOn: [rules, ipfilter] },
+            );
+            return { rules, options };
+        };
+        const web = perVm("web");
+        const db = perVm("db");
+        this.rules = { web: web.rules, db: db.rules };
+        this.options = { web: web.options, db: db.options };
+
+        if (args.manageCluster) {
+            // Proxmox lets this set reach the nodes' GUI (8006) and SSH once the datacenter firewall is on.
+            const management = new proxmoxve.firewall.IpsetLegacy(
+                `${name}-management`,
+                { name: "management", comment: "admin network: Proxmox GUI and SSH", cidrs: [{ name: args.adminNetwork }] },
+                { parent: this },
+            );
+            new proxmoxve.cluster.FirewallLegacy(
+                `${name}-datacenter`,
+                { enabled: true, ebtables: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", logRatelimit: { enabled: true, burst: 10, rate: "5/second" } },
+                { parent: this, dependsOn: [management, web.options, db.options] },
+            );
+        }
+        this.registerOutputs({});
+    }
+}
