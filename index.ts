@@ -2,6 +2,7 @@
 // platform, and export what operators and the network team need.
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT } from "./components/cloudInit";
+import { edgeRules, edgeRulesMarkdown } from "./components/firewallRules";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
@@ -36,3 +37,7 @@ export const dbRootPassword = pulumi.secret(platform.secrets.dbRootPassword);
 /** For the mysql client from an admin workstation: mysql --ssl-ca --ssl-cert --ssl-key ... */
 export const operatorClientCertificate = platform.pki.operatorClient.certPem;
 export const operatorClientKey = pulumi.secret(platform.pki.operatorClient.privateKeyPem);
+
+/** For the network team: the rules their edge firewall must apply (the program cannot configure it). */
+export const edgeFirewallRules = edgeRules(config.flows, config.endpoints.egressPublic);
+export const edgeFirewallRulesMarkdown = edgeRulesMarkdown(edgeFirewallRules);
