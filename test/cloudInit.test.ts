@@ -79,7 +79,7 @@ describe("cloud-init user-data", () => {
 
     it("installs Debian's Docker engine, LUKS with TPM2 unlocking, the guest agent, rsyslog, Borg and unattended upgrades", () => {
         for (const { data } of snippets) {
-            for (const pkg of ["docker.io", "curl", "cryptsetup", "systemd-cryptsetup", "tpm2-tools", "qemu-guest-agent", "rsyslog", "borgbackup", "unattended-upgrades"]) {
+            for (const pkg of ["docker.io", "curl", "nftables", "cryptsetup", "systemd-cryptsetup", "tpm2-tools", "qemu-guest-agent", "rsyslog", "borgbackup", "unattended-upgrades"]) {
                 assert.ok(data.packages.includes(pkg), `missing package ${pkg}`);
             }
             assert.equal(data.package_upgrade, true);
@@ -96,6 +96,14 @@ describe("cloud-init user-data", () => {
             assert.match(dropIn, /^RequiresMountsFor=\/srv\/elabftw$/m);
             assert.deepEqual(data.swap, { size: 0 });
             assert.ok(data.runcmd.some((c: string[]) => c.join(" ") === "systemctl mask --now swap.target"));
+        }
+    });
+
+    it("sends apt and Docker through the unit's proxy, except for the server subnet", () => {
+        for (const { data } of snippets) {
+            assert.deepEqual(data.apt, { http_proxy: "http://10.20.60.8:3128", https_proxy: "http://10.20.60.8:3128" });
+            const daemon = JSON.parse(data.write_files.find((f: any) => f.path === "/etc/docker/daemon.json").content);
+            assert.deepEqual(daemon.proxies, { "http-proxy": "http://10.20.60.8:3128", "https-proxy": "http://10.20.60.8:3128", "no-proxy": "localhost,127.0.0.1,10.20.30.0/24" });
         }
     });
 
