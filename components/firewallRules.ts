@@ -198,7 +198,12 @@ export interface EdgeRule {
 }
 
 function describeEndpoints(matrix: FlowMatrix, names: readonly string[]): string {
-    return names.map((name) => (matrix.endpoints.has(name) ? `${name} (${addressesOf(matrix, name).join(", ")})` : name)).join(", ");
+    return names
+        .map((name) => {
+            const addresses = matrix.endpoints.has(name) ? addressesOf(matrix, name) : [];
+            return addresses.length ? `${name} (${addresses.join(", ")})` : name;
+        })
+        .join(", ");
 }
 
 export function edgeRules(matrix: FlowMatrix, egressPublicAddress: string): EdgeRule[] {

@@ -22,6 +22,15 @@ export type EndpointName = (typeof ENDPOINT_NAMES)[number];
 
 export type Protocol = "tcp" | "udp";
 
+/** The nodes, as a destination: Proxmox's `management` IP set stands for the flows toward them. */
+export const PROXMOX_NODES = "proxmoxNodes";
+
+/** The sources allowed to manage the nodes: the members of the `management` IP set. */
+export function managementSources(matrix: FlowMatrix): string[] {
+    const names = matrix.flows.filter((f) => f.action === "allow" && f.to.includes(PROXMOX_NODES)).flatMap((f) => f.from);
+    return [...new Set(names.flatMap((name) => addressesOf(matrix, name)))];
+}
+
 export interface Endpoint {
     readonly name: EndpointName | string;
     /** Addresses (a.b.c.d) and networks (a.b.c.0/24). */
@@ -87,6 +96,8 @@ export function buildMatrix(input: MatrixInput): FlowMatrix {
         { name: "syslog", addresses: [input.syslog], description: "syslog server" },
         { name: "labSubnet", addresses: [input.labSubnet], description: "the unit's user network" },
         { name: "adminNetwork", addresses: [input.adminNetwork], description: "sysadmins' workstations" },
+        // Enforced by Proxmox itself: the sources of flows to it form the datacenter's `management` IP set.
+        { name: PROXMOX_NODES, addresses: [], description: "the Proxmox VE nodes (GUI and SSH)" },
         { name: "dns", addresses: [...input.dnsServers], description: "DNS resolvers" },
         { name: "ntp", addresses: [...input.ntpServers], description: "NTP servers" },
         ...(input.proxy ? [{ name: "proxy", addresses: [input.proxy.address], description: "HTTP proxy" }] : []),
@@ -103,6 +114,7 @@ export function buildMatrix(input: MatrixInput): FlowMatrix {
         flow("row-5", { row: 5, action: "deny", protocols: [], ports: [], from: ["labSubnet"], to: ["db"], description: "no access to the database from the lab (paper: 2049; intent: any port)" }),
         flow("row-6", { row: 6, action: "deny", protocols: ["tcp", "udp"], ports: [2049], from: ["labSubnet"], to: ["filer"], description: "no filer access from the lab" }),
         flow("row-7", { row: 7, action: "allow", protocols: ["udp"], ports: [514], from: vms, to: ["syslog"], description: "log collection by syslog" }),
+        flow("node-management", { action: "allow", protocols: ["tcp"], ports: [8006, 22], from: ["adminNetwork"], to: [PROXMOX_NODES], description: "the nodes' GUI and SSH stay reachable from the admin network once the datacenter firewall is on" }),
         flow("admin-ssh", { action: "allow", protocols: ["tcp"], ports: [22], from: ["adminNetwork"], to: vms, description: "administration over SSH from the admin network only" }),
         flow("dns", { action: "allow", protocols: ["udp", "tcp"], ports: [53], from: vms, to: ["dns"], description: "name resolution" }),
         flow("ntp", { action: "allow", protocols: ["udp"], ports: [123], from: vms, to: ["ntp"], description: "time synchronisation (TLS and logs need it)" }),

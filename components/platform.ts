@@ -117,7 +117,6 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                     db: { vm: db.vm, vmId: config.vms.db.vmId, address: db.address },
                 },
                 manageCluster: config.firewall.manageCluster,
-                adminNetwork: config.endpoints.adminNetwork,
             },
             { parent: this },
         );

@@ -4,7 +4,7 @@
 // with a `management` IP set so the nodes stay reachable from the admin network.
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import { FlowMatrix } from "./flowMatrix";
+import { FlowMatrix, managementSources } from "./flowMatrix";
 import { pveObjects, VmEndpoint, vmRules } from "./firewallRules";
 
 export interface FirewalledVm {
@@ -20,7 +20,6 @@ export interface ProxmoxFirewallArgs {
     readonly vms: Readonly<Record<VmEndpoint, FirewalledVm>>;
     /** Own the datacenter firewall switch and its `management` IP set (one stack per cluster). */
     readonly manageCluster: boolean;
-    readonly adminNetwork: string;
 }
 
 export class ProxmoxFirewall extends pulumi.ComponentResource {
@@ -82,10 +81,11 @@ export class ProxmoxFirewall extends pulumi.ComponentResource {
         this.options = { web: web.options, db: db.options };
 
         if (args.manageCluster) {
-            // Proxmox lets this set reach the nodes' GUI (8006) and SSH once the datacenter firewall is on.
+            // Proxmox lets this set reach the nodes' GUI (8006) and SSH once the datacenter firewall is on:
+            // the sources of the matrix's flows toward the nodes.
             const management = new proxmoxve.firewall.IpsetLegacy(
                 `${name}-management`,
-                { name: "management", comment: "admin network: Proxmox GUI and SSH", cidrs: [{ name: args.adminNetwork }] },
+                { name: "management", comment: "node-management: Proxmox GUI and SSH", cidrs: managementSources(args.matrix).map((cidr) => ({ name: cidr })) },
                 { parent: this },
             );
             new proxmoxve.cluster.FirewallLegacy(
