@@ -41,3 +41,9 @@ export const operatorClientKey = pulumi.secret(platform.pki.operatorClient.priva
 /** For the network team: the rules their edge firewall must apply (the program cannot configure it). */
 export const edgeFirewallRules = edgeRules(config.flows, config.endpoints.egressPublic);
 export const edgeFirewallRulesMarkdown = edgeRulesMarkdown(edgeFirewallRules);
+
+/** Escrow with SECRET_KEY: Borg repositories open with their key and this passphrase only. */
+export const backupPassphrase = pulumi.secret(platform.secrets.backupPassphrase);
+export const backupRepositoryKeys = platform.backup.repositoryKeys;
+/** Add each line to the Borg user's ~/.ssh/authorized_keys on the backup host. */
+export const backupAuthorizedKeys = platform.backup.authorizedKeys;

@@ -16,6 +16,8 @@ export interface DatabaseLifecycleArgs {
     readonly sysadmin: { readonly email: string; readonly firstName: string; readonly lastName: string };
     readonly sysadminPassword: pulumi.Output<string>;
     readonly https: { readonly name: string; readonly address: string; readonly caFile: string };
+    /** The database's fresh backup before an upgrade: db:update waits for it. */
+    readonly databaseBackedUp?: pulumi.Resource;
 }
 
 export class DatabaseLifecycle extends pulumi.ComponentResource {
@@ -48,7 +50,7 @@ export class DatabaseLifecycle extends pulumi.ComponentResource {
                 create: scriptCommand("elabftw-db-update.sh", ["--container", ELABFTW_CONTAINER]),
                 triggers: [args.elabftwVersion],
             },
-            { parent: this, dependsOn: [this.install, args.elabftw] },
+            { parent: this, dependsOn: [this.install, args.elabftw, ...(args.databaseBackedUp ? [args.databaseBackedUp] : [])] },
         );
         this.healthy = new command.remote.Command(
             `${name}-https-healthcheck`,

@@ -36,6 +36,8 @@ export interface ElabftwServerArgs {
     readonly https: IssuedCertificate;
     /** The CA the HTTPS check trusts: the private CA's certificate, or the system bundle for an institutional one. */
     readonly siteCaCertPem?: pulumi.Input<string>;
+    /** An upgrade's fresh backup of the uploads, which must come before the container is replaced. */
+    readonly beforeUpgrade?: pulumi.Resource;
 }
 
 /** The container's environment, sorted so that two runs produce the same inputs. */
@@ -109,7 +111,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
                 restart: "always",
                 mustRun: true,
             },
-            { parent: this, provider: args.host.provider, dependsOn: prepared, deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: [...prepared, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
         );
         this.registerOutputs({});
     }

@@ -1,6 +1,7 @@
 // MySQL 8.4 LTS on the DB VM, TLS only: its certificates, key and password files are copied over
 // SSH onto the encrypted data disk, and the official image runs with the hardening of eLabFTW's
 // example, its data directory on that disk, and 3306 published on the VM's private address only.
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT } from "./cloudInit";
@@ -18,6 +19,12 @@ export const OPERATOR_TLS_DIR = `${MYSQL_DIR}/operator`;
 
 const TLS_IN_CONTAINER = "/etc/mysql/tls";
 const SECRETS_IN_CONTAINER = "/run/secrets/mysql";
+const OPERATOR_TLS_IN_CONTAINER = "/etc/mysql/operator";
+/** How host-side scripts (backups, restores) run the MySQL clients: inside the container. */
+export const MYSQL_EXEC = `docker exec -i ${MYSQL_CONTAINER}`;
+/** Client settings, as seen inside the container: the operator over TLS with its certificate, and root on the socket. */
+export const OPERATOR_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/operator.cnf`;
+export const ROOT_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/root.cnf`;
 
 export interface MysqlServerArgs {
     readonly host: DockerVm;
@@ -28,6 +35,22 @@ export interface MysqlServerArgs {
     readonly operatorClient: IssuedCertificate;
     readonly rootPassword: pulumi.Output<string>;
     readonly userPassword: pulumi.Output<string>;
+    /** The operator certificate's subject (/O=.../CN=...): the MySQL account of the backups requires it. */
+    readonly operatorSubject: string;
+    /** An upgrade's fresh backup, which must come before the container is replaced. */
+    readonly beforeUpgrade?: pulumi.Resource;
+}
+
+/** The operator account: no password, the client certificate is the credential; read-only for mysqldump. */
+export function operatorAccountSql(subject: string): string {
+    const account = "'operator'@'%'";
+    return [
+        `CREATE USER IF NOT EXISTS ${account} REQUIRE SUBJECT '${subject}';`,
+        `ALTER USER ${account} REQUIRE SUBJECT '${subject}';`,
+        `GRANT SELECT, SHOW VIEW, TRIGGER, EVENT, LOCK TABLES ON \`${DATABASE.name}\`.* TO ${account};`,
+        `GRANT SHOW_ROUTINE ON *.* TO ${account};`,
+        "",
+    ].join("\n");
 }
 
 /** Starts mysqld TLS-only: TLS 1.2 or 1.3, with the private CA's certificate. */
@@ -44,6 +67,8 @@ export function mysqldCommand(): string[] {
 
 export class MysqlServer extends pulumi.ComponentResource {
     public readonly container: docker.Container;
+    /** The backups' MySQL account exists. */
+    public readonly operatorAccount: command.remote.Command;
 
     constructor(name: string, args: MysqlServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:app:MysqlServer", name, {}, opts);
@@ -68,6 +93,26 @@ export class MysqlServer extends pulumi.ComponentResource {
             file("operator-ca", `${OPERATOR_TLS_DIR}/ca.pem`, "0:0", "0444", args.caCertPem, false),
             file("operator-cert", `${OPERATOR_TLS_DIR}/client-cert.pem`, "0:0", "0444", args.operatorClient.certPem, false),
             file("operator-key", `${OPERATOR_TLS_DIR}/client-key.pem`, "0:0", "0400", args.operatorClient.privateKeyPem, true),
+            file(
+                "operator-cnf",
+                `${MYSQL_DIR}/secrets/operator.cnf`,
+                MYSQL_UID,
+                "0400",
+                [
+                    "[client]",
+                    "user=operator",
+                    "host=127.0.0.1",
+                    `port=${DATABASE.port}`,
+                    `ssl-ca=${OPERATOR_TLS_IN_CONTAINER}/ca.pem`,
+                    `ssl-cert=${OPERATOR_TLS_IN_CONTAINER}/client-cert.pem`,
+                    `ssl-key=${OPERATOR_TLS_IN_CONTAINER}/client-key.pem`,
+                    // 127.0.0.1 is not in the certificate: verify the chain, not the name, on the loopback.
+                    "ssl-mode=VERIFY_CA",
+                    "",
+                ].join("\n"),
+                false,
+            ),
+            file("root-cnf", `${MYSQL_DIR}/secrets/root.cnf`, MYSQL_UID, "0400", pulumi.interpolate`[client]\nuser=root\npassword=${args.rootPassword}\nprotocol=socket\n`, true),
             directory("datadir", `${MYSQL_DIR}/data`, MYSQL_UID, "0750"),
         ];
 
@@ -94,6 +139,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                     { type: "bind", source: `${MYSQL_DIR}/data`, target: "/var/lib/mysql" },
                     { type: "bind", source: `${MYSQL_DIR}/tls`, target: TLS_IN_CONTAINER, readOnly: true },
                     { type: "bind", source: `${MYSQL_DIR}/secrets`, target: SECRETS_IN_CONTAINER, readOnly: true },
+                    { type: "bind", source: OPERATOR_TLS_DIR, target: OPERATOR_TLS_IN_CONTAINER, readOnly: true },
                 ],
                 ports: [{ internal: DATABASE.port, external: DATABASE.port, ip: args.host.address, protocol: "tcp" }],
                 capabilities: { drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"], adds: ["SYS_NICE"] },
@@ -118,7 +164,12 @@ export class MysqlServer extends pulumi.ComponentResource {
                 destroyGraceSeconds: 120,
             },
             // A fixed name and port: the old container must go before its replacement starts.
-            { parent: this, provider: args.host.provider, dependsOn: files, deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
+        );
+        this.operatorAccount = new command.remote.Command(
+            `${name}-operator-account`,
+            { connection: args.host.connection, create: `sudo ${MYSQL_EXEC} mysql --defaults-extra-file=${ROOT_CLIENT_CONFIG}`, stdin: operatorAccountSql(args.operatorSubject) },
+            { parent: this, dependsOn: [this.container] },
         );
         this.registerOutputs({});
     }

@@ -1,14 +1,15 @@
 // The whole reference architecture for one unit: what index.ts instantiates.
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
+import { Backup } from "./backup";
 import { CloudImage, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
 import { dockerVm } from "./dockerHost";
-import { ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
+import { ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
 import { GuestFirewall } from "./guestFirewall";
-import { DATABASE, MysqlServer } from "./mysqlServer";
+import { DATABASE, MYSQL_EXEC, MysqlServer, OPERATOR_CLIENT_CONFIG, ROOT_CLIENT_CONFIG } from "./mysqlServer";
 import { ProxmoxFirewall } from "./proxmoxFirewall";
-import { PrivateCa } from "./pki";
+import { OPERATOR_COMMON_NAME, PrivateCa } from "./pki";
 import { Secrets } from "./secrets";
 import { SecureVm } from "./secureVm";
 
@@ -62,6 +63,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
     public readonly elabftw: ElabftwServer;
     public readonly lifecycle: DatabaseLifecycle;
     public readonly firewall: ProxmoxFirewall;
+    public readonly backup: Backup;
 
     constructor(name: string, args: ElabftwPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:platform:ElabftwPlatform", name, {}, opts);
@@ -132,6 +134,23 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             }
         }
 
+        const backupPlan = { target: config.backup.target, time: config.backup.time, keepDaily: config.backup.keepDaily, keepMonthly: config.backup.keepMonthly, drillCalendar: config.backup.drillCalendar };
+        this.backup = new Backup(
+            `${name}-backup`,
+            {
+                unit: config.unit,
+                target: config.backup.target,
+                passphrase: this.secrets.backupPassphrase,
+                vms: { web: { connection: web.connection, ready: web.dataDisk.mounted }, db: { connection: db.connection, ready: db.dataDisk.mounted } },
+                plans: {
+                    web: { ...backupPlan, role: "web", uploads: `${ELABFTW_DIR}/uploads` },
+                    db: { ...backupPlan, role: "db", mysql: { exec: MYSQL_EXEC, operatorConfig: OPERATOR_CLIENT_CONFIG, rootConfig: ROOT_CLIENT_CONFIG } },
+                },
+                upgradeTriggers: [config.versions.elabftw, config.versions.mysql],
+            },
+            { parent: this },
+        );
+
         this.mysql = new MysqlServer(
             `${name}-mysql`,
             {
@@ -143,6 +162,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 operatorClient: this.pki.operatorClient,
                 rootPassword: this.secrets.dbRootPassword,
                 userPassword: this.secrets.dbUserPassword,
+                operatorSubject: `/O=${config.unit}/CN=${OPERATOR_COMMON_NAME}`,
+                beforeUpgrade: this.backup.beforeUpgrade.db,
             },
             { parent: this },
         );
@@ -162,6 +183,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 secretKey: this.secrets.elabftwSecretKey,
                 https: this.pki.https,
                 siteCaCertPem: institutional ? undefined : this.pki.caCertPem,
+                beforeUpgrade: this.backup.beforeUpgrade.web,
             },
             { parent: this },
         );
@@ -176,6 +198,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 sysadmin: config.sysadmin,
                 sysadminPassword: this.secrets.sysadminPassword,
                 https: { name: config.site.fqdn, address: web.address, caFile: institutional ? SYSTEM_CA_BUNDLE : SITE_CA_ON_VM },
+                databaseBackedUp: this.backup.beforeUpgrade.db,
             },
             { parent: this },
         );

@@ -26,6 +26,8 @@ export class Secrets extends pulumi.ComponentResource {
     public readonly elabftwSecretKey: pulumi.Output<string>;
     /** The first eLabFTW sysadmin's password. */
     public readonly sysadminPassword: pulumi.Output<string>;
+    /** Opens the Borg repositories (with their keys, stored in them: repokey mode). */
+    public readonly backupPassphrase: pulumi.Output<string>;
 
     constructor(name: string, args: SecretsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:secrets:Secrets", name, {}, opts);
@@ -39,6 +41,7 @@ export class Secrets extends pulumi.ComponentResource {
         );
         this.dbRootPassword = alphanumeric("db-root-password", 40);
         this.dbUserPassword = alphanumeric("db-user-password", 40);
+        this.backupPassphrase = alphanumeric("backup-passphrase", 48);
         const keyBytes = new random.RandomBytes(`${name}-elabftw-secret-key-bytes`, { length: 32 }, childOpts);
         this.elabftwSecretKey = pulumi.secret(keyBytes.hex.apply(defuseAsciiSafeKey));
         this.sysadminPassword = new random.RandomPassword(

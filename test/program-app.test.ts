@@ -147,9 +147,10 @@ describe("MySQL container", () => {
         assert.equal(fileCommand("-mysql-root-password").inputs.stdin, passwordOf("db-root-password"));
         assert.equal(fileCommand("-mysql-user-password").inputs.stdin, passwordOf("db-user-password"));
         assert.match(fileCommand("-mysql-tls-key").inputs.stdin, /BEGIN EC PRIVATE KEY/);
-        for (const file of run.ofType(COMMAND).filter((c) => c.inputs.create.includes("install-file.sh"))) {
-            assert.ok(installed(file).path.startsWith("/srv/elabftw/"), `${file.name} writes outside the encrypted disk`);
-        }
+        // Keys, passwords and passphrases only ever land on the encrypted disk (scripts and units may go to the OS disk).
+        const secretFiles = run.ofType(COMMAND).filter((c) => c.inputs.create.includes("install-file.sh") && c.secretInputs.includes("stdin"));
+        assert.ok(secretFiles.length >= 10);
+        for (const file of secretFiles) assert.ok(installed(file).path.startsWith("/srv/elabftw/"), `${file.name} writes a secret outside the encrypted disk`);
     });
 
     it("keeps its data on the encrypted disk and publishes 3306 on the DB VM's private address only", () => {

@@ -314,6 +314,30 @@ export const KEYS = {
         fix: "pulumi config set mysqlVersion 8.4.7",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
     },
+    backupTime: {
+        type: "string",
+        description: "Time of day (HH:MM, the VMs' time zone) of the daily backups; a random delay of up to 10 minutes is added.",
+        fix: "pulumi config set backupTime 02:30",
+        schema: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "is not a time of day HH:MM").default("02:30"),
+    },
+    backupKeepDaily: {
+        type: "integer",
+        description: "Daily archives kept (the paper's 60 days: 60).",
+        fix: "pulumi config set backupKeepDaily 14",
+        schema: z.number().int().min(1).max(3650).default(14),
+    },
+    backupKeepMonthly: {
+        type: "integer",
+        description: "Monthly archives kept beyond the daily ones.",
+        fix: "pulumi config set backupKeepMonthly 6",
+        schema: z.number().int().min(0).max(600).default(6),
+    },
+    restoreDrillCalendar: {
+        type: "string",
+        description: "When the restore drill runs on the DB VM (a systemd OnCalendar expression; monthly by default).",
+        fix: 'pulumi config set restoreDrillCalendar "*-*-01 04:30:00"',
+        schema: z.string().regex(/^[A-Za-z0-9*,:. \-/~]{1,64}$/, "is not a systemd calendar expression").default("*-*-01 04:30:00"),
+    },
     dbHost: {
         type: "string",
         description: "The name eLabFTW connects to (DB_HOST): it is in the MySQL certificate's SANs and mapped to dbAddress inside the eLabFTW container. Defaults to <unit>-elabftw-db.<searchDomain>.",

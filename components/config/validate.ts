@@ -57,6 +57,13 @@ export interface PlatformConfig {
     readonly site: { readonly fqdn: string; readonly siteUrl: string; readonly timezone: string };
     readonly versions: { readonly elabftw: string; readonly mysql: string };
     readonly backupTarget: string;
+    readonly backup: {
+        readonly target: BackupTarget;
+        readonly time: string;
+        readonly keepDaily: number;
+        readonly keepMonthly: number;
+        readonly drillCalendar: string;
+    };
     readonly admin: { readonly user: string; readonly sshKeys: readonly string[] };
     /** DB_HOST: the name eLabFTW connects to, carried by the MySQL server certificate. */
     readonly dbHost: string;
@@ -401,6 +408,13 @@ function build(c: Parsed): PlatformConfig {
         site: { fqdn: c.fqdn, siteUrl: c.siteUrl ?? `https://${c.fqdn}`, timezone: c.timezone },
         versions: { elabftw: c.elabftwVersion, mysql: c.mysqlVersion },
         backupTarget: c.backupTarget,
+        backup: {
+            target: parseBackupTarget(c.backupTarget),
+            time: c.backupTime,
+            keepDaily: c.backupKeepDaily,
+            keepMonthly: c.backupKeepMonthly,
+            drillCalendar: c.restoreDrillCalendar,
+        },
         admin: { user: c.adminUser, sshKeys: c.adminSshKeys },
         dbHost: c.dbHost ?? `${c.unit}-elabftw-db.${searchDomain}`,
         flows: matrixOf(c),

@@ -73,7 +73,7 @@ export async function runProgram(
             newResource(args) {
                 const tls = tlsStandIn(args.type, unwrapSecrets(args.inputs));
                 if (tls) {
-                    if (typeof tls.privateKeyPem === "string") generatedSecrets.push(tls.privateKeyPem);
+                    for (const field of ["privateKeyPem", "privateKeyOpenssh"]) if (typeof tls[field] === "string") generatedSecrets.push(tls[field] as string);
                     return { id: `${args.name}-id`, state: tls };
                 }
                 const state: Record<string, unknown> = { ...args.inputs };

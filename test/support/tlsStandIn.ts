@@ -2,7 +2,7 @@
 // certificates with openssl from the same inputs the program gives the provider (key type,
 // subject, SANs, usages, validity, CA flag), so what the program would deploy can be used for real.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -73,7 +73,13 @@ function privateKey(inputs: any): Record<string, unknown> {
     } else if (inputs.algorithm === "RSA") {
         pem = openssl(["rsa", "-traditional"], openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${inputs.rsaBits ?? 2048}`]));
     } else {
-        pem = openssl(["genpkey", "-algorithm", "ED25519"]);
+        // ED25519 keys serve SSH here: the stand-in makes their OpenSSH forms (the program reads no PEM of them).
+        return inTempDir((file) => {
+            const key = file("id_ed25519");
+            const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key], { encoding: "utf8" });
+            if (made.status !== 0) throw new Error(`ssh-keygen: ${made.stderr}`);
+            return { ...inputs, privateKeyOpenssh: readFileSync(key, "utf8"), publicKeyOpenssh: readFileSync(`${key}.pub`, "utf8") };
+        });
     }
     return { ...inputs, privateKeyPem: pem, publicKeyPem: openssl(["pkey", "-pubout"], pem) };
 }
