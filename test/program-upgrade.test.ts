@@ -29,6 +29,14 @@ describe("eLabFTW version bump 5.6.12 -> 5.6.13", () => {
         assert.ok(after.dependencies.includes(next.one("docker:index/container:Container", "-elabftw-container").urn));
     });
 
+    it("takes fresh archives of the database and the uploads first", () => {
+        for (const role of ["db", "web"]) {
+            assert.deepEqual(current.one(COMMAND, `-backup-${role}-before-upgrade`).inputs.triggers, ["5.6.12", "8.4.8"]);
+            assert.deepEqual(next.one(COMMAND, `-backup-${role}-before-upgrade`).inputs.triggers, ["5.6.13", "8.4.8"]);
+        }
+        assert.ok(next.one(COMMAND, "-db-lifecycle-update").dependencies.includes(next.one(COMMAND, "-backup-db-before-upgrade").urn));
+    });
+
     it("leaves the install step unchanged, so db:install does not run again", () => {
         const before = current.one(COMMAND, "-db-lifecycle-install");
         const after = next.one(COMMAND, "-db-lifecycle-install");

@@ -39,3 +39,12 @@ require() {
         [ -n "${!variable:-}" ] || usage
     done
 }
+
+# load_env FILE: export the variables of an environment file (the Borg settings of this VM).
+load_env() {
+    [ -r "$1" ] || die "cannot read $1"
+    set -a
+    # shellcheck source=/dev/null
+    . "$1"
+    set +a
+}

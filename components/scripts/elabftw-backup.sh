@@ -20,11 +20,7 @@ shift
 env_file="" mysql_exec="" client_config="" database="elabftw" source="" kind="" keep_daily="14" keep_monthly="6"
 parse_flags "env-file mysql-exec client-config database source kind keep-daily keep-monthly" "$@"
 require env_file
-[ -r "$env_file" ] || die "cannot read $env_file"
-set -a
-# shellcheck source=/dev/null
-. "$env_file"
-set +a
+load_env "$env_file"
 : "${BORG_REPO:?BORG_REPO is not set in $env_file}"
 
 # Results go to stdout/stderr (the journal, forwarded by rsyslog) and to syslog directly.

@@ -15,10 +15,7 @@ shift
 env_file="" archive="latest" database="elabftw" collation="utf8mb4_0900_ai_ci" mysql_exec="" client_config="" target="" owner="101:101" force=""
 parse_flags "env-file archive database collation mysql-exec client-config target owner force" "$@"
 require env_file
-set -a
-# shellcheck source=/dev/null
-. "$env_file"
-set +a
+load_env "$env_file"
 
 # The newest archive of a kind, unless one was named.
 pick() {

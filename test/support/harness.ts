@@ -26,6 +26,7 @@ export interface CapturedResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
+    readonly additionalSecretOutputs: readonly string[];
     readonly dependencies: readonly string[];
 }
 
@@ -142,6 +143,7 @@ export async function runProgram(
                     retainOnDelete: req.getRetainondelete(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
+                    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     dependencies: req.getDependenciesList(),
                 });
             }
