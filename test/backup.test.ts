@@ -2,7 +2,7 @@
 // into a real Borg repository (repokey-blake2), wiped, restored byte for byte; the restore drill;
 // the refusals. MariaDB stands in for MySQL 8.4 (it lacks utf8mb4_0900_ai_ci: the restore gets
 // utf8mb4_unicode_ci here), running on a socket in a temporary folder.
-import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,9 +10,9 @@ import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SCRIPTS_DIR } from "../components/remoteScript";
+import { MariaDb, startMariaDb } from "./support/mariadb";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-backup-"));
-const socket = path.join(dir, "mysqld.sock");
 const clientConfig = path.join(dir, "client.cnf");
 const envFile = path.join(dir, "borg.env");
 const passphraseFile = path.join(dir, "passphrase");
@@ -21,7 +21,6 @@ const uploads = path.join(dir, "elabftw", "uploads");
 const scratchTmp = path.join(dir, "tmp");
 const PASSPHRASE = randomBytes(24).toString("hex");
 const CANARY = `PLAINTEXT-CANARY-${randomBytes(8).toString("hex")}`;
-let server: ChildProcess | undefined;
 
 function run(script: string, args: string[], env: Record<string, string> = {}): SpawnSyncReturns<string> {
     return spawnSync("bash", [path.join(SCRIPTS_DIR, script), ...args], { encoding: "utf8", env: { ...process.env, TMPDIR: scratchTmp, ...env } });
@@ -30,8 +29,8 @@ function ok(result: SpawnSyncReturns<string>, what: string): string {
     assert.equal(result.status, 0, `${what}: ${result.stdout}${result.stderr}`);
     return result.stdout;
 }
-const sql = (statement: string, database = "") =>
-    ok(spawnSync("mariadb", ["--no-defaults", `--socket=${socket}`, "-uroot", "--default-character-set=utf8mb4", "--batch", "--skip-column-names", ...(database ? [database] : []), "-e", statement], { encoding: "utf8" }), statement.slice(0, 120));
+let db: MariaDb;
+const sql = (statement: string, database = "") => db.sql(statement, database || undefined);
 const borg = (args: string[], env: Record<string, string> = { BORG_PASSPHRASE: PASSPHRASE }) =>
     spawnSync("borg", args, { encoding: "utf8", env: { ...process.env, BORG_REPO: repo, BORG_BASE_DIR: path.join(dir, "borg-base"), ...env } });
 const common = ["--env-file", envFile, "--client-config", clientConfig];
@@ -77,11 +76,8 @@ function filesContaining(root: string, needle: string, skip: string): string[] {
 
 before(async () => {
     mkdirSync(scratchTmp);
-    const dataDir = path.join(dir, "data");
-    ok(spawnSync("mariadb-install-db", ["--no-defaults", "--user=root", `--datadir=${dataDir}`, "--auth-root-authentication-method=socket", "--skip-test-db"], { encoding: "utf8" }), "install-db");
-    server = spawn("mariadbd", ["--no-defaults", "--user=root", `--datadir=${dataDir}`, `--socket=${socket}`, "--skip-networking", `--log-error=${path.join(dir, "error.log")}`, `--pid-file=${path.join(dir, "pid")}`], { stdio: "ignore" });
-    for (let i = 0; i < 60 && spawnSync("mariadb-admin", ["--no-defaults", `--socket=${socket}`, "-uroot", "ping"]).status !== 0; i++) await new Promise((r) => setTimeout(r, 500));
-    writeFileSync(clientConfig, `[client]\nsocket=${socket}\nuser=root\n`);
+    db = await startMariaDb(dir, ["--skip-networking"]);
+    writeFileSync(clientConfig, `[client]\nsocket=${db.socket}\nuser=root\n`);
     writeFileSync(passphraseFile, PASSPHRASE, { mode: 0o400 });
     writeFileSync(envFile, `BORG_REPO=${repo}\nBORG_PASSCOMMAND="cat ${passphraseFile}"\nBORG_BASE_DIR=${path.join(dir, "borg-base")}\n`);
 
@@ -107,11 +103,7 @@ before(async () => {
 });
 
 after(async () => {
-    if (server && server.exitCode === null) {
-        const exited = new Promise((resolve) => server!.once("exit", resolve));
-        server.kill("SIGTERM");
-        await exited;
-    }
+    await db?.stop();
     rmSync(dir, { recursive: true, force: true });
 });
 

@@ -2,24 +2,23 @@
 // stand-in, in a real MariaDB server started TLS-only the way the MySQL container is, on the DB
 // VM's address inside a network namespace; eLabFTW's own PDO connection (PHP mysqlnd) and the
 // operator's mysql client connect to it.
-import { ChildProcess, spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { CapturedResource, ProgramRun, runProgram } from "./support/harness";
+import { MariaDb, startMariaDb } from "./support/mariadb";
 import { REPO } from "./support/stackConfig";
 
 const NETNS = `elabtls${process.pid}`;
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-tls-"));
 const tlsDir = path.join(dir, "tls");
-const dataDir = path.join(dir, "data");
-const socket = path.join(dir, "mysqld.sock");
 const PDO_SCRIPT = path.join(REPO, "test", "fixtures", "pdo-connect.php");
 
 let run: ProgramRun;
-let server: ChildProcess | undefined;
+let server: MariaDb | undefined;
 let started = 0;
 let deployed: {
     dbHost: string;
@@ -44,9 +43,7 @@ function onDbNetwork(hosts: Record<string, string>, command: string[], env: Reco
         env: { PATH: process.env.PATH, ...env },
     });
 }
-function sql(statement: string): string {
-    return must(sh("mariadb", ["--no-defaults", `--socket=${socket}`, "-uroot", "--batch", "--skip-column-names", "-e", statement]), statement);
-}
+const sql = (statement: string) => server!.sql(statement);
 /**
  * eLabFTW's connection. PDO reports any TLS failure as "Cannot connect to MySQL using SSL" (2002)
  * without the reason, so each refusal test changes one thing against the successful login.
@@ -87,21 +84,9 @@ before(async () => {
     must(sh("ip", ["-n", NETNS, "link", "set", "lo", "up"]), "lo up");
     must(sh("ip", ["-n", NETNS, "addr", "add", `${deployed.dbAddress}/32`, "dev", "lo"]), "address");
 
-    must(sh("mariadb-install-db", ["--no-defaults", "--user=root", `--datadir=${dataDir}`, "--auth-root-authentication-method=socket", "--skip-test-db"]), "mariadb-install-db");
     // mysqld's TLS flags exactly as the container's command gives them, with this directory for /etc/mysql/tls.
     const tlsFlags = (mysql.inputs.command as string[]).slice(1).map((flag) => flag.replace("/etc/mysql/tls", tlsDir));
-    server = spawn(
-        "nsenter",
-        [
-            `--net=/run/netns/${NETNS}`, "mariadbd", "--no-defaults", "--user=root", `--datadir=${dataDir}`, `--socket=${socket}`,
-            `--pid-file=${path.join(dir, "mysqld.pid")}`, `--bind-address=${deployed.dbAddress}`, "--port=3306", "--skip-name-resolve",
-            `--log-error=${path.join(dir, "error.log")}`, ...tlsFlags,
-        ],
-        { stdio: "ignore" },
-    );
-    for (let i = 0; i < 60 && sh("mariadb-admin", ["--no-defaults", `--socket=${socket}`, "-uroot", "ping"]).status !== 0; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    server = await startMariaDb(dir, [`--bind-address=${deployed.dbAddress}`, "--port=3306", "--skip-name-resolve", ...tlsFlags], NETNS);
     // What the MySQL image's first start does with MYSQL_DATABASE, MYSQL_USER and MYSQL_PASSWORD_FILE.
     const password = stdinOf("-mysql-user-password");
     sql(`CREATE DATABASE elabftw CHARACTER SET utf8mb4; CREATE USER 'elabftw'@'%' IDENTIFIED BY '${password}'; GRANT ALL ON elabftw.* TO 'elabftw'@'%';`);
@@ -110,11 +95,7 @@ before(async () => {
 });
 
 after(async () => {
-    if (server && server.exitCode === null) {
-        const exited = new Promise((resolve) => server!.once("exit", resolve));
-        server.kill("SIGTERM");
-        await exited;
-    }
+    await server?.stop();
     sh("ip", ["netns", "del", NETNS]);
     rmSync(dir, { recursive: true, force: true });
     console.log(`real TLS proof: ${((Date.now() - started) / 1000).toFixed(1)} s including the program run and MariaDB's start`);
