@@ -6,8 +6,8 @@ import { edgeRules, edgeRulesMarkdown } from "./components/firewallRules";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
-const { config, sshPrivateKey, httpsPrivateKey } = loadConfig();
-const platform = new ElabftwPlatform("elabftw", { config, sshPrivateKey, httpsPrivateKey });
+const { config, sshPrivateKey, httpsPrivateKey, elabftwSecretKey: escrowedSecretKey } = loadConfig();
+const platform = new ElabftwPlatform("elabftw", { config, sshPrivateKey, httpsPrivateKey, elabftwSecretKey: escrowedSecretKey });
 
 const vmOutput = (role: "web" | "db") => ({
     name: config.vms[role].name,

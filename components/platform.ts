@@ -18,6 +18,8 @@ export interface ElabftwPlatformArgs {
     readonly sshPrivateKey?: pulumi.Output<string>;
     /** Key of the institution's HTTPS certificate (config httpsCertificate). */
     readonly httpsPrivateKey?: pulumi.Output<string>;
+    /** An escrowed SECRET_KEY (a unit rebuilt from its backups). */
+    readonly elabftwSecretKey?: pulumi.Output<string>;
 }
 
 /** Where Debian keeps the public CAs: trusted for an institutional site certificate. */
@@ -72,7 +74,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         const roles: Role[] = ["web", "db"];
         this.secrets = new Secrets(
             `${name}-secrets`,
-            { luksRoles: config.diskEncryption === "guest-luks" ? roles : [], protect: production },
+            { luksRoles: config.diskEncryption === "guest-luks" ? roles : [], protect: production, existingSecretKey: args.elabftwSecretKey },
             { parent: this },
         );
         const institutional = config.tls.institutionalCertificate;

@@ -10,6 +10,8 @@ export interface SecretsArgs {
     readonly luksRoles: readonly Role[];
     /** Production stacks protect the secrets: replacing one would orphan what it encrypts. */
     readonly protect: boolean;
+    /** An escrowed SECRET_KEY to reuse (a unit rebuilt from its backups) instead of a new one. */
+    readonly existingSecretKey?: pulumi.Output<string>;
 }
 
 /** Special characters of the sysadmin password: none that a shell, sed or YAML would reinterpret. */
@@ -42,8 +44,12 @@ export class Secrets extends pulumi.ComponentResource {
         this.dbRootPassword = alphanumeric("db-root-password", 40);
         this.dbUserPassword = alphanumeric("db-user-password", 40);
         this.backupPassphrase = alphanumeric("backup-passphrase", 48);
-        const keyBytes = new random.RandomBytes(`${name}-elabftw-secret-key-bytes`, { length: 32 }, childOpts);
-        this.elabftwSecretKey = pulumi.secret(keyBytes.hex.apply(defuseAsciiSafeKey));
+        if (args.existingSecretKey) {
+            this.elabftwSecretKey = pulumi.secret(args.existingSecretKey);
+        } else {
+            const keyBytes = new random.RandomBytes(`${name}-elabftw-secret-key-bytes`, { length: 32 }, childOpts);
+            this.elabftwSecretKey = pulumi.secret(keyBytes.hex.apply(defuseAsciiSafeKey));
+        }
         this.sysadminPassword = new random.RandomPassword(
             `${name}-sysadmin-password`,
             { length: 32, minUpper: 2, minLower: 2, minNumeric: 2, minSpecial: 2, overrideSpecial: SYSADMIN_PASSWORD_SPECIALS },

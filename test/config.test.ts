@@ -57,7 +57,7 @@ describe("config validation", () => {
         assert.equal(config.network.searchDomain, "lab.example.org");
         assert.deepEqual(config.cloudImage, { kind: "volume", volumeId: "local:import/debian-13-generic-amd64.qcow2" });
         assert.equal(config.vms.web.osDiskGiB, 16, "defaults apply to keys the stack leaves out");
-        assert.deepEqual(secrets, { sshPrivateKey: undefined, httpsPrivateKey: undefined });
+        assert.deepEqual(secrets, { sshPrivateKey: undefined, httpsPrivateKey: undefined, elabftwSecretKey: undefined });
     });
 
     it("refuses an unknown key and suggests the nearest one", () => {
@@ -143,6 +143,10 @@ describe("config validation", () => {
 
     it("reports a wrong type with the value and the fix", () => {
         assert.match(problemAbout({ webCores: "two" }, "webCores"), /"two": Invalid input: expected number/);
+    });
+
+    it("refuses an escrowed SECRET_KEY of the wrong shape, without printing it", () => {
+        assert.match(problemAbout({ elabftwSecretKey: "def00000abc" }, "elabftwSecretKey"), /"\[secret\]": is not an eLabFTW SECRET_KEY/);
     });
 
     it("never prints the value of a secret key", () => {

@@ -1,9 +1,14 @@
 // The program when the site encrypts on the host (diskEncryption: host-datastore): no LUKS step,
-// no recovery passphrase, the data disk mounted directly.
+// no recovery passphrase, the data disk mounted directly. The same stack is a unit rebuilt from its
+// backups: it reuses the escrowed SECRET_KEY instead of generating one.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { Output } from "@pulumi/pulumi";
+import { randomBytes } from "node:crypto";
+import { defuseAsciiSafeKey } from "../components/defuseKey";
 import { ProgramRun, runProgram, valueOf } from "./support/harness";
+
+const ESCROWED_KEY = defuseAsciiSafeKey(randomBytes(32).toString("hex"));
 
 let run: ProgramRun;
 before(async () => {
@@ -11,7 +16,9 @@ before(async () => {
         overrides: {
             "elabftw-onprem:diskEncryption": "host-datastore",
             "elabftw-onprem:encryptedDatastores": JSON.stringify(["local-zfs"]),
+            "elabftw-onprem:elabftwSecretKey": ESCROWED_KEY,
         },
+        secretKeys: ["elabftw-onprem:elabftwSecretKey"],
     });
 });
 
@@ -28,5 +35,11 @@ describe("program graph (host-datastore encryption)", () => {
             assert.match(mount.inputs.create, /data-disk-mount\.sh --device \/dev\/disk\/by-id\/scsi-0QEMU_QEMU_HARDDISK_elabftw-data --mount-point \/srv\/elabftw --label elabdata$/);
             assert.ok(mount.dependencies.includes(run.one("command:remote:Command", `-${role}-cloud-init`).urn));
         }
+    });
+
+    it("reuses the escrowed SECRET_KEY and generates none", () => {
+        assert.equal(run.ofType("random:index/randomBytes:RandomBytes").length, 0);
+        const envs: string[] = run.one("docker:index/container:Container", "-elabftw-container").inputs.envs;
+        assert.ok(envs.includes(`SECRET_KEY=${ESCROWED_KEY}`));
     });
 });

@@ -13,6 +13,8 @@ export interface LoadedConfig {
     readonly sshPrivateKey?: pulumi.Output<string>;
     /** The key of the institutional HTTPS certificate, when one is configured. */
     readonly httpsPrivateKey?: pulumi.Output<string>;
+    /** An escrowed SECRET_KEY, when a unit is rebuilt from its backups. */
+    readonly elabftwSecretKey?: pulumi.Output<string>;
 }
 
 /** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
@@ -30,7 +32,12 @@ export function loadConfig(): LoadedConfig {
     try {
         const { config, secrets } = validateConfig(projectConfig());
         const secret = (value?: string) => (value === undefined ? undefined : pulumi.secret(value));
-        return { config, sshPrivateKey: secret(secrets.sshPrivateKey), httpsPrivateKey: secret(secrets.httpsPrivateKey) };
+        return {
+            config,
+            sshPrivateKey: secret(secrets.sshPrivateKey),
+            httpsPrivateKey: secret(secrets.httpsPrivateKey),
+            elabftwSecretKey: secret(secrets.elabftwSecretKey),
+        };
     } catch (error) {
         // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);

@@ -338,6 +338,13 @@ export const KEYS = {
         fix: 'pulumi config set restoreDrillCalendar "*-*-01 04:30:00"',
         schema: z.string().regex(/^[A-Za-z0-9*,:. \-/~]{1,64}$/, "is not a systemd calendar expression").default("*-*-01 04:30:00"),
     },
+    elabftwSecretKey: {
+        type: "string",
+        secret: true,
+        description: "eLabFTW's SECRET_KEY to reuse when rebuilding a unit from its backups (the escrowed output elabftwSecretKey); leave unset on a new unit, the program generates one. Set it with --secret.",
+        fix: "pulumi config set --secret elabftwSecretKey <the escrowed def00000... key>",
+        schema: z.string().regex(/^def00000[0-9a-f]{128}$/, "is not an eLabFTW SECRET_KEY (136 hex digits starting with def00000)").optional(),
+    },
     dbHost: {
         type: "string",
         description: "The name eLabFTW connects to (DB_HOST): it is in the MySQL certificate's SANs and mapped to dbAddress inside the eLabFTW container. Defaults to <unit>-elabftw-db.<searchDomain>.",

@@ -86,6 +86,7 @@ export interface PlatformConfig {
 export interface SecretSettings {
     readonly sshPrivateKey?: string;
     readonly httpsPrivateKey?: string;
+    readonly elabftwSecretKey?: string;
 }
 
 export interface ConfigProblem {
@@ -465,5 +466,8 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
     }
     if (problems.length > 0) throw new ConfigError(problems);
     const config = parsed as Parsed;
-    return { config: build(config), secrets: { sshPrivateKey: config.sshPrivateKey, httpsPrivateKey: config.httpsPrivateKey } };
+    return {
+        config: build(config),
+        secrets: { sshPrivateKey: config.sshPrivateKey, httpsPrivateKey: config.httpsPrivateKey, elabftwSecretKey: config.elabftwSecretKey },
+    };
 }
