@@ -2,7 +2,6 @@
 // platform, and export what operators and the network team need.
 import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT } from "./components/cloudInit";
-import { edgeRules, edgeRulesMarkdown } from "./components/firewallRules";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
@@ -21,7 +20,7 @@ export const webVm = vmOutput("web");
 export const dbVm = vmOutput("db");
 export const siteUrl = config.site.siteUrl;
 /** The CNRS requirement: the unit's dedicated external address for outgoing web-service calls. */
-export const egressPublicAddress = config.endpoints.egressPublic;
+export const egressPublicAddress = platform.edge.egressPublicAddress;
 export const diskEncryption = config.diskEncryption;
 /** Escrow these with the unit's disaster-recovery material: they open the data disks without the vTPM. */
 export const luksRecoveryPassphrases = pulumi.secret(platform.secrets.luksRecoveryPassphrases);
@@ -39,8 +38,8 @@ export const operatorClientCertificate = platform.pki.operatorClient.certPem;
 export const operatorClientKey = pulumi.secret(platform.pki.operatorClient.privateKeyPem);
 
 /** For the network team: the rules their edge firewall must apply (the program cannot configure it). */
-export const edgeFirewallRules = edgeRules(config.flows, config.endpoints.egressPublic);
-export const edgeFirewallRulesMarkdown = edgeRulesMarkdown(edgeFirewallRules);
+export const edgeFirewallRules = platform.edge.rules;
+export const edgeFirewallRulesMarkdown = platform.edge.markdown;
 
 /** Escrow with SECRET_KEY: Borg repositories open with their key and this passphrase only. */
 export const backupPassphrase = pulumi.secret(platform.secrets.backupPassphrase);

@@ -5,6 +5,7 @@ import { Backup } from "./backup";
 import { CloudImage, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
 import { dockerVm } from "./dockerHost";
+import { EdgeHandOff } from "./edgeHandOff";
 import { ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
 import { GuestFirewall } from "./guestFirewall";
 import { DATABASE, MYSQL_EXEC, MysqlServer, OPERATOR_CLIENT_CONFIG, ROOT_CLIENT_CONFIG } from "./mysqlServer";
@@ -66,6 +67,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
     public readonly lifecycle: DatabaseLifecycle;
     public readonly firewall: ProxmoxFirewall;
     public readonly backup: Backup;
+    public readonly edge: EdgeHandOff;
 
     constructor(name: string, args: ElabftwPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:platform:ElabftwPlatform", name, {}, opts);
@@ -124,6 +126,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        this.edge = new EdgeHandOff(`${name}-edge`, { matrix: config.flows, egressPublicAddress: config.endpoints.egressPublic }, { parent: this });
         if (config.firewall.guest) {
             const publishedPorts: Record<Role, number[]> = { web: [ELABFTW_HTTPS_PORT], db: [DATABASE.port] };
             for (const role of roles) {

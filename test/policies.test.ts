@@ -1,60 +1,143 @@
-// The policy pack's rules: the program's own graph (production stack) passes every rule, and a
-// mutated copy with one violation is refused with a message that says how to fix it.
+// The policy pack over the real program's graph (Pulumi.dev.yaml): no violation at all; then one
+// mutated graph per policy, each with exactly one violation injected, caught by that policy and by
+// no other, with a message naming the resource, the requirement and the fix.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { pinnedContainerImages, rules, verifiedCloudImage } from "../policies/rules";
+import { cnrsRequirements, hardening, rules } from "../policies/rules";
+import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
 import { CapturedResource, ProgramRun, runProgram } from "./support/harness";
-import { mutated, violationsOf } from "./support/policy";
-import { PRODUCTION_OVERRIDES } from "./support/stacks";
+import { changed, plain, without } from "./support/mutations";
+import { evaluate } from "./support/policy";
+
+const T = {
+    rules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+    options: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
+    container: "docker:index/container:Container",
+    image: "docker:index/remoteImage:RemoteImage",
+    provider: "pulumi:providers:docker",
+    command: "command:remote:Command",
+    edge: "elabftw:firewall:EdgeHandOff",
+    key: "tls:index/privateKey:PrivateKey",
+    snippet: "proxmoxve:index/fileLegacy:FileLegacy",
+};
 
 let run: ProgramRun;
-let image: CapturedResource;
 before(async () => {
-    run = await runProgram({ overrides: PRODUCTION_OVERRIDES });
-    image = run.one("proxmoxve:download/file:File", "-cloud-image");
+    run = await runProgram();
 });
 
-/** A Docker container resource as the application issue will register it. */
-function container(imageRef: string): CapturedResource {
-    return { ...image, type: "docker:index/container:Container", name: "elabftw-web-container", inputs: { image: imageRef } };
+/** Runs the whole pack on a mutated graph: the violations must all come from `policy`. */
+async function caughtOnlyBy(policy: string, graph: CapturedResource[]): Promise<string[]> {
+    const { violations } = await evaluate(rules, graph);
+    assert.ok(violations.length > 0, `${policy} did not catch the mutation`);
+    assert.deepEqual([...new Set(violations.map((v) => v.policy))], [policy], JSON.stringify(violations, null, 1));
+    for (const v of violations) assert.match(v.message, /Fix: /);
+    if (cnrsRequirements.some((p) => p.name === policy)) for (const v of violations) assert.match(v.message, /^CNRS requirement « .+ » \(.+\): /);
+    return violations.map((v) => v.message);
 }
 
-describe("policy pack rules", () => {
-    it("all pass on the program's own graph", async () => {
-        assert.ok(run.resources.length > 10);
-        assert.deepEqual(await violationsOf(rules, run.resources), []);
+describe("policy pack on the example stack", () => {
+    it("has the six CNRS requirements, mandatory, and the hardening rules", () => {
+        assert.equal(cnrsRequirements.length, 6);
+        for (const p of cnrsRequirements) assert.equal(p.enforcementLevel, "mandatory");
+        assert.deepEqual(rules.map((p) => p.name).sort(), [...cnrsRequirements, ...hardening].map((p) => p.name).sort());
+        assert.equal(new Set(rules.map((p) => p.name)).size, rules.length);
     });
 
-    it("verified-cloud-image refuses an image without checksum", async () => {
-        const violations = await violationsOf([verifiedCloudImage], [mutated(image, { checksum: undefined, checksumAlgorithm: undefined })]);
-        assert.equal(violations.length, 1);
-        assert.match(violations[0].message, /not verified by a SHA-256 or SHA-512 checksum\. Fix: set cloudImageChecksum/);
+    it("finds no violation in the program's graph", async () => {
+        const { violations, skippedInPreview } = await evaluate(rules, run.resources);
+        assert.deepEqual(violations, []);
+        assert.deepEqual(skippedInPreview, [], "every value is known outside preview");
+    });
+});
+
+describe("one injected violation, caught by its policy alone", () => {
+    it("cnrs-no-access-from-outside: HTTPS opened to the Internet", async () => {
+        const graph = changed(run.resources, T.rules, "-web-rules", (p) => {
+            plain(p.rules).push({ type: "in", action: "ACCEPT", source: "0.0.0.0/0", proto: "tcp", dport: "443", comment: "mutation", log: "nolog" });
+        });
+        const messages = await caughtOnlyBy("cnrs-no-access-from-outside", graph);
+        assert.match(messages[0], /accepts from 0\.0\.0\.0\/0/);
     });
 
-    it("verified-cloud-image refuses a moving (latest) image URL and plain http", async () => {
-        const latest = await violationsOf([verifiedCloudImage], [mutated(image, { url: "https://cloud.debian.org/images/cloud/trixie/latest/debian-13-generic-amd64.qcow2" })]);
-        assert.equal(latest.length, 1);
-        assert.match(latest[0].message, /moving image\. Fix: use a dated folder/);
-        const http = await violationsOf([verifiedCloudImage], [mutated(image, { url: String(image.inputs.url).replace("https:", "http:") })]);
-        assert.equal(http.length, 1);
-        assert.match(http[0].message, /not https/);
+    it("cnrs-no-access-from-outside: MySQL published on every address", async () => {
+        const graph = changed(run.resources, T.container, "-mysql-container", (p) => (plain(p.ports)[0].ip = "0.0.0.0"));
+        const { violations } = await evaluate(rules, graph);
+        // 0.0.0.0 is also not a private address: the hardening rule says so too, for the same port.
+        assert.deepEqual([...new Set(violations.map((v) => v.policy))].sort(), ["cnrs-no-access-from-outside", "private-published-ports"]);
     });
 
-    it("pinned-container-images accepts exact releases, digests and image ids", async () => {
-        for (const ref of ["elabftw/elabimg:5.6.12", "mysql:8.4.8", "registry.example.org:5000/elabftw/elabimg:5.6.12", `mysql@sha256:${"a".repeat(64)}`, `sha256:${"b".repeat(64)}`]) {
-            assert.deepEqual(await violationsOf([pinnedContainerImages], [container(ref)]), [], ref);
-        }
+    it("cnrs-two-vms: MySQL moved onto the eLabFTW VM", async () => {
+        const graph = changed(run.resources, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10"));
+        const messages = await caughtOnlyBy("cnrs-two-vms", graph);
+        assert.match(messages[0], /share the VM/);
     });
 
-    it("pinned-container-images refuses latest, stable, major-only and untagged images", async () => {
-        for (const ref of ["elabftw/elabimg:latest", "elabftw/elabimg:stable", "mysql:8.4", "mysql:8", "elabftw/elabimg", "registry.example.org:5000/elabimg"]) {
-            const violations = await violationsOf([pinnedContainerImages], [container(ref)]);
-            assert.equal(violations.length, 1, ref);
-            assert.match(violations[0].message, /Fix: set the exact release in the stack config/);
-        }
-        assert.match(unpinnedImageProblem("elabftw/elabimg")!, /no tag, which means latest/);
-        const remote = { ...container("x"), type: "docker:index/remoteImage:RemoteImage", inputs: { name: "mysql:lts" } };
-        assert.equal((await violationsOf([pinnedContainerImages], [remote])).length, 1);
+    it("cnrs-infrastructure-firewall: a VM whose output policy accepts", async () => {
+        const graph = changed(run.resources, T.options, "-db-options", (p) => (p.outputPolicy = "ACCEPT"));
+        await caughtOnlyBy("cnrs-infrastructure-firewall", graph);
+    });
+
+    it("cnrs-dedicated-egress-address: a private address declared", async () => {
+        const graph = changed(run.resources, T.edge, "-edge", (p) => (p.egressPublicAddress = "10.1.2.3"));
+        const messages = await caughtOnlyBy("cnrs-dedicated-egress-address", graph);
+        assert.match(messages.join("\n"), /10\.1\.2\.3, which is not a public unicast address/);
+    });
+
+    it("cnrs-disk-encryption: the DB VM's data disk left unencrypted", async () => {
+        const messages = await caughtOnlyBy("cnrs-disk-encryption", without(run.resources, T.command, "-db-data-luks-format"));
+        assert.match(messages[0], /elabftw-db has volumes on local-zfs, not declared encrypted, and no LUKS/);
+        // The same graph passes when the site declares that storage encrypted.
+        const { violations } = await evaluate(rules, without(run.resources, T.command, "-db-data-luks-format"), { "cnrs-disk-encryption": { encryptedDatastores: ["local-zfs"] } });
+        assert.deepEqual(violations, []);
+    });
+
+    it("cnrs-backup-encryption: a repository created without encryption", async () => {
+        const graph = changed(run.resources, T.command, "-backup-db-script-elabftw-backup", (p) => (p.stdin = String(plain(p.stdin)).replace("--encryption=repokey-blake2", "--encryption=none")));
+        const messages = await caughtOnlyBy("cnrs-backup-encryption", graph);
+        assert.match(messages[0], /without encryption/);
+    });
+
+    it("cnrs-backup-encryption: a dump written to a file", () => {
+        assert.equal(plaintextDump('mysqldump --single-transaction elabftw > /var/backups/elabftw.sql'), true);
+        assert.equal(plaintextDump('mysqldump --single-transaction elabftw |\n    borg create ::db -'), false);
+        assert.equal(plaintextDump('mysqldump elabftw 2>/dev/null | gzip > /tmp/dump.sql.gz'), true);
+    });
+
+    it("pinned-container-images: eLabFTW on a moving tag", async () => {
+        await caughtOnlyBy("pinned-container-images", changed(run.resources, T.image, "-elabftw-image", (p) => (p.name = "elabftw/elabimg:stable")));
+        assert.equal(unpinnedImageProblem("mysql:8.4.8"), undefined);
+    });
+
+    it("mysql-tls-only: plaintext connections allowed", async () => {
+        const graph = changed(run.resources, T.container, "-mysql-container", (p) => (p.command = plain(p.command).filter((a: string) => a !== "--require-secure-transport=ON")));
+        await caughtOnlyBy("mysql-tls-only", graph);
+        await caughtOnlyBy("mysql-tls-only", changed(run.resources, T.image, "-mysql-image", (p) => (p.name = "mysql:8.0.39")));
+    });
+
+    it("elabftw-db-cert-path: DB_CERT_PATH removed", async () => {
+        const graph = changed(run.resources, T.container, "-elabftw-container", (p) => {
+            const envs: string[] = plain(p.envs);
+            envs.splice(envs.findIndex((e) => e.startsWith("DB_CERT_PATH=")), 1);
+        });
+        await caughtOnlyBy("elabftw-db-cert-path", graph);
+    });
+
+    it("container-hardening: no-new-privileges dropped", async () => {
+        await caughtOnlyBy("container-hardening", changed(run.resources, T.container, "-elabftw-container", (p) => (p.securityOpts = [])));
+    });
+
+    it("private-published-ports: HTTPS published on every address", async () => {
+        await caughtOnlyBy("private-published-ports", changed(run.resources, T.container, "-elabftw-container", (p) => (plain(p.ports)[0].ip = "0.0.0.0")));
+    });
+
+    it("key-strength-and-validity: an RSA-2048 key", async () => {
+        await caughtOnlyBy("key-strength-and-validity", changed(run.resources, T.key, "-https-key", (p) => Object.assign(p, { algorithm: "RSA", rsaBits: 2048, ecdsaCurve: undefined })));
+    });
+
+    it("no-plaintext-secrets: a password in a cloud-init snippet", async () => {
+        const graph = changed(run.resources, T.snippet, "-web-user-data", (p) => (plain(p.sourceRaw).data += "chpasswd:\n  expire: false\n"));
+        await caughtOnlyBy("no-plaintext-secrets", graph);
     });
 });

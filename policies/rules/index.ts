@@ -1,7 +1,42 @@
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { Policies } from "@pulumi/policy";
+import { cnrsBackupEncryption } from "./cnrsBackupEncryption";
+import { cnrsDedicatedEgressAddress } from "./cnrsDedicatedEgressAddress";
+import { cnrsDiskEncryption } from "./cnrsDiskEncryption";
+import { cnrsInfrastructureFirewall } from "./cnrsInfrastructureFirewall";
+import { cnrsNoOutsideAccess } from "./cnrsNoOutsideAccess";
+import { cnrsTwoVms } from "./cnrsTwoVms";
+import { containerHardening } from "./containerHardening";
+import { elabftwDbCertPath } from "./elabftwDbCertPath";
+import { keyStrength } from "./keyStrength";
+import { mysqlTlsOnly } from "./mysqlTlsOnly";
+import { noPlaintextSecrets } from "./noPlaintextSecrets";
 import { pinnedContainerImages } from "./pinnedContainerImages";
+import { privatePublishedPorts } from "./privatePublishedPorts";
+import { productionProtection } from "./productionProtection";
 import { verifiedCloudImage } from "./verifiedCloudImage";
 
-export { pinnedContainerImages, verifiedCloudImage };
+/** The six mandatory requirements of the CNRS (the paper's section 2.2), one policy each. */
+export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
-export const rules: ResourceValidationPolicy[] = [pinnedContainerImages, verifiedCloudImage];
+/** Hardening beyond the requirements. */
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, elabftwDbCertPath, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
+
+export const rules: Policies = [...cnrsRequirements, ...hardening];
+
+export {
+    cnrsBackupEncryption,
+    cnrsDedicatedEgressAddress,
+    cnrsDiskEncryption,
+    cnrsInfrastructureFirewall,
+    cnrsNoOutsideAccess,
+    cnrsTwoVms,
+    containerHardening,
+    elabftwDbCertPath,
+    keyStrength,
+    mysqlTlsOnly,
+    noPlaintextSecrets,
+    pinnedContainerImages,
+    privatePublishedPorts,
+    productionProtection,
+    verifiedCloudImage,
+};

@@ -8,17 +8,17 @@ export const IMAGE_PROPERTY: Readonly<Record<string, string>> = {
     "docker:index/remoteImage:RemoteImage": "name",
 };
 
-const EXACT_RELEASE = /^v?\d+\.\d+\.\d+([-+._][A-Za-z0-9.]+)?$/;
+const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
 
 /** Why `reference` is not pinned, or undefined when it is. */
-export function unpinnedImageProblem(reference: string): string | undefined {
+export function unpinnedImageProblem(reference: string, exactRelease = EXACT_RELEASE): string | undefined {
     if (/^sha256:[0-9a-f]{64}$/.test(reference)) return undefined; // an image id: content-addressed
     if (/@sha256:[0-9a-f]{64}$/.test(reference)) return undefined; // pinned by digest
     const lastPart = reference.split("/").pop() ?? reference;
     const colon = lastPart.lastIndexOf(":");
     if (colon < 0) return `"${reference}" has no tag, which means latest`;
     const tag = lastPart.slice(colon + 1);
-    if (!EXACT_RELEASE.test(tag)) return `"${reference}" uses the moving tag "${tag}"`;
+    if (!new RegExp(exactRelease).test(tag)) return `"${reference}" uses the moving tag "${tag}"`;
     return undefined;
 }
 
@@ -26,11 +26,16 @@ export const pinnedContainerImages: ResourceValidationPolicy = {
     name: "pinned-container-images",
     description: "Container images are pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag.",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            exactReleasePattern: { type: "string", default: EXACT_RELEASE, description: "Regular expression a tag must match to count as an exact release." },
+        },
+    },
     validateResource: (args, reportViolation) => {
         const property = IMAGE_PROPERTY[args.type];
         const reference = property ? args.props[property] : undefined;
         if (typeof reference !== "string") return;
-        const problem = unpinnedImageProblem(reference);
+        const problem = unpinnedImageProblem(reference, args.getConfig<{ exactReleasePattern: string }>().exactReleasePattern);
         if (problem) {
             reportViolation(`${problem}. Fix: set the exact release in the stack config (elabftwVersion, mysqlVersion), e.g. 5.6.12 or 8.4.8.`);
         }

@@ -28,6 +28,11 @@ export interface CapturedResource {
     readonly ignoreChanges: readonly string[];
     readonly additionalSecretOutputs: readonly string[];
     readonly dependencies: readonly string[];
+    /** The provider reference ("<urn>::<id>"), as the engine records it. */
+    readonly provider: string;
+    /** Inputs and outputs as serialised on the wire (secrets and unknowns as their signatures). */
+    readonly rawInputs: Record<string, unknown>;
+    rawOutputs: Record<string, unknown>;
 }
 
 export interface ProgramRun {
@@ -57,7 +62,7 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** `overrides` replaces keys of the stack file; an undefined value removes the key. */
 export async function runProgram(
-    options: { stackFile?: string; overrides?: Record<string, string | undefined>; secretKeys?: string[] } = {},
+    options: { stackFile?: string; overrides?: Record<string, string | undefined>; secretKeys?: string[]; preview?: boolean } = {},
 ): Promise<ProgramRun> {
     const config: Record<string, string> = readStackConfig(options.stackFile);
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
@@ -72,6 +77,8 @@ export async function runProgram(
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
+                // A preview knows the inputs only: ids and computed outputs stay unknown.
+                if (options.preview) return { id: "", state: { ...args.inputs } };
                 const tls = tlsStandIn(args.type, unwrapSecrets(args.inputs));
                 if (tls) {
                     for (const field of ["privateKeyPem", "privateKeyOpenssh"]) if (typeof tls[field] === "string") generatedSecrets.push(tls[field] as string);
@@ -117,7 +124,7 @@ export async function runProgram(
         },
         "elabftw-onprem",
         "dev",
-        false,
+        options.preview ?? false,
     );
 
     const pending: Promise<unknown>[] = [];
@@ -144,6 +151,9 @@ export async function runProgram(
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+                    provider: req.getProvider(),
+                    rawInputs: raw,
+                    rawOutputs: {},
                     dependencies: req.getDependenciesList(),
                 });
             }
@@ -161,6 +171,12 @@ export async function runProgram(
     }
 
     if (failures.length > 0) throw new Error(`registrations failed under mocks:\n${failures.join("\n")}`);
+    // What the engine would hold as each resource's outputs (components: their registered outputs).
+    const registered: Map<string, { state: any }> = monitor.getRegisteredResources();
+    for (const resource of captured) {
+        const state = registered.get(resource.urn)?.state ?? {};
+        resource.rawOutputs = typeof state.toJavaScript === "function" ? state.toJavaScript() : state;
+    }
     const outputs: Record<string, unknown> = { ...program };
     return {
         resources: captured,

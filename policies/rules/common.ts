@@ -1,0 +1,132 @@
+// What the rules share: resource types, how to read the program's resources (VM addresses, Docker
+// hosts, firewall references, which container is which), and the wording of violations.
+import { PolicyResource } from "@pulumi/policy";
+
+export const TYPES = {
+    vm: "proxmoxve:index/vmLegacy:VmLegacy",
+    snippet: "proxmoxve:index/fileLegacy:FileLegacy",
+    rules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
+    options: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
+    ipset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
+    alias: "proxmoxve:firewall/aliasLegacy:AliasLegacy",
+    datacenterFirewall: "proxmoxve:cluster/firewallLegacy:FirewallLegacy",
+    container: "docker:index/container:Container",
+    remoteImage: "docker:index/remoteImage:RemoteImage",
+    command: "command:remote:Command",
+    privateKey: "tls:index/privateKey:PrivateKey",
+    selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
+    locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
+    randomPassword: "random:index/randomPassword:RandomPassword",
+    randomBytes: "random:index/randomBytes:RandomBytes",
+    edgeHandOff: "elabftw:firewall:EdgeHandOff",
+} as const;
+
+/** "CNRS « French wording » (English gloss)": how every violation of a mandatory requirement starts. */
+export function cnrs(french: string, english: string): string {
+    return `CNRS requirement « ${french} » (${english})`;
+}
+
+export function violation(requirement: string, subject: string, problem: string, fix: string): string {
+    return `${requirement}: ${subject} ${problem}. Fix: ${fix}`;
+}
+
+export const ofType = (resources: readonly PolicyResource[], type: string) => resources.filter((r) => r.type === type);
+
+/** The VM's address, from its cloud-init IP configuration. */
+export function vmAddress(vm: PolicyResource): string | undefined {
+    const address: string | undefined = vm.props.initialization?.ipConfigs?.[0]?.ipv4?.address;
+    return address?.split("/")[0];
+}
+
+/** The VM a Docker provider reaches over SSH (host: ssh://user@address). */
+export function dockerHostAddress(resource: PolicyResource): string | undefined {
+    const host: string | undefined = resource.provider?.props?.host;
+    return host ? /^ssh:\/\/[^@]+@([^:/]+)/.exec(host)?.[1] : undefined;
+}
+
+function octets(address: string): number[] | undefined {
+    const parts = address.split(".").map(Number);
+    return parts.length === 4 && parts.every((n) => Number.isInteger(n) && n >= 0 && n <= 255) ? parts : undefined;
+}
+
+/** RFC 1918 and the VPN ranges' usual homes: addresses that are not on the Internet. */
+export function isPrivateAddress(address: string): boolean {
+    const o = octets(address.split("/")[0]);
+    if (!o) return false;
+    return o[0] === 10 || (o[0] === 172 && o[1] >= 16 && o[1] <= 31) || (o[0] === 192 && o[1] === 168);
+}
+
+/** RFC 5737 documentation addresses, accepted on test stacks only. */
+export function isDocumentationAddress(address: string): boolean {
+    return /^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$/.test(address);
+}
+
+export function isPublicUnicast(address: string): boolean {
+    const o = octets(address);
+    if (!o || isPrivateAddress(address) || isDocumentationAddress(address)) return false;
+    return !(o[0] === 0 || o[0] === 127 || o[0] >= 224 || (o[0] === 100 && o[1] >= 64 && o[1] <= 127) || (o[0] === 169 && o[1] === 254));
+}
+
+/** Addresses a Proxmox rule's source or dest stands for: aliases and +IP sets resolved. */
+export function resolveReference(reference: string | undefined, resources: readonly PolicyResource[]): string[] {
+    if (reference === undefined || reference === "") return ["0.0.0.0/0"];
+    return reference.split(",").flatMap((part) => {
+        if (part.startsWith("+")) {
+            const set = ofType(resources, TYPES.ipset).find((s) => s.props.name === part.slice(1) && s.props.vmId === undefined);
+            return set ? (set.props.cidrs ?? []).map((c: { name: string }) => c.name) : [part];
+        }
+        const alias = ofType(resources, TYPES.alias).find((a) => a.props.name === part);
+        return alias ? [alias.props.cidr] : [part];
+    });
+}
+
+export const isAnywhere = (cidr: string) => cidr === "0.0.0.0/0" || cidr === "0.0.0.0" || cidr.endsWith("/0");
+
+function envOf(props: Record<string, any>): Record<string, string> {
+    return Object.fromEntries(((props.envs ?? []) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+const mountTargets = (props: Record<string, any>): string[] => ((props.mounts ?? []) as { target: string }[]).map((m) => m.target);
+
+// Containers are recognised by what is known during a preview first (command, mounts), and by
+// their environment (secret, so unknown in a preview) only when that says nothing.
+
+/** The MySQL container: it runs mysqld, keeps MySQL's data directory, or initialises a MySQL database. */
+export function isDatabaseContainer(props: Record<string, any>): boolean {
+    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return true;
+    if (mountTargets(props).includes("/elabftw/uploads")) return false;
+    return "MYSQL_DATABASE" in envOf(props);
+}
+
+/** The eLabFTW container: it keeps eLabFTW's uploads, or has eLabFTW's database and site settings. */
+export function isApplicationContainer(props: Record<string, any>): boolean {
+    if (mountTargets(props).includes("/elabftw/uploads")) return true;
+    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return false;
+    const env = envOf(props);
+    return "DB_HOST" in env && "SITE_URL" in env;
+}
+
+export function containerEnv(props: Record<string, any>): Record<string, string> {
+    return envOf(props);
+}
+
+/** Files the program installs on a VM with install-file.sh: path -> command. */
+export function installedFiles(resources: readonly PolicyResource[], address: string): Map<string, PolicyResource> {
+    const files = new Map<string, PolicyResource>();
+    for (const c of ofType(resources, TYPES.command)) {
+        if (c.props.connection?.host !== address) continue;
+        const match = /install-file\.sh --path (\S+) /.exec(c.props.create ?? "");
+        if (match) files.set(match[1], c);
+    }
+    return files;
+}
+
+/** Test stacks tag their VMs "test"; documentation addresses are accepted there only. */
+export function isTestStack(resources: readonly PolicyResource[]): boolean {
+    const vms = ofType(resources, TYPES.vm);
+    return vms.length > 0 && vms.every((vm) => (vm.props.tags ?? []).includes("test"));
+}
+
+export function isProductionStack(resources: readonly PolicyResource[]): boolean {
+    return ofType(resources, TYPES.vm).some((vm) => (vm.props.tags ?? []).includes("production"));
+}

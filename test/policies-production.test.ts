@@ -1,0 +1,49 @@
+// The policy pack over a production-like stack (a downloaded, checksummed image; protected data):
+// no violation; the two rules that only a production graph exercises catch their mutation alone.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { rules } from "../policies/rules";
+import { ProgramRun, runProgram } from "./support/harness";
+import { changed, withOptions } from "./support/mutations";
+import { evaluate } from "./support/policy";
+import { PRODUCTION_OVERRIDES } from "./support/stacks";
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram({ overrides: PRODUCTION_OVERRIDES });
+});
+
+async function onlyPolicies(graph: typeof run.resources): Promise<string[]> {
+    const { violations } = await evaluate(rules, graph);
+    for (const v of violations) assert.match(v.message, /Fix: /);
+    return [...new Set(violations.map((v) => v.policy))];
+}
+
+describe("policy pack on a production stack", () => {
+    it("finds no violation", async () => {
+        assert.deepEqual((await evaluate(rules, run.resources)).violations, []);
+    });
+
+    it("verified-cloud-image: an image without checksum", async () => {
+        const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image", (p) => {
+            delete p.checksum;
+            delete p.checksumAlgorithm;
+        });
+        assert.deepEqual(await onlyPolicies(graph), ["verified-cloud-image"]);
+    });
+
+    it("production-data-protected: a production VM left unprotected", async () => {
+        const graph = withOptions(run.resources, "proxmoxve:index/vmLegacy:VmLegacy", "-db", { protect: false });
+        assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
+    });
+
+    it("production-data-protected: an unprotected passphrase", async () => {
+        const graph = withOptions(run.resources, "random:index/randomPassword:RandomPassword", "-backup-passphrase", { protect: false });
+        assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
+    });
+
+    it("cnrs-dedicated-egress-address: a documentation address is refused outside test stacks", async () => {
+        const graph = changed(run.resources, "elabftw:firewall:EdgeHandOff", "-edge", (p) => (p.egressPublicAddress = "203.0.113.25"));
+        assert.deepEqual(await onlyPolicies(graph), ["cnrs-dedicated-egress-address"]);
+    });
+});
