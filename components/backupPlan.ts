@@ -44,6 +44,7 @@ export function borgEnvironment(target: BackupTarget, role: BackupRole): string 
         `BORG_PASSCOMMAND="cat ${BACKUP_DIR}/passphrase"`,
         `BORG_RSH="ssh -i ${BACKUP_DIR}/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${BACKUP_DIR}/known_hosts"`,
         `BORG_BASE_DIR=${BACKUP_DIR}/borg`,
+        ...(target.kind === "ssh" ? [`BACKUP_SSH_KEY=${BACKUP_DIR}/id_ed25519`] : []),
         "BORG_HOSTNAME_IS_UNIQUE=yes",
         "",
     ].join("\n");

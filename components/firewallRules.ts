@@ -177,7 +177,8 @@ export function nftablesRuleset(matrix: FlowMatrix, vm: VmEndpoint, vmName: stri
         "table inet elabftw {",
         chain("input", "input", 'iifname "lo"', input),
         chain("forward", "forward", undefined, forward),
-        chain("output", "output", 'oifname "lo"', output),
+        // The host reaches its own published ports through Docker's DNAT onto docker0.
+        chain("output", "output", 'oifname { "lo", "docker0" }', output),
         "}",
         "",
     ].join("\n");

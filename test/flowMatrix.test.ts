@@ -52,5 +52,6 @@ describe("flow matrix", () => {
         assert.ok(input.indexOf("ip saddr 10.20.40.0/24 drop") < input.indexOf("tcp dport 3306 accept"));
         assert.match(ruleset, /ip saddr 10\.20\.30\.10 ct status dnat meta l4proto tcp ct original proto-dst 3306 accept/);
         assert.doesNotMatch(ruleset, /proto-dst 22 /, "SSH is for the host, not forwarded to containers");
+        assert.match(ruleset, /oifname \{ "lo", "docker0" \} accept/, "the host reaches its own published ports through Docker's DNAT");
     });
 });

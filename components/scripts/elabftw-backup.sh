@@ -44,7 +44,13 @@ init)
     else
         cat "${TMPDIR:-/tmp}/borg-info.$$" >&2
         rm -f "${TMPDIR:-/tmp}/borg-info.$$"
-        fail "cannot open $BORG_REPO (wrong passphrase or unreachable host?): not creating anything"
+        if [ -n "${BACKUP_SSH_KEY:-}" ] && [ -r "$BACKUP_SSH_KEY" ]; then
+            # The usual first-deployment case: the backup host does not know this VM's key yet.
+            echo "$SCRIPT_NAME: if the backup host does not know this VM yet, add this key to the Borg user's authorized_keys" >&2
+            echo "$SCRIPT_NAME: (pulumi stack output backupAuthorizedKeys gives the restricted line), then run pulumi up again:" >&2
+            ssh-keygen -y -f "$BACKUP_SSH_KEY" >&2 || true
+        fi
+        fail "cannot open $BORG_REPO (wrong passphrase, unknown key or unreachable host?): not creating anything"
     fi
     rm -f "${TMPDIR:-/tmp}/borg-info.$$"
     ;;
