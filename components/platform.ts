@@ -26,13 +26,13 @@ export interface ElabftwPlatformArgs {
 /** Where Debian keeps the public CAs: trusted for an institutional site certificate. */
 const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
-/** The OS image's volume id: downloaded once per node, only if its SHA-512 matches, or already there. */
-function cloudImageId(name: string, image: CloudImage, config: PlatformConfig, parent: pulumi.Resource): pulumi.Input<string> {
+/** The OS image's volume id on a node: downloaded once per node, used only if its SHA-512 matches; or already there. */
+function cloudImageId(name: string, image: CloudImage, node: string, config: PlatformConfig, parent: pulumi.Resource): pulumi.Input<string> {
     if (image.kind === "volume") return image.volumeId;
     return new proxmoxve.download.File(
-        `${name}-cloud-image`,
+        `${name}-cloud-image-${node}`,
         {
-            nodeName: config.proxmoxNode,
+            nodeName: node,
             datastoreId: config.datastores.import,
             contentType: "import",
             url: image.url,
@@ -95,7 +95,10 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const imageId = cloudImageId(name, config.cloudImage, config, this);
+        const nodes = [...new Set(roles.map((role) => config.vms[role].node))].sort();
+        const imageIds = new Map(nodes.map((node) => [node, cloudImageId(name, config.cloudImage, node, config, this)]));
+        // The unit's pool: its VMs together, apart from other units' on a shared cluster.
+        const pool = new proxmoxve.PoolLegacy(`${name}-pool`, { poolId: config.pool, comment: `eLabFTW of unit ${config.unit} (elabftw-onprem)` }, { parent: this });
         // Both VMs depend only on the image and the secrets, so Pulumi creates them in parallel.
         const vm = (role: Role) =>
             new SecureVm(
@@ -103,7 +106,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 {
                     spec: config.vms[role],
                     platform: config,
-                    cloudImageId: imageId,
+                    cloudImageId: imageIds.get(config.vms[role].node)!,
+                    pool,
                     recoveryPassphrase: this.secrets.luksRecoveryPassphrases[role],
                     sshPrivateKey: args.sshPrivateKey,
                 },
@@ -111,16 +115,24 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             );
         this.vms = { web: vm("web"), db: vm("db") };
         const { web, db } = this.vms;
+        if (config.highAvailability) {
+            for (const role of roles) {
+                new proxmoxve.HaresourceLegacy(
+                    `${name}-${role}-ha`,
+                    { resourceId: `vm:${config.vms[role].vmId}`, state: "started", comment: `eLabFTW ${role} VM of unit ${config.unit}` },
+                    { parent: this, dependsOn: [this.vms[role].vm] },
+                );
+            }
+        }
 
         this.firewall = new ProxmoxFirewall(
             `${name}-firewall`,
             {
                 matrix: config.flows,
                 unit: config.unit,
-                nodeName: config.proxmoxNode,
                 vms: {
-                    web: { vm: web.vm, vmId: config.vms.web.vmId, address: web.address },
-                    db: { vm: db.vm, vmId: config.vms.db.vmId, address: db.address },
+                    web: { vm: web.vm, vmId: config.vms.web.vmId, address: web.address, node: config.vms.web.node },
+                    db: { vm: db.vm, vmId: config.vms.db.vmId, address: db.address, node: config.vms.db.node },
                 },
                 manageCluster: config.firewall.manageCluster,
             },

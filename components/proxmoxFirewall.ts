@@ -11,12 +11,12 @@ export interface FirewalledVm {
     readonly vm: proxmoxve.VmLegacy;
     readonly vmId: number;
     readonly address: string;
+    readonly node: string;
 }
 
 export interface ProxmoxFirewallArgs {
     readonly matrix: FlowMatrix;
     readonly unit: string;
-    readonly nodeName: string;
     readonly vms: Readonly<Record<VmEndpoint, FirewalledVm>>;
     /** Own the datacenter firewall switch and its `management` IP set (one stack per cluster). */
     readonly manageCluster: boolean;
@@ -42,8 +42,8 @@ export class ProxmoxFirewall extends pulumi.ComponentResource {
         ];
 
         const perVm = (role: VmEndpoint) => {
-            const { vm, vmId, address } = args.vms[role];
-            const target = { nodeName: args.nodeName, vmId };
+            const { vm, vmId, address, node } = args.vms[role];
+            const target = { nodeName: node, vmId };
             // With ipfilter on, the VM may only send from the addresses of this set.
             const ipfilter = new proxmoxve.firewall.IpsetLegacy(
                 `${name}-${role}-ipfilter`,

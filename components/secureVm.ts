@@ -19,6 +19,8 @@ export interface SecureVmArgs {
     readonly recoveryPassphrase?: pulumi.Input<string>;
     /** Key the program logs in with; undefined uses the workstation's ssh-agent. */
     readonly sshPrivateKey?: pulumi.Input<string>;
+    /** The unit's resource pool. */
+    readonly pool: proxmoxve.PoolLegacy;
 }
 
 /** Sorted, as Proxmox stores them: unsorted tags would show a diff on every run. */
@@ -54,7 +56,7 @@ export class SecureVm extends pulumi.ComponentResource {
         this.userData = new proxmoxve.FileLegacy(
             `${name}-user-data`,
             {
-                nodeName: platform.proxmoxNode,
+                nodeName: spec.node,
                 datastoreId: ds.snippets,
                 contentType: "snippets",
                 sourceRaw: {
@@ -79,8 +81,9 @@ export class SecureVm extends pulumi.ComponentResource {
         this.vm = new proxmoxve.VmLegacy(
             name,
             {
-                nodeName: platform.proxmoxNode,
+                nodeName: spec.node,
                 vmId: spec.vmId,
+                poolId: args.pool.poolId,
                 name: spec.name,
                 description: `eLabFTW ${spec.role === "web" ? "application (Docker)" : "database (MySQL)"} VM of unit ${platform.unit}. Managed by Pulumi (elabftw-onprem): change it through the program, not by hand.`,
                 tags: vmTags(platform, spec),

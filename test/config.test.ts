@@ -205,4 +205,20 @@ describe("config validation", () => {
             assert.match(problemAbout({ backupTarget: "ssh://borg@backup.lab.example.org/./elabftw" }, "backupTarget"), /give its IPv4 address/);
         });
     });
+
+    describe("cluster placement", () => {
+        const twoNodes = { clusterNodes: JSON.stringify(["pve1", "pve2"]) };
+
+        it("refuses both VMs on one node of a multi-node cluster, unless allowed", () => {
+            assert.match(problemAbout(twoNodes, "dbNode"), /puts the MySQL VM on pve1, the eLabFTW VM's node, on a cluster of 2 nodes/);
+            assert.doesNotThrow(() => validateConfig(withChanges({ ...twoNodes, allowSameNode: "true" })));
+            const { config } = validateConfig(withChanges({ ...twoNodes, dbNode: "pve2" }));
+            assert.deepEqual([config.vms.web.node, config.vms.db.node], ["pve1", "pve2"]);
+        });
+
+        it("refuses a node outside clusterNodes, and VM IDs outside the unit's range", () => {
+            assert.match(problemAbout({ ...twoNodes, dbNode: "pve3" }, "dbNode"), /pve3, which is not in clusterNodes \(pve1, pve2\)/);
+            assert.match(problemAbout({ vmIdRange: "2100-2101" }, "dbVmId"), /2102: is outside the unit's vmIdRange 2100-2101/);
+        });
+    });
 });

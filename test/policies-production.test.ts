@@ -25,7 +25,7 @@ describe("policy pack on a production stack", () => {
     });
 
     it("verified-cloud-image: an image without checksum", async () => {
-        const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image", (p) => {
+        const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;
             delete p.checksumAlgorithm;
         });

@@ -28,6 +28,7 @@ const size = (min: number, max: number) => z.number().int().min(min).max(max);
 const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a fully qualified lowercase host name");
 // Passed to eLabFTW's command line: letters (any script), spaces, apostrophes, hyphens, dots.
 const personName = z.string().regex(/^[\p{L}][\p{L} .'-]{0,63}$/u, "must be 1-64 letters, spaces, apostrophes, hyphens or dots");
+const nodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name");
 const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
 
 function versionSchema(product: string, exact: RegExp, rule: string) {
@@ -67,9 +68,49 @@ export const KEYS = {
     },
     proxmoxNode: {
         type: "string",
-        description: "Name of the Proxmox VE node that runs both VMs (as shown under Datacenter in the web UI).",
+        description: "Name of the Proxmox VE node of the VMs (as shown under Datacenter in the web UI); webNode and dbNode override it per VM.",
         fix: "pulumi config set proxmoxNode <node name, e.g. pve1>",
-        schema: z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name"),
+        schema: nodeName,
+    },
+    webNode: {
+        type: "string",
+        description: "Node of the eLabFTW VM (defaults to proxmoxNode).",
+        fix: "pulumi config set webNode <node name>",
+        schema: nodeName.optional(),
+    },
+    dbNode: {
+        type: "string",
+        description: "Node of the MySQL VM (defaults to proxmoxNode). On a cluster of two nodes or more it must differ from the eLabFTW VM's.",
+        fix: "pulumi config set dbNode <another node than webNode>",
+        schema: nodeName.optional(),
+    },
+    clusterNodes: {
+        type: "array",
+        description: "The cluster's nodes. With two or more, the two VMs must run on different nodes (unless allowSameNode).",
+        fix: 'pulumi config set --path "clusterNodes[0]" pve1; pulumi config set --path "clusterNodes[1]" pve2',
+        schema: z.array(nodeName).default([]),
+    },
+    allowSameNode: {
+        type: "boolean",
+        description: "Accept both VMs on one node of a multi-node cluster (one node's failure then stops both).",
+        fix: "pulumi config set allowSameNode false",
+        schema: z.boolean().default(false),
+    },
+    highAvailability: {
+        type: "boolean",
+        description: "Register both VMs as Proxmox HA resources (state started), so the cluster restarts them on another node.",
+        fix: "pulumi config set highAvailability true",
+        schema: z.boolean().default(false),
+    },
+    vmIdRange: {
+        type: "string",
+        description: 'The VM IDs this unit owns on a shared cluster, "first-last" (e.g. 2100-2199); webVmId and dbVmId must be inside.',
+        fix: "pulumi config set vmIdRange 2100-2199",
+        schema: z
+            .string()
+            .regex(/^\d{3,9}-\d{3,9}$/, 'is not "first-last"')
+            .refine((range) => Number(range.split("-")[0]) <= Number(range.split("-")[1]), "starts after it ends")
+            .optional(),
     },
     datastores: {
         type: "array",

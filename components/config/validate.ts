@@ -15,6 +15,8 @@ export type Role = "web" | "db";
 export interface VmSpec {
     readonly role: Role;
     readonly name: string;
+    /** The Proxmox node the VM runs on. */
+    readonly node: string;
     readonly vmId: number;
     readonly address: string;
     readonly cores: number;
@@ -31,6 +33,10 @@ export interface PlatformConfig {
     readonly stackKind: "test" | "production";
     readonly unit: string;
     readonly proxmoxNode: string;
+    /** Proxmox HA resources for both VMs. */
+    readonly highAvailability: boolean;
+    /** The unit's resource pool: all its VMs, and what a cluster administrator sees per unit. */
+    readonly pool: string;
     readonly datastores: Readonly<Record<StorageKind, string>>;
     readonly encryptedDatastores: readonly string[];
     readonly diskEncryption: "guest-luks" | "host-datastore";
@@ -233,6 +239,31 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
             if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");
         },
     },
+    {
+        reads: ["webVmId", "dbVmId", "vmIdRange"],
+        check: (c, problem) => {
+            if (!c.vmIdRange) return;
+            const [first, last] = c.vmIdRange.split("-").map(Number);
+            for (const key of ["webVmId", "dbVmId"] as const) {
+                if (c[key] < first || c[key] > last) problem(key, `is outside the unit's vmIdRange ${c.vmIdRange}`);
+            }
+        },
+    },
+    {
+        reads: ["proxmoxNode", "webNode", "dbNode", "clusterNodes", "allowSameNode"],
+        check: (c, problem) => {
+            const web = c.webNode ?? c.proxmoxNode;
+            const db = c.dbNode ?? c.proxmoxNode;
+            if (c.clusterNodes.length > 0) {
+                for (const [key, node] of [["webNode", web], ["dbNode", db]] as const) {
+                    if (!c.clusterNodes.includes(node)) problem(key, `puts the VM on ${node}, which is not in clusterNodes (${c.clusterNodes.join(", ")})`);
+                }
+            }
+            if (c.clusterNodes.length >= 2 && web === db && !c.allowSameNode) {
+                problem("dbNode", `puts the MySQL VM on ${db}, the eLabFTW VM's node, on a cluster of ${c.clusterNodes.length} nodes: one node's failure would stop both (or set allowSameNode true)`);
+            }
+        },
+    },
     ...(["labSubnet", "vpnClientRange"] as const).map(
         (key): CrossCheck => ({
             reads: [key, "serverSubnet"],
@@ -362,7 +393,7 @@ function vmSpec(c: Parsed, role: Role): VmSpec {
     const sizing = role === "web"
         ? { vmId: c.webVmId, address: c.webAddress, cores: c.webCores, memoryMiB: c.webMemoryMiB, osDiskGiB: c.webOsDiskGiB, dataDiskGiB: c.webDataDiskGiB }
         : { vmId: c.dbVmId, address: c.dbAddress, cores: c.dbCores, memoryMiB: c.dbMemoryMiB, osDiskGiB: c.dbOsDiskGiB, dataDiskGiB: c.dbDataDiskGiB };
-    return { role, name: `${c.unit}-elabftw-${role}`, ...sizing };
+    return { role, name: `${c.unit}-elabftw-${role}`, node: (role === "web" ? c.webNode : c.dbNode) ?? c.proxmoxNode, ...sizing };
 }
 
 function datastoreMap(entries: readonly string[]): Record<StorageKind, string> {
@@ -383,6 +414,8 @@ function build(c: Parsed): PlatformConfig {
         stackKind: c.stackKind,
         unit: c.unit,
         proxmoxNode: c.proxmoxNode,
+        highAvailability: c.highAvailability,
+        pool: `elabftw-${c.unit}`,
         datastores: datastoreMap(c.datastores),
         encryptedDatastores: c.encryptedDatastores,
         diskEncryption: c.diskEncryption,
