@@ -36,7 +36,8 @@ function cloudImageId(name: string, image: CloudImage, node: string, config: Pla
             datastoreId: config.datastores.import,
             contentType: "import",
             url: image.url,
-            fileName: image.fileName,
+            // Per unit: a stack never manages (nor deletes) another unit's copy.
+            fileName: `${config.unit}-${image.fileName}`,
             checksum: image.sha512,
             checksumAlgorithm: "sha512",
             verify: true,

@@ -132,6 +132,16 @@ export class SecureVm extends pulumi.ComponentResource {
             { connection: this.connection, create: scriptCommand("wait-cloud-init.sh"), triggers: vmIdentity },
             { parent: this, dependsOn: [this.vm] },
         );
+        // cloud-init writes the keys at first boot only: later changes of adminSshKeys arrive this way.
+        new command.remote.Command(
+            `${name}-admin-keys`,
+            {
+                connection: this.connection,
+                create: `sudo install -m 0600 -o ${platform.admin.user} -g ${platform.admin.user} /dev/stdin /home/${platform.admin.user}/.ssh/authorized_keys`,
+                stdin: `${platform.admin.sshKeys.join("\n")}\n`,
+            },
+            { parent: this, dependsOn: [this.ready] },
+        );
         this.dataDisk = new DataDisk(
             `${name}-data`,
             { connection: this.connection, encryption: platform.diskEncryption, recoveryPassphrase: args.recoveryPassphrase, vmIdentity, after: this.ready },

@@ -23,7 +23,7 @@ describe("program graph (production stack)", () => {
                 checksumAlgorithm: "sha512",
                 contentType: "import",
                 datastoreId: "local",
-                fileName: "debian-13-generic-amd64-20261101-2300.qcow2",
+                fileName: "demo-debian-13-generic-amd64-20261101-2300.qcow2",
                 nodeName: "pve1",
                 overwrite: false,
                 url: IMAGE_URL,
@@ -31,7 +31,7 @@ describe("program graph (production stack)", () => {
             },
         );
         for (const vm of run.ofType(VM)) {
-            assert.equal(vm.inputs.disks[0].importFrom, "local:import/debian-13-generic-amd64-20261101-2300.qcow2");
+            assert.equal(vm.inputs.disks[0].importFrom, "local:import/demo-debian-13-generic-amd64-20261101-2300.qcow2");
             assert.ok(vm.dependencies.includes(image.urn));
         }
     });

@@ -33,6 +33,9 @@ export interface CapturedResource {
     /** Inputs and outputs as serialised on the wire (secrets and unknowns as their signatures). */
     readonly rawInputs: Record<string, unknown>;
     rawOutputs: Record<string, unknown>;
+    /** When the registration reached the engine, and when the engine answered (ms, performance clock). */
+    readonly startedAt: number;
+    endedAt: number;
 }
 
 export interface ProgramRun {
@@ -62,7 +65,16 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
 
 /** `overrides` replaces keys of the stack file; an undefined value removes the key. */
 export async function runProgram(
-    options: { stackFile?: string; overrides?: Record<string, string | undefined>; secretKeys?: string[]; preview?: boolean } = {},
+    options: {
+        stackFile?: string;
+        overrides?: Record<string, string | undefined>;
+        secretKeys?: string[];
+        preview?: boolean;
+        /** Every custom resource takes this long to create (the benchmark's simulated provider). */
+        latencyMs?: number;
+        /** Generated values derived from names and inputs instead of random: two runs give the same state. */
+        deterministic?: boolean;
+    } = {},
 ): Promise<ProgramRun> {
     const config: Record<string, string> = readStackConfig(options.stackFile);
     for (const [key, value] of Object.entries(options.overrides ?? {})) {
@@ -76,10 +88,11 @@ export async function runProgram(
     let counter = 0;
     await pulumi.runtime.setMocks(
         {
-            newResource(args) {
+            async newResource(args) {
+                if (options.latencyMs && args.custom) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
                 // A preview knows the inputs only: ids and computed outputs stay unknown.
                 if (options.preview) return { id: "", state: { ...args.inputs } };
-                const tls = tlsStandIn(args.type, unwrapSecrets(args.inputs));
+                const tls = options.deterministic ? deterministicTls(args.type, args.name, unwrapSecrets(args.inputs)) : tlsStandIn(args.type, unwrapSecrets(args.inputs));
                 if (tls) {
                     for (const field of ["privateKeyPem", "privateKeyOpenssh"]) if (typeof tls[field] === "string") generatedSecrets.push(tls[field] as string);
                     return { id: `${args.name}-id`, state: tls };
@@ -88,7 +101,7 @@ export async function runProgram(
                 let id = `${args.name}-id`;
                 switch (args.type) {
                     case "random:index/randomBytes:RandomBytes": {
-                        const bytes = randomBytes(args.inputs.length);
+                        const bytes = options.deterministic ? createHash("sha256").update(args.name).digest().subarray(0, args.inputs.length) : randomBytes(args.inputs.length);
                         state.hex = bytes.toString("hex");
                         state.base64 = bytes.toString("base64");
                         // The bytes, and the SECRET_KEY the program derives from them.
@@ -133,6 +146,7 @@ export async function runProgram(
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, response: any) => void) => {
         const raw = req.getObject()?.toJavaScript() ?? {};
+        const startedAt = performance.now();
         let done!: () => void;
         pending.push(new Promise<void>((resolve) => (done = resolve)));
         register(req, (err: unknown, response: any) => {
@@ -154,6 +168,8 @@ export async function runProgram(
                     provider: req.getProvider(),
                     rawInputs: raw,
                     rawOutputs: {},
+                    startedAt,
+                    endedAt: performance.now(),
                     dependencies: req.getDependenciesList(),
                 });
             }
@@ -202,4 +218,19 @@ function unwrapSecrets(value: any): any {
     if (value === null || typeof value !== "object") return value;
     if (value[specialSigKey] === specialSecretSig) return unwrapSecrets(value.value);
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, unwrapSecrets(inner)]));
+}
+
+/** Stable stand-ins for the TLS provider's outputs: text derived from the resource's name and inputs. */
+function deterministicTls(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> | undefined {
+    if (!type.startsWith("tls:")) return undefined;
+    const digest = createHash("sha256").update(`${type} ${name} ${JSON.stringify(inputs)}`).digest("base64");
+    const pem = (label: string) => `-----BEGIN ${label}-----\n${digest}\n-----END ${label}-----\n`;
+    switch (type) {
+        case "tls:index/privateKey:PrivateKey":
+            return { ...inputs, privateKeyPem: pem("EC PRIVATE KEY"), publicKeyPem: pem("PUBLIC KEY"), privateKeyOpenssh: pem("OPENSSH PRIVATE KEY"), publicKeyOpenssh: `ssh-ed25519 ${digest}\n` };
+        case "tls:index/certRequest:CertRequest":
+            return { ...inputs, certRequestPem: pem("CERTIFICATE REQUEST") };
+        default:
+            return { ...inputs, certPem: pem("CERTIFICATE") };
+    }
 }

@@ -8,9 +8,9 @@ export interface Graph {
     one(type: string, nameSuffix: string): CapturedResource;
 }
 
-export function graphOf(overrides: Record<string, string | undefined>): Graph {
+export function graphOf(overrides: Record<string, string | undefined>, deterministic = false): Graph {
     const output = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "graphDump.ts")], {
-        env: { ...process.env, ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides) },
+        env: { ...process.env, ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides), ELABFTW_TEST_DETERMINISTIC: deterministic ? "1" : "" },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });
