@@ -3,7 +3,10 @@
 // ELABFTW_TEST_OVERRIDES; ELABFTW_TEST_DETERMINISTIC=1 derives generated values from names.
 import { runProgram } from "./harness";
 
-runProgram({ overrides: JSON.parse(process.env.ELABFTW_TEST_OVERRIDES ?? "{}"), deterministic: process.env.ELABFTW_TEST_DETERMINISTIC === "1" }).then(
+// null stands for a key to remove (JSON has no undefined).
+const overrides = Object.fromEntries(Object.entries(JSON.parse(process.env.ELABFTW_TEST_OVERRIDES ?? "{}")).map(([key, value]) => [key, value ?? undefined])) as Record<string, string | undefined>;
+
+runProgram({ overrides, deterministic: process.env.ELABFTW_TEST_DETERMINISTIC === "1" }).then(
     (run) => process.stdout.write(JSON.stringify({ resources: run.resources })),
     (error) => {
         console.error(error);

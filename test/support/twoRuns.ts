@@ -10,7 +10,7 @@ export interface Graph {
 
 export function graphOf(overrides: Record<string, string | undefined>, deterministic = false): Graph {
     const output = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "graphDump.ts")], {
-        env: { ...process.env, ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides), ELABFTW_TEST_DETERMINISTIC: deterministic ? "1" : "" },
+        env: { ...process.env, ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides, (_key, value) => (value === undefined ? null : value)), ELABFTW_TEST_DETERMINISTIC: deterministic ? "1" : "" },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });
