@@ -6,9 +6,9 @@ import { before, describe, it } from "node:test";
 import { cnrsRequirements, hardening, rules } from "../policies/rules";
 import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
-import { CapturedResource, ProgramRun, runProgram } from "./support/harness";
+import { CapturedResource, ProgramRun, runProgram } from "../components/offline/mockEngine";
 import { changed, plain, without } from "./support/mutations";
-import { evaluate } from "./support/policy";
+import { evaluate } from "../components/offline/policyEngine";
 
 const T = {
     rules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",

@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CapturedResource, MOCK_IMAGE_ID, ProgramRun, runProgram } from "./support/harness";
+import { CapturedResource, MOCK_IMAGE_ID, ProgramRun, runProgram } from "../components/offline/mockEngine";
 
 const COMMAND = "command:remote:Command";
 const CONTAINER = "docker:index/container:Container";

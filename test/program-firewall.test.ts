@@ -7,7 +7,7 @@ import { validateConfig } from "../components/config";
 import { FlowMatrix, Protocol } from "../components/flowMatrix";
 import { nftablesRuleset } from "../components/firewallRules";
 import { matrixAllows, Packet, PORTS_OF_INTEREST, proxmoxAllows, PveWorld, representative } from "./support/flowSemantics";
-import { ProgramRun, runProgram } from "./support/harness";
+import { ProgramRun, runProgram } from "../components/offline/mockEngine";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 
 const RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy";

@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { Output } from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
 import { defuseAsciiSafeKey } from "../components/defuseKey";
-import { ProgramRun, runProgram, valueOf } from "./support/harness";
+import { ProgramRun, runProgram, valueOf } from "../components/offline/mockEngine";
 
 const ESCROWED_KEY = defuseAsciiSafeKey(randomBytes(32).toString("hex"));
 

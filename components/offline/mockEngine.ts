@@ -1,12 +1,13 @@
-// Runs the real index.ts under Pulumi mocks with a stack's config and captures every registered
-// resource: its type, name, parent, inputs (with secret inputs marked), options and dependencies.
-// One program run per process: Pulumi's runtime state is global (node --test runs each file alone).
+// The offline engine: runs the real index.ts under Pulumi mocks with a stack's config and captures
+// every registered resource (type, name, parent, inputs with secret inputs marked, outputs, options,
+// dependencies, provider, timings). Used by the tests, the benchmark and the compliance report.
+// One program run per process: Pulumi's runtime state is global.
 import * as pulumi from "@pulumi/pulumi";
 import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
-import { readStackConfig } from "./stackConfig";
+import { readStackConfig } from "../config/stackFile";
 import { tlsStandIn } from "./tlsStandIn";
-import { defuseAsciiSafeKey } from "../../components/defuseKey";
+import { defuseAsciiSafeKey } from "../defuseKey";
 import { createHash, randomBytes } from "node:crypto";
 
 /** The image id the mocks give a pulled image: a stand-in for the registry's content hash. */

@@ -4,7 +4,7 @@
 // unknown-checking proxy, and an access to an unknown value (preview) is what the engine turns into
 // a "can't run during preview" note, not a violation.
 import { Policies, PolicyResource, PolicyResourceOptions, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { CapturedResource } from "./harness";
+import { CapturedResource } from "./mockEngine";
 
 // The engine-side helpers of @pulumi/policy (marked internal, so not in its type declarations).
 const { deserializeProperties } = require("@pulumi/policy/deserialize") as {
