@@ -4,10 +4,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { z } from "zod";
 import { KEYS, KEY_NAMES, KeySpec } from "../components/config/keys";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { parse } from "yaml";
+import { validateConfig } from "../components/config";
 import * as path from "node:path";
-import { REPO, readYaml } from "./support/stackConfig";
-import { TABLE_END, TABLE_START, projectConfigSection, readmeKeysTable } from "./support/configDocs";
+import { projectDefaults, projectKeys, REPO, readYaml } from "./support/stackConfig";
+import { productionExample, TABLE_END, TABLE_START, projectConfigSection, readmeKeysTable } from "./support/configDocs";
 
 const project = readYaml("Pulumi.yaml");
 const dev = readYaml("Pulumi.dev.yaml");
@@ -62,5 +66,32 @@ describe("README.md", () => {
         for (const command of ["npm ci", "npm test", "pulumi preview --policy-pack policies", "pulumi up", "pulumi destroy"]) {
             assert.ok(readme.includes(command), command);
         }
+    });
+});
+
+describe("Pulumi.prod.yaml.example", () => {
+    const text = readFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), "utf8");
+
+    it("is up to date (npm run config:docs) and explains every key", () => {
+        assert.equal(text, productionExample());
+        for (const key of KEY_NAMES) assert.match(text, new RegExp(`^  (# )?elabftw-onprem:${key}:`, "m"), key);
+    });
+
+    it("is a valid production stack once its placeholder is replaced, with no secret in it", () => {
+        const stack = parse(text.replace("REPLACE-with-the-unit-public-address", "147.210.1.25")) as { config: Record<string, unknown> };
+        const raw = Object.fromEntries(Object.entries(stack.config).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+        const { config } = validateConfig(projectKeys({ ...projectDefaults(), ...raw }));
+        assert.equal(config.stackKind, "production");
+        assert.deepEqual([config.vms.web.node, config.vms.db.node], ["pve1", "pve2"]);
+        assert.doesNotMatch(text, /PRIVATE KEY|secure:/);
+        assert.throws(() => validateConfig(projectKeys({ ...projectDefaults(), ...Object.fromEntries(Object.entries(parse(text).config).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)])) })), /egressPublicAddress/);
+    });
+
+    it("is refused by the destroy workflows' guard once copied to a stack file", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "elabftw-guard-"));
+        writeFileSync(path.join(dir, "Pulumi.prod.yaml"), text);
+        const guard = spawnSync("bash", [path.join(REPO, ".github", "scripts", "test-stack-only.sh"), "prod"], { cwd: dir, encoding: "utf8" });
+        assert.equal(guard.status, 1);
+        assert.match(guard.stderr, /not declared stackKind: test/);
     });
 });

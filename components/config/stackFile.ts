@@ -10,7 +10,7 @@ export const REPO = path.resolve(__dirname, "..", "..");
 const asConfigText = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
 export function readYaml(file: string): any {
-    return parse(readFileSync(path.join(REPO, file), "utf8"));
+    return parse(readFileSync(path.resolve(REPO, file), "utf8"));
 }
 
 /** The defaults Pulumi.yaml declares, keyed "elabftw-onprem:<key>": the CLI hands them to the program. */

@@ -3,7 +3,7 @@
 // test/projectFile.test.ts fails when either is out of step.
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { KEYS, KEY_NAMES, KeySpec } from "../../components/config/keys";
 import { REPO } from "./stackConfig";
@@ -35,6 +35,74 @@ export function readmeKeysTable(): string {
     return ["| Key | Type | Default | Meaning |", "|---|---|---|---|", ...rows].join("\n");
 }
 
+/** Values of the production example for the keys it sets (the others show their default, commented out). */
+const PRODUCTION_VALUES: Record<string, unknown> = {
+    stackKind: "production",
+    unit: "ibgc",
+    proxmoxNode: "pve1",
+    webNode: "pve1",
+    dbNode: "pve2",
+    clusterNodes: ["pve1", "pve2", "pve3"],
+    highAvailability: true,
+    vmIdRange: "2100-2199",
+    datastores: ["zfs-crypt=os,data,efi,tpm,cloudinit", "local=snippets,import"],
+    encryptedDatastores: ["zfs-crypt"],
+    diskEncryption: "guest-luks",
+    cloudImageVolume: "local:import/debian-13-generic-amd64.qcow2",
+    vlanId: 30,
+    serverSubnet: "10.20.30.0/24",
+    gateway: "10.20.30.1",
+    dnsServers: ["10.20.60.2", "10.20.60.3"],
+    webAddress: "10.20.30.10",
+    dbAddress: "10.20.30.11",
+    webVmId: 2101,
+    dbVmId: 2102,
+    webDataDiskGiB: 200,
+    dbDataDiskGiB: 40,
+    edgeFirewallAddress: "10.20.1.10",
+    vpnClientRange: "10.8.0.0/16",
+    labSubnet: "10.20.40.0/24",
+    adminNetwork: "10.20.50.0/28",
+    syslogAddress: "10.20.60.5",
+    filerAddress: "10.20.60.20",
+    serviceNetworks: ["10.20.60.0/24", "10.20.1.0/24"],
+    ntpServers: ["10.20.60.2"],
+    httpProxy: "http://10.20.60.8:3128",
+    egressPublicAddress: "REPLACE-with-the-unit-public-address",
+    fqdn: "elabftw.ibgc.example.org",
+    elabftwVersion: "5.6.12",
+    mysqlVersion: "8.4.8",
+    backupTarget: "ssh://borg@10.20.60.20:22/./elabftw-ibgc",
+    backupKeepDaily: 60,
+    sysadminEmail: "elabftw-admin@ibgc.example.org",
+    adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2LVbgXmWLFZO2g/WWJXS+1GxGmA/eMcIC4G1nh3DcT sysadmin@lab.example.org"],
+};
+
+/** Pulumi.prod.yaml.example: every key, explained, with production values or its default. */
+export function productionExample(): string {
+    const lines = [
+        "# A production stack, every key explained. Copy it to Pulumi.<stack>.yaml, replace the values",
+        "# (REPLACE-... marks what has no sensible example), then `pulumi stack init <stack>`.",
+        "# No secret belongs here: the API token comes from PROXMOX_VE_API_TOKEN, and the secret keys",
+        "# (sshPrivateKey, httpsPrivateKey, elabftwSecretKey) are set with `pulumi config set --secret`.",
+        "config:",
+        "  proxmoxve:endpoint: https://pve1.ibgc.example.org:8006/",
+        "  proxmoxve:ssh:",
+        "    username: root",
+        "    agent: true",
+    ];
+    for (const key of KEY_NAMES) {
+        const parsed = defaultOf(key);
+        const required = !parsed.success;
+        lines.push("", ...`${spec(key).description}${required ? " Required." : ""}`.match(/.{1,96}(\s|$)/g)!.map((line) => `  # ${line.trim()}`));
+        const value = key in PRODUCTION_VALUES ? PRODUCTION_VALUES[key] : parsed.success ? parsed.data : undefined;
+        const rendered = stringify({ [`elabftw-onprem:${key}`]: value ?? "" }, { lineWidth: 0 }).trimEnd().split("\n").map((line) => `  ${line}`);
+        if (key in PRODUCTION_VALUES || required) lines.push(...rendered);
+        else lines.push(...rendered.map((line) => line.replace(/^  /, "  # ")));
+    }
+    return `${lines.join("\n")}\n`;
+}
+
 export const TABLE_START = "<!-- config-keys:start -->";
 export const TABLE_END = "<!-- config-keys:end -->";
 
@@ -50,5 +118,6 @@ if (require.main === module) {
     const end = readme.indexOf(TABLE_END);
     if (start < 0 || end < start) throw new Error(`README.md lacks the ${TABLE_START} ... ${TABLE_END} markers`);
     writeFileSync(readmeFile, `${readme.slice(0, start + TABLE_START.length)}\n${readmeKeysTable()}\n${readme.slice(end)}`);
-    console.log("Pulumi.yaml and README.md updated from components/config/keys.ts");
+    writeFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), productionExample());
+    console.log("Pulumi.yaml, Pulumi.prod.yaml.example and README.md updated from components/config/keys.ts");
 }
