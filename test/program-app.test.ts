@@ -146,6 +146,7 @@ describe("MySQL container", () => {
         }
         assert.equal(fileCommand("-mysql-root-password").inputs.stdin, passwordOf("db-root-password"));
         assert.equal(fileCommand("-mysql-user-password").inputs.stdin, passwordOf("db-user-password"));
+        // A format check of the generated key (made in the test by the TLS stand-in), not a stored key.
         assert.match(fileCommand("-mysql-tls-key").inputs.stdin, /BEGIN EC PRIVATE KEY/);
         // Keys, passwords and passphrases only ever land on the encrypted disk (scripts and units may go to the OS disk).
         const secretFiles = run.ofType(COMMAND).filter((c) => c.inputs.create.includes("install-file.sh") && c.secretInputs.includes("stdin"));
