@@ -16,7 +16,9 @@ require device mount_point label
 if [ -n "$luks_name" ]; then
     grep -qE "^${luks_name}[[:space:]]" /etc/crypttab || die "$luks_name is not in /etc/crypttab: run luks-format.sh first"
     systemctl daemon-reload
-    systemctl start "systemd-cryptsetup@${luks_name}.service"
+    # Unlocked by the vTPM; never wait for a passphrase on a console nobody watches.
+    systemctl start --no-ask-password "systemd-cryptsetup@${luks_name}.service" ||
+        die "the vTPM did not unlock $luks_name: unlock it at the console with the recovery passphrase (pulumi stack output --show-secrets luksRecoveryPassphrases)"
     device="/dev/mapper/${luks_name}"
 fi
 [ -b "$device" ] || die "$device is not a block device"
