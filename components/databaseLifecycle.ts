@@ -4,8 +4,11 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { ELABFTW_CONTAINER } from "./elabftwServer";
+import { ELABFTW_CONTAINER, ELABFTW_DIR } from "./elabftwServer";
 import { scriptCommand } from "./remoteScript";
+
+/** The read-write sysadmin API key db:install prints, root-only on the web VM's encrypted disk. */
+export const SYSADMIN_API_KEY_FILE = `${ELABFTW_DIR}/secrets/sysadmin-api-key`;
 
 export interface DatabaseLifecycleArgs {
     readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
@@ -37,10 +40,12 @@ export class DatabaseLifecycle extends pulumi.ComponentResource {
                     "--email", sysadmin.email,
                     "--firstname", sysadmin.firstName,
                     "--lastname", sysadmin.lastName,
+                    "--key-file", SYSADMIN_API_KEY_FILE,
                 ]),
                 stdin: pulumi.secret(args.sysadminPassword),
             },
-            { parent: this, dependsOn: [args.elabftw, args.mysql] },
+            // The script withholds the API key from its output; keep the output secret all the same.
+            { parent: this, dependsOn: [args.elabftw, args.mysql], additionalSecretOutputs: ["stdout", "stderr"] },
         );
         // Runs on creation and again whenever the version changes, after the new container is up.
         this.update = new command.remote.Command(

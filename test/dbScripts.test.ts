@@ -2,7 +2,7 @@
 // stand-in for `docker` (no Docker engine runs here): it records each call's arguments and runs
 // `docker exec ... sh -c` code locally against a stand-in eLabFTW `bin/` that records its own.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
@@ -26,10 +26,12 @@ beforeEach(() => {
         path.join(dir, "path", "docker"),
         `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/docker.log"\n[ "$1" = exec ] || exit 0\nshift\n[ "$1" = -i ] && shift\nshift\ncd "${dir}/elabftw" && exec "$@"\n`,
     );
-    // bin/init: fails the first INIT_FAILURES calls (MySQL still starting), then succeeds.
+    // bin/init: fails the first INIT_FAILURES calls (MySQL still starting), then succeeds and, on a
+    // fresh schema (INIT_KEY set), prints the sysadmin API key as db:install does.
     executable(
         path.join(dir, "elabftw", "bin", "init"),
-        `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/init.log"\ncount=$(wc -l < "${dir}/init.log")\n[ "$count" -gt "\${INIT_FAILURES:-0}" ]\n`,
+        `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/init.log"\ncount=$(wc -l < "${dir}/init.log")\n[ "$count" -gt "\${INIT_FAILURES:-0}" ] || exit 1\n` +
+            `if [ -n "\${INIT_KEY:-}" ]; then echo "Sysadmin key: $INIT_KEY"; else echo "Schema present: skipping"; fi\n`,
     );
     // bin/console: db:check exits CHECK_EXIT (1 = migrations pending).
     executable(
@@ -43,11 +45,14 @@ function runScript(script: string, args: string[], stdin = "", env: Record<strin
     return spawnSync("/bin/sh", ["-c", line], { input: stdin, encoding: "utf8", env: { PATH: `${dir}/path:${process.env.PATH}`, ...env } });
 }
 const log = (name: string) => (existsSync(path.join(dir, name)) ? readFileSync(path.join(dir, name), "utf8") : "");
-const installArgs = ["--container", "elabftw", "--email", "admin@lab.example.org", "--firstname", "Marie", "--lastname", "Curie-Skłodowska", "--retry-delay", "0"];
+const keyFile = () => path.join(dir, "secrets", "sysadmin-api-key");
+const installArgs = () => ["--container", "elabftw", "--email", "admin@lab.example.org", "--firstname", "Marie", "--lastname", "Curie-Skłodowska", "--key-file", keyFile(), "--retry-delay", "0"];
+// The shape of an eLabFTW API key (<id>-<hex>); made up for the test.
+const API_KEY = `1-${"0123456789abcdef".repeat(5)}`;
 
 describe("elabftw-db-install.sh", () => {
     it("creates the first sysadmin with the password from stdin, never on docker's command line", () => {
-        const result = runScript("elabftw-db-install.sh", installArgs, PASSWORD);
+        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD);
         assert.equal(result.status, 0, result.stderr);
         assert.equal(log("init.log"), `db:install -e admin@lab.example.org -f Marie -l Curie-Skłodowska -p ${PASSWORD}\n`);
         assert.ok(!log("docker.log").includes(PASSWORD), "the password is on docker's command line");
@@ -55,20 +60,45 @@ describe("elabftw-db-install.sh", () => {
     });
 
     it("retries while the database is still starting", () => {
-        const result = runScript("elabftw-db-install.sh", installArgs, PASSWORD, { INIT_FAILURES: "2" });
+        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD, { INIT_FAILURES: "2" });
         assert.equal(result.status, 0, result.stderr);
         assert.equal(log("init.log").split("\n").filter(Boolean).length, 3);
         assert.match(result.stderr, /attempt 2 failed/);
     });
 
     it("gives up after the attempts, saying where to look", () => {
-        const result = runScript("elabftw-db-install.sh", [...installArgs, "--attempts", "3"], PASSWORD, { INIT_FAILURES: "99" });
+        const result = runScript("elabftw-db-install.sh", [...installArgs(), "--attempts", "3"], PASSWORD, { INIT_FAILURES: "99" });
         assert.equal(result.status, 1);
         assert.match(result.stderr, /kept failing: check 'docker logs elabftw'/);
     });
 
+    it("saves the sysadmin API key root-only and keeps it out of its output", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD, { INIT_KEY: API_KEY });
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(readFileSync(keyFile(), "utf8"), `${API_KEY}\n`);
+        assert.equal(statSync(keyFile()).mode & 0o777, 0o600);
+        assert.ok(!`${result.stdout}${result.stderr}`.includes(API_KEY.slice(2)), "the API key is in the output Pulumi stores");
+        assert.match(result.stdout, /Sysadmin key: \[sysadmin API key withheld\]/);
+        assert.match(result.stdout, /saved to .*sysadmin-api-key \(root only\)/);
+    });
+
+    it("keeps the saved key when a rerun finds the schema and prints none", () => {
+        assert.equal(runScript("elabftw-db-install.sh", installArgs(), PASSWORD, { INIT_KEY: API_KEY }).status, 0);
+        const rerun = runScript("elabftw-db-install.sh", installArgs(), PASSWORD);
+        assert.equal(rerun.status, 0, rerun.stderr);
+        assert.equal(readFileSync(keyFile(), "utf8"), `${API_KEY}\n`);
+        assert.doesNotMatch(rerun.stderr, /no sysadmin API key/);
+    });
+
+    it("says so when an existing schema leaves no API key on the VM", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD);
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal(existsSync(keyFile()), false);
+        assert.match(result.stderr, /schema already existed, so no sysadmin API key was created/);
+    });
+
     it("refuses to run without the password on stdin", () => {
-        const result = runScript("elabftw-db-install.sh", installArgs, "");
+        const result = runScript("elabftw-db-install.sh", installArgs(), "");
         assert.equal(result.status, 1);
         assert.equal(log("docker.log"), "");
     });

@@ -273,10 +273,13 @@ describe("database lifecycle", () => {
         const install = lifecycle("install");
         assert.ok(install.dependencies.includes(container("mysql").urn));
         assert.ok(install.dependencies.includes(container("elabftw").urn));
-        assert.match(install.inputs.create, /elabftw-db-install\.sh --container elabftw --email elabftw-admin@lab\.example\.org --firstname eLabFTW --lastname Sysadmin$/);
+        assert.match(install.inputs.create, /elabftw-db-install\.sh --container elabftw --email elabftw-admin@lab\.example\.org --firstname eLabFTW --lastname Sysadmin --key-file \/srv\/elabftw\/elabftw\/secrets\/sysadmin-api-key$/);
         assert.equal(install.inputs.stdin, passwordOf("sysadmin-password"));
         assert.ok(install.secretInputs.includes("stdin"));
         assert.ok(!install.inputs.create.includes(passwordOf("sysadmin-password")));
+        for (const output of ["stdout", "stderr"]) {
+            assert.ok(install.additionalSecretOutputs.includes(output), `db:install's ${output} is not a secret output`);
+        }
     });
 
     it("never resets the database", () => {
