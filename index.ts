@@ -5,8 +5,8 @@ import { DATA_MOUNT } from "./components/cloudInit";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
-const { config, sshPrivateKey, httpsPrivateKey, elabftwSecretKey: escrowedSecretKey } = loadConfig();
-const platform = new ElabftwPlatform("elabftw", { config, sshPrivateKey, httpsPrivateKey, elabftwSecretKey: escrowedSecretKey });
+const { config, elabftwSecretKey: escrowedSecretKey, ...secretSettings } = loadConfig();
+const platform = new ElabftwPlatform("elabftw", { config, elabftwSecretKey: escrowedSecretKey, ...secretSettings });
 
 const vmOutput = (role: "web" | "db") => ({
     name: config.vms[role].name,
@@ -46,3 +46,8 @@ export const backupPassphrase = pulumi.secret(platform.secrets.backupPassphrase)
 export const backupRepositoryKeys = platform.backup.repositoryKeys;
 /** Add each line to the Borg user's ~/.ssh/authorized_keys on the backup host. */
 export const backupAuthorizedKeys = platform.backup.authorizedKeys;
+
+/** Register at the identity provider (Janus+): eLabFTW's service-provider certificate (public). */
+export const samlServiceProviderCertificate = platform.settings.samlSpCertificate;
+/** eLabFTW's SAML metadata, to hand to the identity provider's administrators. */
+export const samlServiceProviderMetadataUrl = config.settings.saml ? `${config.site.siteUrl}/metadata.php` : undefined;

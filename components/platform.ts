@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Backup } from "./backup";
 import { CloudImage, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
+import { ElabftwSettings } from "./elabftwSettings";
 import { dockerVm } from "./dockerHost";
 import { EdgeHandOff } from "./edgeHandOff";
 import { ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
@@ -21,6 +22,9 @@ export interface ElabftwPlatformArgs {
     readonly httpsPrivateKey?: pulumi.Output<string>;
     /** An escrowed SECRET_KEY (a unit rebuilt from its backups). */
     readonly elabftwSecretKey?: pulumi.Output<string>;
+    /** Passwords of the mail relay and of the timestamping authority (instance settings). */
+    readonly smtpPassword?: pulumi.Output<string>;
+    readonly timestampPassword?: pulumi.Output<string>;
 }
 
 /** Where Debian keeps the public CAs: trusted for an institutional site certificate. */
@@ -66,6 +70,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
     public readonly mysql: MysqlServer;
     public readonly elabftw: ElabftwServer;
     public readonly lifecycle: DatabaseLifecycle;
+    public readonly settings: ElabftwSettings;
     public readonly firewall: ProxmoxFirewall;
     public readonly backup: Backup;
     public readonly edge: EdgeHandOff;
@@ -205,6 +210,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        // How the web VM reaches its own site over HTTPS, verifying it.
+        const ownSite = { name: config.site.fqdn, address: web.address, caFile: institutional ? SYSTEM_CA_BUNDLE : SITE_CA_ON_VM };
         // The only place where the web VM waits for the database.
         this.lifecycle = new DatabaseLifecycle(
             `${name}-db-lifecycle`,
@@ -215,8 +222,22 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 elabftwVersion: config.versions.elabftw,
                 sysadmin: config.sysadmin,
                 sysadminPassword: this.secrets.sysadminPassword,
-                https: { name: config.site.fqdn, address: web.address, caFile: institutional ? SYSTEM_CA_BUNDLE : SITE_CA_ON_VM },
+                https: ownSite,
                 databaseBackedUp: this.backup.beforeUpgrade.db,
+            },
+            { parent: this },
+        );
+        this.settings = new ElabftwSettings(
+            `${name}-settings`,
+            {
+                connection: web.connection,
+                settings: config.settings,
+                siteUrl: config.site.siteUrl,
+                smtpPassword: args.smtpPassword,
+                timestampPassword: args.timestampPassword,
+                https: ownSite,
+                siteHealthy: this.lifecycle.healthy,
+                protect: production,
             },
             { parent: this },
         );

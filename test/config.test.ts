@@ -57,7 +57,7 @@ describe("config validation", () => {
         assert.equal(config.network.searchDomain, "lab.example.org");
         assert.deepEqual(config.cloudImage, { kind: "volume", volumeId: "local:import/debian-13-generic-amd64.qcow2" });
         assert.equal(config.vms.web.osDiskGiB, 16, "defaults apply to keys the stack leaves out");
-        assert.deepEqual(secrets, { sshPrivateKey: undefined, httpsPrivateKey: undefined, elabftwSecretKey: undefined });
+        assert.deepEqual(secrets, { sshPrivateKey: undefined, httpsPrivateKey: undefined, elabftwSecretKey: undefined, smtpPassword: undefined, timestampPassword: undefined });
     });
 
     it("refuses an unknown key and suggests the nearest one", () => {

@@ -15,6 +15,8 @@ export interface LoadedConfig {
     readonly httpsPrivateKey?: pulumi.Output<string>;
     /** An escrowed SECRET_KEY, when a unit is rebuilt from its backups. */
     readonly elabftwSecretKey?: pulumi.Output<string>;
+    readonly smtpPassword?: pulumi.Output<string>;
+    readonly timestampPassword?: pulumi.Output<string>;
 }
 
 /** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
@@ -37,6 +39,8 @@ export function loadConfig(): LoadedConfig {
             sshPrivateKey: secret(secrets.sshPrivateKey),
             httpsPrivateKey: secret(secrets.httpsPrivateKey),
             elabftwSecretKey: secret(secrets.elabftwSecretKey),
+            smtpPassword: secret(secrets.smtpPassword),
+            timestampPassword: secret(secrets.timestampPassword),
         };
     } catch (error) {
         // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.

@@ -5,6 +5,7 @@ import { z } from "zod";
 import { isIpv4, isIpv4Network } from "../net";
 import { parseExtraFlow } from "../flowMatrix";
 import { sshPublicKeyProblem } from "./sshKeys";
+import { SETTINGS_KEYS } from "./settingsKeys";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -481,6 +482,7 @@ export const KEYS = {
         // The PEM armour lines only (a format check, not a key).
         schema: z.string().regex(/^-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]+-----END OPENSSH PRIVATE KEY-----\s*$/, "is not an OpenSSH private key").optional(),
     },
+    ...SETTINGS_KEYS,
 } satisfies Record<string, KeySpec>;
 
 export type KeyName = keyof typeof KEYS;

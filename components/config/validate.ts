@@ -5,6 +5,7 @@ import { addressInNetwork, isDocumentationAddress, isPublicAddress, isUsableHost
 import { buildMatrix, Flow, FlowMatrix, parseExtraFlow } from "../flowMatrix";
 import { isIpv4 } from "../net";
 import { KEYS, KEY_NAMES, KeyName, KeySpec, STORAGE_KINDS, StorageKind } from "./keys";
+import { MFA_LEVELS, PASSWORD_COMPLEXITY, TS_AUTHORITIES, TsAuthority } from "./settingsKeys";
 
 const spec = (key: string): KeySpec | undefined => (KEYS as Record<string, KeySpec>)[key];
 
@@ -86,6 +87,39 @@ export interface PlatformConfig {
         /** The institution's certificate chain for the site; its key comes as a secret beside the config. */
         readonly institutionalCertificate?: string;
     };
+    readonly settings: InstanceSettings;
+}
+
+/** The identity provider: imported from its metadata, or described by hand. */
+export type SamlIdp =
+    | { readonly kind: "metadata"; readonly name: string; readonly metadataUrl: string }
+    | {
+          readonly kind: "manual";
+          readonly name: string;
+          readonly entityId: string;
+          readonly ssoUrl: string;
+          readonly sloUrl?: string;
+          readonly certificate: string;
+          readonly attributes: { readonly email: string; readonly firstName: string; readonly lastName: string };
+      };
+
+/** eLabFTW's instance settings, applied through its API (the secrets come apart, in SecretSettings). */
+export interface InstanceSettings {
+    readonly saml?: { readonly idp: SamlIdp; readonly spEntityId: string };
+    readonly localLogin: "sysadmin-only" | "everyone";
+    readonly mfa: (typeof MFA_LEVELS)[number];
+    readonly password: { readonly minLength: number; readonly complexity: keyof typeof PASSWORD_COMPLEXITY; readonly maxAgeDays: number };
+    readonly loginAttempts: number;
+    readonly sessionMinutes: number;
+    readonly rememberMe: boolean;
+    readonly auditLogs: boolean;
+    readonly localRegistration: boolean;
+    readonly adminsCreateUsers: boolean;
+    readonly anonymousUsers: boolean;
+    readonly allowedEmailDomain?: string;
+    readonly loginAnnouncement?: string;
+    readonly timestamping: { readonly authority: TsAuthority; readonly url?: string; readonly hash: string; readonly login?: string };
+    readonly smtp?: { readonly host: string; readonly port: number; readonly from: string; readonly user?: string; readonly verifyCert: boolean };
 }
 
 /** Secret config values, returned apart so the caller wraps them as secrets before anything else sees them. */
@@ -93,6 +127,8 @@ export interface SecretSettings {
     readonly sshPrivateKey?: string;
     readonly httpsPrivateKey?: string;
     readonly elabftwSecretKey?: string;
+    readonly smtpPassword?: string;
+    readonly timestampPassword?: string;
 }
 
 export interface ConfigProblem {
@@ -387,7 +423,86 @@ const CROSS_CHECKS: readonly CrossCheck[] = [
             if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
         },
     },
+    {
+        reads: ["samlEnabled", "samlIdpMetadataUrl", "samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl", "localLogin"],
+        check: (c, problem) => {
+            const manual = (["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl"] as const).filter((key) => c[key] !== undefined);
+            if (!c.samlEnabled) {
+                if (c.localLogin !== "everyone") problem("localLogin", "limits local login to the sysadmin while samlEnabled is false: nobody else could log in");
+                return;
+            }
+            if (c.samlIdpMetadataUrl !== undefined) {
+                for (const key of manual) problem(key, "is set together with samlIdpMetadataUrl: keep either the metadata URL or the manual samlIdp* keys");
+                return;
+            }
+            for (const key of ["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate"] as const) {
+                if (c[key] === undefined) problem(key, "is required with samlEnabled true when samlIdpMetadataUrl is not set (manual identity provider)");
+            }
+        },
+    },
+    {
+        reads: ["timestampAuthority", "timestampUrl", "timestampLogin", "timestampPassword"],
+        check: (c, problem) => {
+            const custom = c.timestampAuthority === "custom";
+            if (custom && c.timestampUrl === undefined) problem("timestampUrl", "is required with timestampAuthority custom");
+            if (!custom && c.timestampUrl !== undefined) problem("timestampUrl", `is only used with timestampAuthority custom (not ${c.timestampAuthority})`);
+            const needsCredentials = TS_AUTHORITIES[c.timestampAuthority];
+            for (const key of ["timestampLogin", "timestampPassword"] as const) {
+                if (needsCredentials && c[key] === undefined) problem(key, `is required with timestampAuthority ${c.timestampAuthority}`);
+                if (!needsCredentials && c.timestampAuthority !== "custom" && c[key] !== undefined) problem(key, `is not used by timestampAuthority ${c.timestampAuthority}`);
+            }
+        },
+    },
+    {
+        reads: ["smtpHost", "smtpFrom", "smtpUser", "smtpPassword", "smtpPort", "extraFlows"],
+        check: (c, problem) => {
+            if (c.smtpHost === undefined) {
+                for (const key of ["smtpFrom", "smtpUser", "smtpPassword"] as const) {
+                    if (c[key] !== undefined) problem(key, "is set but smtpHost is not: set smtpHost too, or remove it");
+                }
+                return;
+            }
+            if (c.smtpFrom === undefined) problem("smtpFrom", "is required with smtpHost");
+            if (c.smtpPassword !== undefined && c.smtpUser === undefined) problem("smtpUser", "is required with smtpPassword");
+            // The relay is a name: the flow to its address is the sysadmin's to declare.
+            const flows = extraFlows(c.extraFlows);
+            if (!flows.some((f) => f.action === "allow" && f.from.includes("web") && f.protocols.includes("tcp") && f.ports.includes(c.smtpPort))) {
+                problem("smtpHost", `has no flow from the web VM to the relay: add "allow tcp web -> <relay address> ${c.smtpPort} # SMTP relay" to extraFlows`);
+            }
+        },
+    },
 ];
+
+function settingsOf(c: Parsed, siteUrl: string): InstanceSettings {
+    const idp: SamlIdp = c.samlIdpMetadataUrl
+        ? { kind: "metadata", name: c.samlIdpName, metadataUrl: c.samlIdpMetadataUrl }
+        : {
+              kind: "manual",
+              name: c.samlIdpName,
+              entityId: c.samlIdpEntityId!,
+              ssoUrl: c.samlIdpSsoUrl!,
+              sloUrl: c.samlIdpSloUrl,
+              certificate: c.samlIdpCertificate!,
+              attributes: { email: c.samlEmailAttribute, firstName: c.samlFirstNameAttribute, lastName: c.samlLastNameAttribute },
+          };
+    return {
+        saml: c.samlEnabled ? { idp, spEntityId: c.samlSpEntityId ?? siteUrl } : undefined,
+        localLogin: c.localLogin,
+        mfa: c.mfaEnforcement,
+        password: { minLength: c.passwordMinLength, complexity: c.passwordComplexity, maxAgeDays: c.passwordMaxAgeDays },
+        loginAttempts: c.loginAttempts,
+        sessionMinutes: c.sessionMinutes,
+        rememberMe: c.rememberMe,
+        auditLogs: c.auditLogs,
+        localRegistration: c.localRegistration,
+        adminsCreateUsers: c.adminsCreateUsers,
+        anonymousUsers: c.anonymousUsers,
+        allowedEmailDomain: c.allowedEmailDomain,
+        loginAnnouncement: c.loginAnnouncement,
+        timestamping: { authority: c.timestampAuthority, url: c.timestampUrl, hash: c.timestampHash, login: c.timestampLogin },
+        smtp: c.smtpHost ? { host: c.smtpHost, port: c.smtpPort, from: c.smtpFrom!, user: c.smtpUser, verifyCert: c.smtpVerifyCert } : undefined,
+    };
+}
 
 function vmSpec(c: Parsed, role: Role): VmSpec {
     const sizing = role === "web"
@@ -407,6 +522,7 @@ function datastoreMap(entries: readonly string[]): Record<StorageKind, string> {
 
 function build(c: Parsed): PlatformConfig {
     const searchDomain = c.searchDomain ?? c.fqdn.split(".").slice(1).join(".");
+    const siteUrl = c.siteUrl ?? `https://${c.fqdn}`;
     const cloudImage: CloudImage = c.cloudImageUrl
         ? { kind: "download", url: c.cloudImageUrl, sha512: c.cloudImageChecksum!, fileName: c.cloudImageUrl.split("/").pop()!.replace(/\.img$/, ".qcow2") }
         : { kind: "volume", volumeId: c.cloudImageVolume! };
@@ -439,7 +555,7 @@ function build(c: Parsed): PlatformConfig {
             filer: c.filerAddress,
             egressPublic: c.egressPublicAddress,
         },
-        site: { fqdn: c.fqdn, siteUrl: c.siteUrl ?? `https://${c.fqdn}`, timezone: c.timezone },
+        site: { fqdn: c.fqdn, siteUrl, timezone: c.timezone },
         versions: { elabftw: c.elabftwVersion, mysql: c.mysqlVersion },
         backupTarget: c.backupTarget,
         backup: {
@@ -461,6 +577,7 @@ function build(c: Parsed): PlatformConfig {
             renewBeforeDays: c.certRenewBeforeDays,
             institutionalCertificate: c.httpsCertificate,
         },
+        settings: settingsOf(c, siteUrl),
     };
 }
 
@@ -501,6 +618,9 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
     const config = parsed as Parsed;
     return {
         config: build(config),
-        secrets: { sshPrivateKey: config.sshPrivateKey, httpsPrivateKey: config.httpsPrivateKey, elabftwSecretKey: config.elabftwSecretKey },
+        secrets: { sshPrivateKey: config.sshPrivateKey, httpsPrivateKey: config.httpsPrivateKey, elabftwSecretKey: config.elabftwSecretKey,
+            smtpPassword: config.smtpPassword,
+            timestampPassword: config.timestampPassword,
+        },
     };
 }

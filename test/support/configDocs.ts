@@ -76,6 +76,13 @@ const PRODUCTION_VALUES: Record<string, unknown> = {
     backupKeepDaily: 60,
     sysadminEmail: "elabftw-admin@ibgc.example.org",
     adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2LVbgXmWLFZO2g/WWJXS+1GxGmA/eMcIC4G1nh3DcT sysadmin@lab.example.org"],
+    // The identity provider's own metadata (ask its operators: for Janus+, the CNRS DSI).
+    samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth",
+    allowedEmailDomain: "cnrs.fr",
+    timestampAuthority: "dfn",
+    smtpHost: "smtp.ibgc.example.org",
+    smtpFrom: "elabftw-noreply@ibgc.example.org",
+    extraFlows: ["allow tcp web -> 10.20.60.25 587 # SMTP relay (smtpHost)"],
 };
 
 /** Pulumi.prod.yaml.example: every key, explained, with production values or its default. */
