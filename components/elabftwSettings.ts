@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import type { InstanceSettings } from "./config/validate";
 import { SYSADMIN_API_KEY_FILE } from "./databaseLifecycle";
-import { configValues, idpRequest, secretValues } from "./instanceSettings";
+import { configValues, idpRequest, settingsDocument } from "./instanceSettings";
 import { scriptCommand } from "./remoteScript";
 
 /** SAML service-provider certificates are registered at the IdP: long-lived, rotated by hand. */
@@ -63,10 +63,7 @@ export class ElabftwSettings extends pulumi.ComponentResource {
         const document = pulumi
             .all([this.samlSpCertificate, spKey?.privateKeyPem, args.smtpPassword, args.timestampPassword])
             .apply(([spCertificate, samlPrivateKey, smtpPassword, timestampPassword]) =>
-                JSON.stringify({
-                    config: { ...configValues(settings, args.siteUrl, spCertificate), ...secretValues({ smtpPassword, timestampPassword, samlPrivateKey }) },
-                    idp: idp ?? null,
-                }),
+                settingsDocument(settings, args.siteUrl, { spCertificate, samlPrivateKey, smtpPassword, timestampPassword }),
             );
         this.apply = new command.remote.Command(
             `${name}-apply`,

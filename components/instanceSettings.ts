@@ -102,6 +102,21 @@ export function idpRequest(settings: InstanceSettings): IdpRequest | undefined {
     };
 }
 
+export interface SettingsSecrets {
+    readonly spCertificate?: string;
+    readonly samlPrivateKey?: string;
+    readonly smtpPassword?: string;
+    readonly timestampPassword?: string;
+}
+
+/** What elabftw-settings.sh reads on stdin: every config value (secrets included) and the IdP. */
+export function settingsDocument(settings: InstanceSettings, siteUrl: string, secrets: SettingsSecrets): string {
+    return JSON.stringify({
+        config: { ...configValues(settings, siteUrl, secrets.spCertificate), ...secretValues(secrets) },
+        idp: idpRequest(settings) ?? null,
+    });
+}
+
 function sortedKeys(values: Record<string, string>): Record<string, string> {
     return Object.fromEntries(Object.entries(values).sort(([a], [b]) => a.localeCompare(b)));
 }

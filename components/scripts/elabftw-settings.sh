@@ -16,6 +16,11 @@ name="" address="" cacert="" key_file="" port=443
 parse_flags "name address cacert key-file port" "$@"
 require name address cacert key_file
 
+# VMs created before jq joined the cloud-init packages get it now (apt goes through the site's proxy).
+for tool in jq openssl; do
+    command -v "$tool" >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null ||
+        die "$tool is missing and apt-get could not install it: install it on the web VM"
+done
 [ -s "$key_file" ] || die "no sysadmin API key in $key_file: create a read-write key for the sysadmin in eLabFTW and write it there (README: \"The sysadmin API key\")"
 umask 077
 work="$(mktemp -d)"
