@@ -38,12 +38,8 @@ export class ElabftwSettings extends pulumi.ComponentResource {
         // What the policies read: the non-secret values, and which secret keys are managed.
         const managed = configValues(settings, args.siteUrl);
         const secretKeys = [...(args.smtpPassword ? ["smtp_password"] : []), ...(args.timestampPassword ? ["ts_password"] : []), ...(settings.saml ? ["saml_privatekey", "saml_x509"] : [])];
-        super(
-            "elabftw:app:ElabftwSettings",
-            name,
-            { config: managed, generatedKeys: secretKeys.sort(), idp: idp ? (idp.kind === "metadata" ? { kind: idp.kind, url: idp.url } : { kind: idp.kind, entityid: idp.idp.entityid }) : undefined },
-            opts,
-        );
+        const props = { config: managed, generatedKeys: secretKeys.sort(), idp: idp ? (idp.kind === "metadata" ? { kind: idp.kind, url: idp.url } : { kind: idp.kind, entityid: idp.idp.entityid }) : undefined };
+        super("elabftw:app:ElabftwSettings", name, props, opts);
 
         let spKey: tls.PrivateKey | undefined;
         if (settings.saml) {
@@ -79,6 +75,7 @@ export class ElabftwSettings extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [args.siteHealthy] },
         );
-        this.registerOutputs({ samlSpCertificate: this.samlSpCertificate });
+        // Stack policies read a component's outputs: they repeat its props.
+        this.registerOutputs({ ...props, samlSpCertificate: this.samlSpCertificate });
     }
 }

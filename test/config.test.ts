@@ -171,6 +171,69 @@ describe("config validation", () => {
         }
     });
 
+    describe("instance settings", () => {
+        const manualIdp = { samlIdpEntityId: undefined, samlIdpSsoUrl: undefined, samlIdpSloUrl: undefined, samlIdpCertificate: undefined };
+        const smtp = { smtpHost: "smtp.lab.example.org", smtpFrom: "elabftw@lab.example.org", extraFlows: JSON.stringify(["allow tcp web -> 10.20.60.25 587 # SMTP relay"]) };
+
+        it("defaults to the secure settings", () => {
+            const { settings } = validateConfig(withChanges({ allowedEmailDomain: undefined, loginAnnouncement: undefined, timestampAuthority: undefined })).config;
+            assert.equal(settings.localLogin, "sysadmin-only");
+            assert.equal(settings.mfa, "admins");
+            assert.deepEqual(settings.password, { minLength: 12, complexity: "strong", maxAgeDays: 0 });
+            assert.deepEqual([settings.loginAttempts, settings.sessionMinutes, settings.rememberMe, settings.auditLogs], [5, 480, false, true]);
+            assert.deepEqual([settings.localRegistration, settings.adminsCreateUsers, settings.anonymousUsers], [false, false, false]);
+            assert.equal(settings.timestamping.authority, "digicert");
+            assert.equal(settings.smtp, undefined);
+            assert.equal(settings.saml?.spEntityId, "https://elabftw-test.lab.example.org");
+        });
+
+        it("refuses an unknown enumeration value", () => {
+            assert.match(problemAbout({ mfaEnforcement: "nobody" }, "mfaEnforcement"), /"nobody": Invalid (enum value|option)/);
+            assert.match(problemAbout({ timestampAuthority: "freetsa" }, "timestampAuthority"), /"freetsa": Invalid (enum value|option)/);
+            assert.match(problemAbout({ localLogin: "nobody" }, "localLogin"), /Invalid (enum value|option)/);
+        });
+
+        it("refuses a misspelt settings key, suggesting the right one", () => {
+            assert.match(problemAbout({ smtpVerifyCertificate: "true" }, "smtpVerifyCertificate"), /smtpVerifyCert/);
+        });
+
+        it("requires the manual identity provider's companions without a metadata URL", () => {
+            for (const key of ["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate"]) {
+                assert.match(problemAbout(manualIdp, key), /\(not set\)|undefined: is required with samlEnabled true when samlIdpMetadataUrl is not set/);
+            }
+            assert.ok(validateConfig(withChanges({ ...manualIdp, samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth" })).config.settings.saml);
+        });
+
+        it("refuses a metadata URL together with the manual keys", () => {
+            assert.match(problemAbout({ samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth" }, "samlIdpEntityId"), /is set together with samlIdpMetadataUrl/);
+        });
+
+        it("refuses local login for the sysadmin only when SAML is off", () => {
+            assert.match(problemAbout({ samlEnabled: "false" }, "localLogin"), /nobody else could log in/);
+            assert.equal(validateConfig(withChanges({ samlEnabled: "false", localLogin: "everyone" })).config.settings.saml, undefined);
+        });
+
+        it("requires ts_url with a custom authority, and credentials where the authority wants them", () => {
+            assert.match(problemAbout({ timestampAuthority: "custom" }, "timestampUrl"), /is required with timestampAuthority custom/);
+            assert.match(problemAbout({ timestampUrl: "https://tsa.example.org/tsr" }, "timestampUrl"), /is only used with timestampAuthority custom \(not dfn\)/);
+            assert.match(problemAbout({ timestampAuthority: "universign", timestampLogin: "unit" }, "timestampPassword"), /is required with timestampAuthority universign/);
+            assert.match(problemAbout({ timestampPassword: "secret" }, "timestampPassword"), /"\[secret\]": is not used by timestampAuthority dfn/);
+        });
+
+        it("requires the sender with a mail relay, and a flow to the relay", () => {
+            assert.match(problemAbout({ ...smtp, smtpFrom: undefined }, "smtpFrom"), /is required with smtpHost/);
+            assert.match(problemAbout({ ...smtp, extraFlows: undefined }, "smtpHost"), /has no flow from the web VM to the relay: add "allow tcp web -> <relay address> 587/);
+            assert.match(problemAbout({ ...smtp, smtpPassword: "secret" }, "smtpUser"), /is required with smtpPassword/);
+            assert.match(problemAbout({ smtpFrom: "elabftw@lab.example.org" }, "smtpFrom"), /smtpHost is not/);
+            assert.deepEqual(validateConfig(withChanges(smtp)).config.settings.smtp, { host: "smtp.lab.example.org", port: 587, from: "elabftw@lab.example.org", user: undefined, verifyCert: true });
+        });
+
+        it("refuses a non-https identity provider endpoint and a malformed certificate", () => {
+            assert.match(problemAbout({ samlIdpSsoUrl: "http://idp.lab.example.org/sso" }, "samlIdpSsoUrl"), /must use https/);
+            assert.match(problemAbout({ samlIdpCertificate: "MIIB..." }, "samlIdpCertificate"), /is not a PEM certificate/);
+        });
+    });
+
     describe("flow matrix input", () => {
         it("refuses an endpoint in no known network", () => {
             assert.match(problemAbout({ syslogAddress: "192.168.7.5" }, "syslogAddress"), /192\.168\.7\.5, which is in no known network \(serverSubnet or serviceNetworks/);

@@ -42,6 +42,12 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
     });
 
+    it("saml-sso-on-production: SAML off, local login for everyone, self-registration", async () => {
+        const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => Object.assign(p.config, { saml_toggle: "0", local_login_only_sysadmin: "0", local_register: "1" }));
+        assert.deepEqual(await onlyPolicies(graph), ["saml-sso-on-production"]);
+        assert.equal((await evaluate(rules, graph)).violations.length, 3);
+    });
+
     it("cnrs-dedicated-egress-address: a documentation address is refused outside test stacks", async () => {
         const graph = changed(run.resources, "elabftw:firewall:EdgeHandOff", "-edge", (p) => (p.egressPublicAddress = "203.0.113.25"));
         assert.deepEqual(await onlyPolicies(graph), ["cnrs-dedicated-egress-address"]);

@@ -3,7 +3,9 @@
 // no other, with a message naming the resource, the requirement and the fix.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { cnrsRequirements, hardening, rules } from "../policies/rules";
+import { cnrsRequirements, hardening, instanceSettings, rules } from "../policies/rules";
+import { AUTHORITIES } from "../policies/rules/timestampingConfigured";
+import { TS_AUTHORITIES } from "../components/config/settingsKeys";
 import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
 import { CapturedResource, ProgramRun, runProgram } from "../components/offline/mockEngine";
@@ -20,6 +22,7 @@ const T = {
     edge: "elabftw:firewall:EdgeHandOff",
     key: "tls:index/privateKey:PrivateKey",
     snippet: "proxmoxve:index/fileLegacy:FileLegacy",
+    settings: "elabftw:app:ElabftwSettings",
 };
 
 let run: ProgramRun;
@@ -41,7 +44,7 @@ describe("policy pack on the example stack", () => {
     it("has the six CNRS requirements, mandatory, and the hardening rules", () => {
         assert.equal(cnrsRequirements.length, 6);
         for (const p of cnrsRequirements) assert.equal(p.enforcementLevel, "mandatory");
-        assert.deepEqual(rules.map((p) => p.name).sort(), [...cnrsRequirements, ...hardening].map((p) => p.name).sort());
+        assert.deepEqual(rules.map((p) => p.name).sort(), [...cnrsRequirements, ...hardening, ...instanceSettings].map((p) => p.name).sort());
         assert.equal(new Set(rules.map((p) => p.name)).size, rules.length);
     });
 
@@ -134,6 +137,28 @@ describe("one injected violation, caught by its policy alone", () => {
 
     it("key-strength-and-validity: an RSA-2048 key", async () => {
         await caughtOnlyBy("key-strength-and-validity", changed(run.resources, T.key, "-https-key", (p) => Object.assign(p, { algorithm: "RSA", rsaBits: 2048, ecdsaCurve: undefined })));
+    });
+
+    it("smtp-verifies-certificate: certificate checks turned off for the mail relay", async () => {
+        const graph = changed(run.resources, T.settings, "-settings", (p) => Object.assign(p.config, { smtp_address: "smtp.lab.example.org", smtp_verify_cert: "0" }));
+        const [message] = await caughtOnlyBy("smtp-verifies-certificate", graph);
+        assert.match(message, /smtp\.lab\.example\.org.*Fix: pulumi config set smtpVerifyCert true/);
+    });
+
+    it("password-policy-baseline: 8-character passwords, no MFA", async () => {
+        const graph = changed(run.resources, T.settings, "-settings", (p) => Object.assign(p.config, { min_password_length: "8", enforce_mfa: "0" }));
+        const messages = await caughtOnlyBy("password-policy-baseline", graph);
+        assert.equal(messages.length, 2);
+    });
+
+    it("timestamping-configured: an authority without its credentials, and settings not managed", async () => {
+        await caughtOnlyBy("timestamping-configured", changed(run.resources, T.settings, "-settings", (p) => (p.config.ts_authority = "universign")));
+        await caughtOnlyBy("timestamping-configured", changed(run.resources, T.settings, "-settings", (p) => (p.config.ts_authority = "freetsa")));
+        await caughtOnlyBy("timestamping-configured", without(run.resources, T.settings, "-settings"));
+    });
+
+    it("timestamping-configured knows the same authorities as the config", () => {
+        assert.deepEqual(AUTHORITIES, TS_AUTHORITIES);
     });
 
     it("no-plaintext-secrets: a password in a cloud-init snippet", async () => {

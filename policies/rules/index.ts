@@ -10,9 +10,13 @@ import { elabftwDbCertPath } from "./elabftwDbCertPath";
 import { keyStrength } from "./keyStrength";
 import { mysqlTlsOnly } from "./mysqlTlsOnly";
 import { noPlaintextSecrets } from "./noPlaintextSecrets";
+import { passwordPolicyBaseline } from "./passwordPolicyBaseline";
 import { pinnedContainerImages } from "./pinnedContainerImages";
 import { privatePublishedPorts } from "./privatePublishedPorts";
 import { productionProtection } from "./productionProtection";
+import { samlSsoOnProduction } from "./samlSsoOnProduction";
+import { smtpVerifiesCertificate } from "./smtpVerifiesCertificate";
+import { timestampingConfigured } from "./timestampingConfigured";
 import { verifiedCloudImage } from "./verifiedCloudImage";
 
 /** The six mandatory requirements of the CNRS (the paper's section 2.2), one policy each. */
@@ -21,7 +25,10 @@ export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastruc
 /** Hardening beyond the requirements. */
 export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, elabftwDbCertPath, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
 
-export const rules: Policies = [...cnrsRequirements, ...hardening];
+/** eLabFTW's instance settings (authentication, passwords, mail, timestamping). */
+export const instanceSettings = [samlSsoOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
+
+export const rules: Policies = [...cnrsRequirements, ...hardening, ...instanceSettings];
 
 export {
     cnrsBackupEncryption,
@@ -35,8 +42,12 @@ export {
     keyStrength,
     mysqlTlsOnly,
     noPlaintextSecrets,
+    passwordPolicyBaseline,
     pinnedContainerImages,
     privatePublishedPorts,
     productionProtection,
+    samlSsoOnProduction,
+    smtpVerifiesCertificate,
+    timestampingConfigured,
     verifiedCloudImage,
 };

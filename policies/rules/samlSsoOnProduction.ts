@@ -1,0 +1,30 @@
+// Authentication: a production unit signs its users in through the identity provider (Janus+ for
+// the CNRS, with its FIDO2 keys); local passwords remain for the break-glass sysadmin only.
+import { StackValidationPolicy } from "@pulumi/policy";
+import { isProductionStack } from "./common";
+import { settingsProps, settingsResources } from "./instanceSettings";
+
+export const samlSsoOnProduction: StackValidationPolicy = {
+    name: "saml-sso-on-production",
+    description: "On a production stack, eLabFTW's instance settings are managed, SAML sign-on through the unit's identity provider is on, local login is limited to the break-glass sysadmin and self-registration is off.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        if (!isProductionStack(args.resources)) return;
+        const settings = settingsResources(args.resources);
+        if (settings.length === 0) {
+            reportViolation("eLabFTW's instance settings are not managed on this production stack, so nothing enforces SAML sign-on. Fix: keep the ElabftwSettings component of the platform.");
+        }
+        for (const resource of settings) {
+            const { config, idp } = settingsProps(resource);
+            if (config.saml_toggle !== "1" || !idp) {
+                reportViolation(`${resource.name}: SAML sign-on is off on a production stack. Fix: pulumi config set samlEnabled true, with samlIdpMetadataUrl or the manual samlIdp* keys.`, resource.urn);
+            }
+            if (config.local_login_only_sysadmin !== "1") {
+                reportViolation(`${resource.name}: every user may log in with a local password on a production stack. Fix: pulumi config set localLogin sysadmin-only (the break-glass sysadmin keeps a local login).`, resource.urn);
+            }
+            if (config.local_register !== "0") {
+                reportViolation(`${resource.name}: anyone may register a local account on a production stack. Fix: pulumi config set localRegistration false.`, resource.urn);
+            }
+        }
+    },
+};
