@@ -5,8 +5,9 @@ import { DATA_MOUNT } from "./components/cloudInit";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
-const { config, elabftwSecretKey: escrowedSecretKey, ...secretSettings } = loadConfig();
-const platform = new ElabftwPlatform("elabftw", { config, elabftwSecretKey: escrowedSecretKey, ...secretSettings });
+const loaded = loadConfig();
+const { config } = loaded;
+const platform = new ElabftwPlatform("elabftw", loaded);
 
 const vmOutput = (role: "web" | "db") => ({
     name: config.vms[role].name,

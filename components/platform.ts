@@ -2,7 +2,7 @@
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { Backup } from "./backup";
-import { CloudImage, PlatformConfig, Role } from "./config";
+import { CloudImage, LoadedConfig, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle } from "./databaseLifecycle";
 import { ElabftwSettings } from "./elabftwSettings";
 import { dockerVm } from "./dockerHost";
@@ -15,17 +15,8 @@ import { OPERATOR_COMMON_NAME, PrivateCa } from "./pki";
 import { Secrets } from "./secrets";
 import { SecureVm } from "./secureVm";
 
-export interface ElabftwPlatformArgs {
-    readonly config: PlatformConfig;
-    readonly sshPrivateKey?: pulumi.Output<string>;
-    /** Key of the institution's HTTPS certificate (config httpsCertificate). */
-    readonly httpsPrivateKey?: pulumi.Output<string>;
-    /** An escrowed SECRET_KEY (a unit rebuilt from its backups). */
-    readonly elabftwSecretKey?: pulumi.Output<string>;
-    /** Passwords of the mail relay and of the timestamping authority (instance settings). */
-    readonly smtpPassword?: pulumi.Output<string>;
-    readonly timestampPassword?: pulumi.Output<string>;
-}
+/** The validated config and its secrets, as the config loader returns them. */
+export type ElabftwPlatformArgs = LoadedConfig;
 
 /** Where Debian keeps the public CAs: trusted for an institutional site certificate. */
 const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";

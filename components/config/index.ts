@@ -15,6 +15,7 @@ export interface LoadedConfig {
     readonly httpsPrivateKey?: pulumi.Output<string>;
     /** An escrowed SECRET_KEY, when a unit is rebuilt from its backups. */
     readonly elabftwSecretKey?: pulumi.Output<string>;
+    /** Passwords of the mail relay and of the timestamping authority (instance settings). */
     readonly smtpPassword?: pulumi.Output<string>;
     readonly timestampPassword?: pulumi.Output<string>;
 }
