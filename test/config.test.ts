@@ -149,6 +149,16 @@ describe("config validation", () => {
         assert.match(problemAbout({ elabftwSecretKey: "def00000abc" }, "elabftwSecretKey"), /"\[secret\]": is not an eLabFTW SECRET_KEY/);
     });
 
+    it("accepts an unencrypted PEM key for the institutional certificate, refuses a truncated or encrypted one", () => {
+        const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+        const pem = privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+        // Alone it lacks its certificate: the only problem reported is that one.
+        assert.throws(() => validateConfig(withChanges({ httpsPrivateKey: pem })), (error: ConfigError) => error.problems.map((p) => p.key).join() === "httpsCertificate");
+        assert.match(problemAbout({ httpsPrivateKey: pem.slice(0, 80) }, "httpsPrivateKey"), /"\[secret\]": is not an unencrypted PEM private key/);
+        const encrypted = privateKey.export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: "only-for-this-test" }) as string;
+        assert.match(problemAbout({ httpsPrivateKey: encrypted }, "httpsPrivateKey"), /is not an unencrypted PEM private key/);
+    });
+
     it("never prints the value of a secret key", () => {
         try {
             validateConfig(withChanges({ sshPrivateKey: "not a key but still private" }));

@@ -1,6 +1,7 @@
 // Every stack config key of the project, in one table: its Pulumi type, what it means, how to fix
 // a bad value, and the zod schema of one value. Pulumi.yaml, the README and the validator all
 // follow this table (test/projectFile.test.ts keeps Pulumi.yaml in step with it).
+import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { isIpv4, isIpv4Network } from "../net";
 import { parseExtraFlow } from "../flowMatrix";
@@ -31,6 +32,14 @@ const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-
 const personName = z.string().regex(/^[\p{L}][\p{L} .'-]{0,63}$/u, "must be 1-64 letters, spaces, apostrophes, hyphens or dots");
 const nodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name");
 const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
+
+function isUnencryptedPemKey(text: string): boolean {
+    try {
+        return createPrivateKey({ key: text, format: "pem" }).type === "private";
+    } catch {
+        return false;
+    }
+}
 
 function versionSchema(product: string, exact: RegExp, rule: string) {
     return z.string().superRefine((value, ctx) => {
@@ -422,8 +431,8 @@ export const KEYS = {
         secret: true,
         description: "PEM private key of httpsCertificate. Set it with --secret.",
         fix: "pulumi config set --secret httpsPrivateKey < privkey.pem",
-        // The PEM armour lines only (a format check, not a key).
-        schema: z.string().regex(/^-----BEGIN (RSA |EC )?PRIVATE KEY-----[\s\S]+-----END (RSA |EC )?PRIVATE KEY-----\s*$/, "is not a PEM private key").optional(),
+        // Parsed, not pattern-matched: a truncated or encrypted key is refused here, not by nginx later.
+        schema: z.string().refine(isUnencryptedPemKey, "is not an unencrypted PEM private key").optional(),
     },
     certValidityDays: {
         type: "integer",
