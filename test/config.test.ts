@@ -1,7 +1,11 @@
 // The config validator: the example stack passes, and each kind of bad value is refused with a
 // message that names the key, shows the value and says how to fix it.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, validateConfig } from "../components/config";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
@@ -137,8 +141,24 @@ describe("config validation", () => {
         assert.match(problemAbout({ adminSshKeys: JSON.stringify(["ssh-dss AAAAB3NzaC1kc3MAAACBA== x"]) }, "adminSshKeys"), /key type ssh-dss/);
         assert.match(problemAbout({ adminSshKeys: JSON.stringify([rsa2048]) }, "adminSshKeys"), /RSA key of 2048 bits/);
         assert.doesNotThrow(() => validateConfig(withChanges({ adminSshKeys: JSON.stringify([opensshRsaPublicKey(3072)]) })));
-        // An obviously fake fixture: the armour line with no key material.
-        assert.match(problemAbout({ adminSshKeys: JSON.stringify(["-----BEGIN OPENSSH PRIVATE KEY----- abc"]) }, "adminSshKeys"), /is a private key/);
+        const pastedPrivateKey = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+        assert.match(problemAbout({ adminSshKeys: JSON.stringify([pastedPrivateKey]) }, "adminSshKeys"), /is a private key/);
+    });
+
+    it("takes the program's SSH key only as an unencrypted OpenSSH private key, never printing it", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "elabftw-ssh-key-"));
+        const keygen = (file: string, passphrase: string) => {
+            const result = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", passphrase, "-C", "test", "-f", path.join(dir, file)], { encoding: "utf8" });
+            assert.equal(result.status, 0, result.stderr);
+            return readFileSync(path.join(dir, file), "utf8");
+        };
+        const key = keygen("plain", "");
+        assert.ok(validateConfig(withChanges({ sshPrivateKey: key })).secrets.sshPrivateKey === key);
+        assert.match(problemAbout({ sshPrivateKey: keygen("locked", "only-for-this-test") }, "sshPrivateKey"), /"\[secret\]": is protected by a passphrase \(aes256-ctr\)/);
+        const lines = key.trim().split("\n");
+        assert.match(problemAbout({ sshPrivateKey: [lines[0], lines[1].slice(0, 20), lines.at(-1)].join("\n") }, "sshPrivateKey"), /is a truncated OpenSSH private key/);
+        const pkcs8 = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string;
+        assert.match(problemAbout({ sshPrivateKey: pkcs8 }, "sshPrivateKey"), /is not an OpenSSH private key/);
     });
 
     it("reports a wrong type with the value and the fix", () => {

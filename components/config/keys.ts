@@ -5,7 +5,7 @@ import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { isIpv4, isIpv4Network } from "../net";
 import { parseExtraFlow } from "../flowMatrix";
-import { sshPublicKeyProblem } from "./sshKeys";
+import { sshPrivateKeyProblem, sshPublicKeyProblem } from "./sshKeys";
 import { SETTINGS_KEYS } from "./settingsKeys";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
@@ -486,10 +486,15 @@ export const KEYS = {
     sshPrivateKey: {
         type: "string",
         secret: true,
-        description: "Private key the program uses to reach the VMs over SSH (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
+        description: "Private key the program uses to reach the VMs over SSH, in OpenSSH format without passphrase (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
         fix: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519   # or pulumi config rm sshPrivateKey to use the agent",
-        // The PEM armour lines only (a format check, not a key).
-        schema: z.string().regex(/^-----BEGIN OPENSSH PRIVATE KEY-----[\s\S]+-----END OPENSSH PRIVATE KEY-----\s*$/, "is not an OpenSSH private key").optional(),
+        schema: z
+            .string()
+            .superRefine((key, ctx) => {
+                const problem = sshPrivateKeyProblem(key);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .optional(),
     },
     ...SETTINGS_KEYS,
 } satisfies Record<string, KeySpec>;

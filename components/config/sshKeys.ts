@@ -1,5 +1,6 @@
 // Checks an OpenSSH public key line ("<type> <base64 blob> [comment]") closely enough to catch
-// a pasted private key, a truncated blob, DSA, or RSA below 3072 bits.
+// a pasted private key, a truncated blob, DSA, or RSA below 3072 bits; and the program's own SSH
+// private key by its content (openssh-key-v1, not passphrase-protected), not by its armour.
 
 const ACCEPTED = new Set([
     "ssh-ed25519",
@@ -51,5 +52,22 @@ export function sshPublicKeyProblem(line: string): string | undefined {
         const bits = parts.length === 3 ? rsaModulusBits(parts[2]) : 0;
         if (bits < MIN_RSA_BITS) return `is an RSA key of ${bits} bits; use ed25519 or RSA >= ${MIN_RSA_BITS}`;
     }
+    return undefined;
+}
+
+const OPENSSH_MAGIC = Buffer.from("openssh-key-v1\0", "latin1");
+
+/** Returns why `text` is not a usable OpenSSH private key (ssh-keygen's format), or undefined. */
+export function sshPrivateKeyProblem(text: string): string | undefined {
+    const lines = text.trim().split(/\r?\n/);
+    const armoured = lines.length >= 3 && /^-----BEGIN [A-Z ]+-----$/.test(lines[0]) && /^-----END [A-Z ]+-----$/.test(lines[lines.length - 1]);
+    const body = Buffer.from(lines.slice(1, -1).join(""), "base64");
+    if (!armoured || !body.subarray(0, OPENSSH_MAGIC.length).equals(OPENSSH_MAGIC)) {
+        return "is not an OpenSSH private key (the format ssh-keygen writes by default)";
+    }
+    const rest = body.subarray(OPENSSH_MAGIC.length);
+    if (rest.length < 4 || rest.length < 4 + rest.readUInt32BE(0)) return "is a truncated OpenSSH private key";
+    const cipher = rest.subarray(4, 4 + rest.readUInt32BE(0)).toString("latin1");
+    if (cipher !== "none") return `is protected by a passphrase (${cipher}), which the program cannot give: use the ssh-agent instead`;
     return undefined;
 }

@@ -6,7 +6,7 @@ export const SETTINGS_TYPE = "elabftw:app:ElabftwSettings";
 
 export interface SettingsProps {
     readonly config: Readonly<Record<string, string>>;
-    /** Secret keys the component sets (their values are not in the props). */
+    /** Keys the component sets whose values are not in the props: secrets, and the generated SAML certificate. */
     readonly generatedKeys: readonly string[];
     readonly idp?: { readonly kind: string };
 }
