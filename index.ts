@@ -1,7 +1,7 @@
 // Entry point of `pulumi up`: validate the stack config before anything exists, build the
 // platform, and export what operators and the network team need.
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_MOUNT } from "./components/cloudInit";
+import { DATA_MOUNT } from "./components/vm";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 

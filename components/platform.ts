@@ -3,17 +3,11 @@ import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { Backup } from "./backup";
 import { CloudImage, LoadedConfig, PlatformConfig, Role } from "./config";
-import { DatabaseLifecycle } from "./databaseLifecycle";
-import { ElabftwSettings } from "./elabftwSettings";
-import { dockerVm } from "./dockerHost";
-import { EdgeHandOff } from "./edgeHandOff";
-import { ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, SITE_CA_ON_VM } from "./elabftwServer";
-import { GuestFirewall } from "./guestFirewall";
-import { DATABASE, MYSQL_EXEC, MysqlServer, OPERATOR_CLIENT_CONFIG, ROOT_CLIENT_CONFIG } from "./mysqlServer";
-import { ProxmoxFirewall } from "./proxmoxFirewall";
-import { OPERATOR_COMMON_NAME, PrivateCa } from "./pki";
-import { Secrets } from "./secrets";
-import { SecureVm } from "./secureVm";
+import { DatabaseLifecycle, ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, ElabftwSettings, SITE_CA_ON_VM } from "./elabftw";
+import { dockerVm, SecureVm } from "./vm";
+import { EdgeHandOff, GuestFirewall, ProxmoxFirewall } from "./network";
+import { DATABASE, MYSQL_EXEC, MysqlServer, OPERATOR_CLIENT_CONFIG, ROOT_CLIENT_CONFIG } from "./database";
+import { OPERATOR_COMMON_NAME, PrivateCa, Secrets } from "./pki";
 
 /** The validated config and its secrets, as the config loader returns them. */
 export type ElabftwPlatformArgs = LoadedConfig;

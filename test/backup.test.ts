@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SCRIPTS_DIR } from "../components/remoteScript";
+import { SCRIPTS_DIR } from "../components/vm/remoteScript";
 import { MariaDb, startMariaDb } from "./support/mariadb";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-backup-"));

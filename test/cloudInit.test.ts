@@ -7,7 +7,7 @@ import * as path from "node:path";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 
 const SCHEMA = "/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json";
 

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one case per refusal of the validator, side by side.
 // The config validator: the example stack passes, and each kind of bad value is refused with a
 // message that names the key, shows the value and says how to fix it.
 import assert from "node:assert/strict";

@@ -4,7 +4,7 @@
 // names here (the engine keeps them in the state between runs), so any difference is the program's.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CapturedResource } from "../components/offline/mockEngine";
+import { CapturedResource } from "../tools/offline/mockEngine";
 import { Graph, graphOf } from "./support/twoRuns";
 
 const NEW_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2LVbgXmWLFZO2g/WWJXS+1GxGmA/eMcIC4G1nh3DcT second-admin@lab.example.org";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
-import { scriptCommand } from "../components/remoteScript";
+import { scriptCommand } from "../components/vm/remoteScript";
 
 const PASSWORD = "Sysadmin-Pass.w0rd:Of=Test^Only";
 let dir: string;

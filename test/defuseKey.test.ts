@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { defuseAsciiSafeKey } from "../components/defuseKey";
+import { defuseAsciiSafeKey } from "../components/pki/defuseKey";
 
 // What defuse/php-encryption's Key::loadFromAsciiSafeString checks, written from its format:
 // hex-decode, 4-byte header DE F0 00 00, 32 key bytes, SHA-256 of header + key as the last 32 bytes.

@@ -10,9 +10,9 @@ import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { validateConfig } from "../components/config";
-import { FlowMatrix, Protocol } from "../components/flowMatrix";
-import { nftablesRuleset } from "../components/firewallRules";
-import { scriptCommand } from "../components/remoteScript";
+import { FlowMatrix, Protocol } from "../components/network/flowMatrix";
+import { nftablesRuleset } from "../components/network/firewallRules";
+import { scriptCommand } from "../components/vm/remoteScript";
 import { matrixAllows, Packet, PORTS_OF_INTEREST, representative } from "./support/flowSemantics";
 import { projectKeys, readStackConfig, REPO } from "./support/stackConfig";
 

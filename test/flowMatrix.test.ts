@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateConfig } from "../components/config";
-import { managementSources } from "../components/flowMatrix";
-import { edgeRules, edgeRulesMarkdown, nftablesRuleset, portRanges } from "../components/firewallRules";
+import { managementSources } from "../components/network/flowMatrix";
+import { edgeRules, edgeRulesMarkdown, nftablesRuleset, portRanges } from "../components/network/firewallRules";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 
 const { config } = validateConfig(projectKeys(readStackConfig()));

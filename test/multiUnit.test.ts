@@ -2,7 +2,7 @@
 // VM IDs and nodes; only the first owns the datacenter firewall) share no cluster-wide name or ID.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CapturedResource } from "../components/offline/mockEngine";
+import { CapturedResource } from "../tools/offline/mockEngine";
 import { Graph, graphOf } from "./support/twoRuns";
 import { IMAGE_SHA512, IMAGE_URL } from "./support/stacks";
 

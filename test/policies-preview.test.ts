@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { rules } from "../policies/rules";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
-import { evaluate } from "../components/offline/policyEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
+import { evaluate } from "../tools/offline/policyEngine";
 
 let run: ProgramRun;
 before(async () => {

@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { rules } from "../policies/rules";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { changed, withOptions } from "./support/mutations";
-import { evaluate } from "../components/offline/policyEngine";
+import { evaluate } from "../tools/offline/policyEngine";
 import { PRODUCTION_OVERRIDES } from "./support/stacks";
 
 let run: ProgramRun;

@@ -8,9 +8,9 @@ import { AUTHORITIES } from "../policies/rules/timestampingConfigured";
 import { TS_AUTHORITIES } from "../components/config/settingsKeys";
 import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
-import { CapturedResource, ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { changed, plain, without } from "./support/mutations";
-import { evaluate } from "../components/offline/policyEngine";
+import { evaluate } from "../tools/offline/policyEngine";
 
 const T = {
     rules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",

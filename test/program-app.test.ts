@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
-import { CapturedResource, MOCK_IMAGE_ID, ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { CapturedResource, MOCK_IMAGE_ID, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 
 const COMMAND = "command:remote:Command";
 const CONTAINER = "docker:index/container:Container";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { CapturedResource, ProgramRun, runProgram, valueOf } from "../components/offline/mockEngine";
+import { CapturedResource, ProgramRun, runProgram, valueOf } from "../tools/offline/mockEngine";
 
 const COMMAND = "command:remote:Command";
 let run: ProgramRun;

@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { captured, runProgram } from "../components/offline/mockEngine";
+import { captured, runProgram } from "../tools/offline/mockEngine";
 
 describe("program with a bad stack config", () => {
     it("fails with a RunError and creates nothing", async () => {

@@ -2,7 +2,7 @@
 // download and its firewall objects there; both VMs in the unit's pool and registered for HA.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { PRODUCTION_OVERRIDES } from "./support/stacks";
 
 let run: ProgramRun;

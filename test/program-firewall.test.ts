@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { validateConfig } from "../components/config";
-import { FlowMatrix, Protocol } from "../components/flowMatrix";
-import { nftablesRuleset } from "../components/firewallRules";
+import { FlowMatrix, Protocol } from "../components/network/flowMatrix";
+import { nftablesRuleset } from "../components/network/firewallRules";
 import { matrixAllows, Packet, PORTS_OF_INTEREST, proxmoxAllows, PveWorld, representative } from "./support/flowSemantics";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 
 const RULES = "proxmoxve:firewall/rulesLegacy:RulesLegacy";

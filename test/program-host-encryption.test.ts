@@ -5,8 +5,8 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { Output } from "@pulumi/pulumi";
 import { randomBytes } from "node:crypto";
-import { defuseAsciiSafeKey } from "../components/defuseKey";
-import { ProgramRun, runProgram, valueOf } from "../components/offline/mockEngine";
+import { defuseAsciiSafeKey } from "../components/pki/defuseKey";
+import { ProgramRun, runProgram, valueOf } from "../tools/offline/mockEngine";
 
 const ESCROWED_KEY = defuseAsciiSafeKey(randomBytes(32).toString("hex"));
 

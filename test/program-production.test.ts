@@ -2,7 +2,7 @@
 // and the data path retained if a resource ever leaves the program.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { IMAGE_SHA512 as SHA512, IMAGE_URL, PRODUCTION_OVERRIDES } from "./support/stacks";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";

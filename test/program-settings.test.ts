@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { CapturedResource, ProgramRun, runProgram, valueOf } from "../components/offline/mockEngine";
-import { SYSADMIN_API_KEY_FILE } from "../components/databaseLifecycle";
+import { CapturedResource, ProgramRun, runProgram, valueOf } from "../tools/offline/mockEngine";
+import { SYSADMIN_API_KEY_FILE } from "../components/elabftw/databaseLifecycle";
 
 const COMMAND = "command:remote:Command";
 const SMTP_PASSWORD = "smtp-password-of-the-program-test";

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
-import { CapturedResource, ProgramRun, runProgram, valueOf } from "../components/offline/mockEngine";
+import { CapturedResource, ProgramRun, runProgram, valueOf } from "../tools/offline/mockEngine";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
 const SNIPPET = "proxmoxve:index/fileLegacy:FileLegacy";

@@ -13,7 +13,7 @@ const dir = mkdtempSync(path.join(tmpdir(), "elabftw-report-"));
 
 function report(stackFile: string, out: string) {
     const started = Date.now();
-    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "components", "cli", "report.ts"), "--stack", stackFile, "--out", out], { cwd: REPO, encoding: "utf8" });
+    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools", "report", "report.ts"), "--stack", stackFile, "--out", out], { cwd: REPO, encoding: "utf8" });
     return { ...result, seconds: (Date.now() - started) / 1000 };
 }
 

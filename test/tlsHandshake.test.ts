@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { CapturedResource, ProgramRun, runProgram } from "../components/offline/mockEngine";
+import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { MariaDb, startMariaDb } from "./support/mariadb";
 import { REPO } from "./support/stackConfig";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SCRIPTS_DIR, scriptCommand } from "../components/remoteScript";
+import { SCRIPTS_DIR, scriptCommand } from "../components/vm/remoteScript";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-scripts-"));
 const PASSPHRASE = "Recovery0Passphrase0For0Tests0Only0123456789abc";

@@ -1,12 +1,12 @@
 // Regenerates the two documents that follow the config table (components/config/keys.ts): the
-// `config:` section of Pulumi.yaml and the keys table of the README. `npm run config:docs`;
+// `config:` section of Pulumi.yaml and the keys table of docs/configuration.md. `npm run config:docs`;
 // test/projectFile.test.ts fails when either is out of step.
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
-import { KEYS, KEY_NAMES, KeySpec } from "../../components/config/keys";
-import { REPO } from "./stackConfig";
+import { KEYS, KEY_NAMES, KeySpec } from "../components/config/keys";
+import { REPO } from "../components/config/stackFile";
 
 const spec = (key: string) => (KEYS as Record<string, KeySpec>)[key];
 const defaultOf = (key: string) => (spec(key).schema as z.ZodType).safeParse(undefined);
@@ -25,7 +25,7 @@ export function projectConfigSection(): Record<string, unknown> {
     );
 }
 
-export function readmeKeysTable(): string {
+export function keysTable(): string {
     const escape = (text: string) => text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const rows = KEY_NAMES.map((key) => {
         const parsed = defaultOf(key);
@@ -119,12 +119,12 @@ if (require.main === module) {
     document.set("config", projectConfigSection());
     writeFileSync(projectFile, document.toString({ lineWidth: 0 }));
 
-    const readmeFile = path.join(REPO, "README.md");
-    const readme = readFileSync(readmeFile, "utf8");
-    const start = readme.indexOf(TABLE_START);
-    const end = readme.indexOf(TABLE_END);
-    if (start < 0 || end < start) throw new Error(`README.md lacks the ${TABLE_START} ... ${TABLE_END} markers`);
-    writeFileSync(readmeFile, `${readme.slice(0, start + TABLE_START.length)}\n${readmeKeysTable()}\n${readme.slice(end)}`);
+    const referenceFile = path.join(REPO, "docs", "configuration.md");
+    const reference = readFileSync(referenceFile, "utf8");
+    const start = reference.indexOf(TABLE_START);
+    const end = reference.indexOf(TABLE_END);
+    if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks the ${TABLE_START} ... ${TABLE_END} markers`);
+    writeFileSync(referenceFile, `${reference.slice(0, start + TABLE_START.length)}\n${keysTable()}\n${reference.slice(end)}`);
     writeFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), productionExample());
-    console.log("Pulumi.yaml, Pulumi.prod.yaml.example and README.md updated from components/config/keys.ts");
+    console.log("Pulumi.yaml, Pulumi.prod.yaml.example and docs/configuration.md updated from components/config/keys.ts");
 }

@@ -1,8 +1,8 @@
 // npm run edge-rules [-- Pulumi.<stack>.yaml]: prints, from a stack file alone (no Pulumi CLI, no
 // cluster), the Markdown table of the rules the network team must apply on the edge firewall.
-import { ConfigError, validateConfig } from "../config";
-import { projectKeys, readStackConfig } from "../config/stackFile";
-import { edgeRules, edgeRulesMarkdown } from "../firewallRules";
+import { ConfigError, validateConfig } from "../components/config";
+import { projectKeys, readStackConfig } from "../components/config/stackFile";
+import { edgeRules, edgeRulesMarkdown } from "../components/network/firewallRules";
 
 const stackFile = process.argv[2] ?? "Pulumi.dev.yaml";
 try {

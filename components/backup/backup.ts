@@ -6,9 +6,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { authorizedKeyLine, BACKUP_DIR, BACKUP_SCRIPTS, BackupPlanInput, BackupRole, backupUnits, borgEnvironment, preUpgradeCommand, SCRIPT_DIR, UNIT_DIR } from "./backupPlan";
-import { BackupTarget } from "./config";
-import { vmFiles } from "./remoteFile";
-import { scriptCommand, scriptText } from "./remoteScript";
+import { BackupTarget } from "../config";
+import { scriptCommand, scriptText, vmFiles } from "../vm";
 
 export interface BackupVm {
     readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;

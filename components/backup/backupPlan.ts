@@ -1,7 +1,7 @@
 // What the backups install on each VM, as plain data: the Borg environment file, the systemd
 // services and timers, and the line the Borg host must authorise. No Pulumi resources here.
-import { DATA_MOUNT } from "./cloudInit";
-import { BackupTarget } from "./config";
+import { DATA_MOUNT } from "../vm/cloudInit";
+import type { BackupTarget } from "../config/types";
 
 export type BackupRole = "web" | "db";
 

@@ -1,10 +1,11 @@
+// Over 300 lines on purpose: the one table of every key, kept whole so that each key reads in one place.
 // Every stack config key of the project, in one table: its Pulumi type, what it means, how to fix
-// a bad value, and the zod schema of one value. Pulumi.yaml, the README and the validator all
+// a bad value, and the zod schema of one value. Pulumi.yaml, docs/configuration.md and the validator all
 // follow this table (test/projectFile.test.ts keeps Pulumi.yaml in step with it).
 import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
-import { isIpv4, isIpv4Network } from "../net";
-import { parseExtraFlow } from "../flowMatrix";
+import { isIpv4, isIpv4Network } from "../network/addresses";
+import { parseExtraFlow } from "../network/flowMatrix";
 import { sshPrivateKeyProblem, sshPublicKeyProblem } from "./sshKeys";
 import { SETTINGS_KEYS } from "./settingsKeys";
 

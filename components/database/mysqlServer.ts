@@ -4,10 +4,8 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_MOUNT } from "./cloudInit";
-import { contentLabel, DockerVm } from "./dockerHost";
-import { IssuedCertificate } from "./pki";
-import { vmFiles } from "./remoteFile";
+import { contentLabel, DATA_MOUNT, DockerVm, vmFiles } from "../vm";
+import { IssuedCertificate } from "../pki";
 
 /** uid and gid of the mysql user in the official image. */
 export const MYSQL_UID = "999:999";

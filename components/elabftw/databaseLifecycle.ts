@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { ELABFTW_CONTAINER, ELABFTW_DIR } from "./elabftwServer";
-import { scriptCommand } from "./remoteScript";
+import { scriptCommand } from "../vm";
 
 /** The read-write sysadmin API key db:install prints, root-only on the web VM's encrypted disk. */
 export const SYSADMIN_API_KEY_FILE = `${ELABFTW_DIR}/secrets/sysadmin-api-key`;

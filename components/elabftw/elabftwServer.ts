@@ -3,12 +3,10 @@
 // certificate, uploads on the encrypted disk owned by 101:101, 443 on the private address only.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_MOUNT } from "./cloudInit";
-import { contentLabel, DockerVm } from "./dockerHost";
-import { DATABASE } from "./mysqlServer";
-import { isIpv4 } from "./net";
-import { IssuedCertificate } from "./pki";
-import { vmFiles } from "./remoteFile";
+import { contentLabel, DATA_MOUNT, DockerVm, vmFiles } from "../vm";
+import { DATABASE } from "../database";
+import { isIpv4 } from "../network";
+import { IssuedCertificate } from "../pki";
 
 export const ELABFTW_DIR = `${DATA_MOUNT}/elabftw`;
 export const ELABFTW_CONTAINER = "elabftw";

@@ -6,10 +6,10 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import type { InstanceSettings } from "./config/validate";
+import type { InstanceSettings } from "../config";
 import { SYSADMIN_API_KEY_FILE } from "./databaseLifecycle";
 import { configValues, idpRequest, settingsDocument } from "./instanceSettings";
-import { scriptCommand } from "./remoteScript";
+import { scriptCommand } from "../vm";
 
 /** SAML service-provider certificates are registered at the IdP: long-lived, rotated by hand. */
 export const SAML_SP_CERT_DAYS = 3650;

@@ -1,8 +1,8 @@
 // The typed instance settings turned into what eLabFTW's API v2 takes: a flat map of config keys to
 // string values (PATCH /api/v2/config takes strings only), and the identity provider to register.
 // Pure functions: the ElabftwSettings component sends the result, the policies and tests read it.
-import { PASSWORD_COMPLEXITY, MFA_LEVELS } from "./config/settingsKeys";
-import type { InstanceSettings } from "./config/validate";
+import { PASSWORD_COMPLEXITY, MFA_LEVELS } from "../config/settingsKeys";
+import type { InstanceSettings } from "../config/validate";
 
 /** Config keys eLabFTW stores encrypted with SECRET_KEY, and GET /config returns decrypted. */
 export const ENCRYPTED_KEYS = ["smtp_password", "ldap_password", "ts_password", "remote_dir_config", "dspace_password"] as const;

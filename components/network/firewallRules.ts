@@ -2,7 +2,7 @@
 // (with the aliases and IP sets they refer to), nftables rulesets for inside the VMs, and the
 // table the network team applies on the edge firewall. No Pulumi resources here.
 import { addressesOf, Flow, FlowMatrix, Protocol } from "./flowMatrix";
-import { isIpv4 } from "./net";
+import { isIpv4 } from "./addresses";
 
 export type VmEndpoint = "web" | "db";
 

@@ -1,7 +1,7 @@
 // The network flow matrix of the paper (section 2.2, Table 1) as typed data, with what a working
 // deployment needs and the paper leaves implicit. No Pulumi resources here: the Proxmox rules, the
 // in-guest nftables rulesets, the edge-firewall hand-off and the tests all derive from it.
-import { isIpv4, isIpv4Network } from "./net";
+import { isIpv4, isIpv4Network } from "./addresses";
 
 export const ENDPOINT_NAMES = [
     "vpnClients",

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { FlowMatrix } from "./flowMatrix";
 import { nftablesRuleset, VmEndpoint } from "./firewallRules";
-import { scriptCommand } from "./remoteScript";
+import { scriptCommand } from "../vm";
 
 export interface GuestFirewallArgs {
     readonly matrix: FlowMatrix;

@@ -4,7 +4,7 @@
 // one. Every certificate renews itself on the first `pulumi up` inside its renewal window.
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
-import { isIpv4 } from "./net";
+import { isIpv4 } from "../network";
 
 const HOURS_PER_DAY = 24;
 /** The CA renews this many times earlier than the certificates it signs. */

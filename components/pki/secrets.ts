@@ -2,7 +2,7 @@
 // state and only ever handled as a secret Output.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Role } from "./config";
+import { Role } from "../config";
 import { defuseAsciiSafeKey } from "./defuseKey";
 
 export interface SecretsArgs {

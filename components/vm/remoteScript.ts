@@ -1,4 +1,4 @@
-// Builds the command line that runs one of the repository's VM scripts (components/scripts/*.sh)
+// Builds the command line that runs one of the repository's VM scripts (components/vm/scripts/*.sh)
 // over SSH as root. The script travels inside the command; secrets never do: they go through stdin.
 import { readFileSync } from "node:fs";
 import * as path from "node:path";

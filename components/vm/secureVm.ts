@@ -6,7 +6,7 @@ import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { renderUserData } from "./cloudInit";
-import { PlatformConfig, VmSpec } from "./config";
+import { PlatformConfig, VmSpec } from "../config";
 import { DATA_DISK_SERIAL, DataDisk } from "./dataDisk";
 import { scriptCommand } from "./remoteScript";
 

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { SCRIPTS_DIR } from "../../components/remoteScript";
+import { SCRIPTS_DIR } from "../../components/vm/remoteScript";
 import { startMariaDb } from "../support/mariadb";
 
 const dir = mkdtempSync(path.join(process.env.BENCH_DIR ?? tmpdir(), "elabftw-bench-"));

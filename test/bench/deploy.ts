@@ -6,7 +6,7 @@
 //  3. feedback time: the program and the full policy pack under mocks, in a fresh process.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { CapturedResource } from "../../components/offline/mockEngine";
+import { CapturedResource } from "../../tools/offline/mockEngine";
 import { graphOf } from "../support/twoRuns";
 
 const LATENCY_MS = 50;

@@ -7,8 +7,8 @@ import * as path from "node:path";
 import assert from "node:assert/strict";
 import { projectKeys, readStackConfig } from "../../components/config/stackFile";
 import { validateConfig } from "../../components/config/validate";
-import { settingsDocument } from "../../components/instanceSettings";
-import { scriptCommand } from "../../components/remoteScript";
+import { settingsDocument } from "../../components/elabftw/instanceSettings";
+import { scriptCommand } from "../../components/vm/remoteScript";
 
 export const FIXTURES = path.join(__dirname, "..", "fixtures");
 export const API_DATA = path.join(FIXTURES, "elabftw-5.6.12");

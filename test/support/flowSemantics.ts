@@ -1,8 +1,8 @@
 // Two independent readings of "is this packet allowed?": the flow matrix's own meaning (a deny
 // flow wins, then any allow flow), and an evaluator of Proxmox rule lists as pve-firewall applies
 // them (first matching rule, then the policy), with aliases and IP sets resolved.
-import { addressesOf, FlowMatrix, Protocol } from "../../components/flowMatrix";
-import { addressInNetwork } from "../../components/net";
+import { addressesOf, FlowMatrix, Protocol } from "../../components/network/flowMatrix";
+import { addressInNetwork } from "../../components/network/addresses";
 
 export interface Packet {
     readonly src: string;

@@ -2,7 +2,7 @@
 // needs a fresh process: Pulumi's runtime state is global). Overrides come as JSON in
 // ELABFTW_TEST_OVERRIDES; ELABFTW_TEST_DETERMINISTIC=1 derives generated values from names;
 // ELABFTW_TEST_LATENCY_MS makes every resource creation take that long.
-import { runProgram } from "../../components/offline/mockEngine";
+import { runProgram } from "../../tools/offline/mockEngine";
 
 // null stands for a key to remove (JSON has no undefined).
 const overrides = Object.fromEntries(Object.entries(JSON.parse(process.env.ELABFTW_TEST_OVERRIDES ?? "{}")).map(([key, value]) => [key, value ?? undefined])) as Record<string, string | undefined>;

@@ -2,7 +2,7 @@
 // applies to a resource's inputs and outputs alike (resource policies read the first, stack
 // policies the second), through secret envelopes.
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
-import { CapturedResource } from "../../components/offline/mockEngine";
+import { CapturedResource } from "../../tools/offline/mockEngine";
 
 type Props = Record<string, any>;
 

@@ -1,7 +1,7 @@
 // Runs the program twice in child processes, with two sets of overrides, and returns both graphs.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { CapturedResource } from "../../components/offline/mockEngine";
+import { CapturedResource } from "../../tools/offline/mockEngine";
 
 export interface Graph {
     readonly resources: CapturedResource[];

@@ -5,9 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deserializeProperties, specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
 import { getMonitor } from "@pulumi/pulumi/runtime/settings";
-import { readStackConfig } from "../config/stackFile";
+import { readStackConfig } from "../../components/config/stackFile";
 import { tlsStandIn } from "./tlsStandIn";
-import { defuseAsciiSafeKey } from "../defuseKey";
+import { defuseAsciiSafeKey } from "../../components/pki/defuseKey";
 import { createHash, randomBytes } from "node:crypto";
 
 /** The image id the mocks give a pulled image: a stand-in for the registry's content hash. */

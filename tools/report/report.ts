@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { marked } from "marked";
 import { rules } from "../../policies/rules";
-import { REPO } from "../config/stackFile";
+import { REPO } from "../../components/config/stackFile";
 import { runProgram } from "../offline/mockEngine";
 import { evaluate } from "../offline/policyEngine";
 import { architectureDot, dossierMarkdown } from "./dossier";

@@ -1,0 +1,97 @@
+// Checks across network keys: addresses in their networks, distinct roles, the flow matrix's endpoints.
+import { addressInNetwork, isDocumentationAddress, isIpv4, isPublicAddress, isUsableHostIn, networksOverlap } from "../../network/addresses";
+import { KeyName } from "../keys";
+import { CrossCheck, extraFlows, parseBackupTarget, parseProxy } from "../parsed";
+
+export const NETWORK_CHECKS: readonly CrossCheck[] = [
+    ...(["gateway", "webAddress", "dbAddress"] as const).map(
+        (key): CrossCheck => ({
+            reads: [key, "serverSubnet"],
+            check: (c, problem) => {
+                if (!isUsableHostIn(c[key], c.serverSubnet)) problem(key, `is not a usable host address inside serverSubnet ${c.serverSubnet}`);
+            },
+        }),
+    ),
+    {
+        reads: ["webAddress", "dbAddress", "gateway", "edgeFirewallAddress"],
+        check: (c, problem) => {
+            if (c.webAddress === c.dbAddress) problem("dbAddress", "is the same address as webAddress: the CNRS architecture needs two distinct VMs");
+            for (const key of ["webAddress", "dbAddress"] as const) {
+                if (c[key] === c.gateway) problem(key, "is the gateway's address");
+                if (c[key] === c.edgeFirewallAddress) problem(key, "is the edge firewall's address");
+            }
+        },
+    },
+    ...(["labSubnet", "vpnClientRange"] as const).map(
+        (key): CrossCheck => ({
+            reads: [key, "serverSubnet"],
+            check: (c, problem) => {
+                if (networksOverlap(c[key], c.serverSubnet)) problem(key, `overlaps serverSubnet ${c.serverSubnet}: ${key === "labSubnet" ? "the lab's users" : "VPN clients"} must sit outside the server segment`);
+            },
+        }),
+    ),
+    {
+        reads: ["edgeFirewallAddress", "labSubnet"],
+        check: (c, problem) => {
+            if (addressInNetwork(c.edgeFirewallAddress, c.labSubnet)) problem("edgeFirewallAddress", `is inside labSubnet ${c.labSubnet}`);
+        },
+    },
+    {
+        reads: ["egressPublicAddress", "stackKind"],
+        check: (c, problem) => {
+            if (!isPublicAddress(c.egressPublicAddress) && !(c.stackKind === "test" && isDocumentationAddress(c.egressPublicAddress))) {
+                problem("egressPublicAddress", "is not a public unicast address (documentation addresses are accepted on test stacks only)");
+            }
+        },
+    },
+    {
+        reads: ["httpProxy", "egressNetworks"],
+        check: (c, problem) => {
+            if (!c.httpProxy && c.egressNetworks.length === 0) {
+                problem("httpProxy", "is not set, nor is egressNetworks: the VMs could reach no package mirror or registry (the firewall drops everything else)");
+            }
+        },
+    },
+    {
+        reads: ["backupTarget"],
+        check: (c, problem) => {
+            const target = parseBackupTarget(c.backupTarget);
+            if (target.kind === "ssh" && !isIpv4(target.host)) problem("backupTarget", `names the host "${target.host}": give its IPv4 address, which the firewall rules need`);
+        },
+    },
+    {
+        reads: ["serverSubnet", "serviceNetworks", "edgeFirewallAddress", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
+        check: (c, problem) => {
+            const known = [c.serverSubnet, ...c.serviceNetworks];
+            const target = parseBackupTarget(c.backupTarget);
+            const hosts: [KeyName, string | undefined][] = [
+                ["edgeFirewallAddress", c.edgeFirewallAddress],
+                ["filerAddress", c.filerAddress],
+                ["syslogAddress", c.syslogAddress],
+                ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
+                ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
+                ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
+                ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
+            ];
+            for (const [key, address] of hosts) {
+                if (address && !known.some((network) => addressInNetwork(address, network))) {
+                    problem(key, `holds ${address}, which is in no known network (serverSubnet or serviceNetworks: ${known.join(", ")})`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["extraFlows", "httpProxy", "egressNetworks", "backupTarget"],
+        check: (c, problem) => {
+            const present = new Set(["vpnClients", "edgeFirewall", "web", "db", "filer", "syslog", "labSubnet", "adminNetwork", "dns", "ntp"]);
+            if (c.httpProxy) present.add("proxy");
+            if (c.egressNetworks.length) present.add("egressNetworks");
+            if (parseBackupTarget(c.backupTarget).kind === "ssh") present.add("backupHost");
+            for (const flow of extraFlows(c.extraFlows)) {
+                for (const name of [...flow.from, ...flow.to]) {
+                    if (!present.has(name) && !/^\d/.test(name)) problem("extraFlows", `${flow.id} names ${name}, which this stack does not define`);
+                }
+            }
+        },
+    },
+];

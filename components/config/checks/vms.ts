@@ -1,0 +1,73 @@
+// Checks across VM keys: IDs, nodes, storages, disk encryption and the cloud image.
+import { STORAGE_KINDS } from "../keys";
+import { CrossCheck, placements } from "../parsed";
+
+export const VMS_CHECKS: readonly CrossCheck[] = [
+    {
+        reads: ["webVmId", "dbVmId"],
+        check: (c, problem) => {
+            if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");
+        },
+    },
+    {
+        reads: ["webVmId", "dbVmId", "vmIdRange"],
+        check: (c, problem) => {
+            if (!c.vmIdRange) return;
+            const [first, last] = c.vmIdRange.split("-").map(Number);
+            for (const key of ["webVmId", "dbVmId"] as const) {
+                if (c[key] < first || c[key] > last) problem(key, `is outside the unit's vmIdRange ${c.vmIdRange}`);
+            }
+        },
+    },
+    {
+        reads: ["proxmoxNode", "webNode", "dbNode", "clusterNodes", "allowSameNode"],
+        check: (c, problem) => {
+            const web = c.webNode ?? c.proxmoxNode;
+            const db = c.dbNode ?? c.proxmoxNode;
+            if (c.clusterNodes.length > 0) {
+                for (const [key, node] of [["webNode", web], ["dbNode", db]] as const) {
+                    if (!c.clusterNodes.includes(node)) problem(key, `puts the VM on ${node}, which is not in clusterNodes (${c.clusterNodes.join(", ")})`);
+                }
+            }
+            if (c.clusterNodes.length >= 2 && web === db && !c.allowSameNode) {
+                problem("dbNode", `puts the MySQL VM on ${db}, the eLabFTW VM's node, on a cluster of ${c.clusterNodes.length} nodes: one node's failure would stop both (or set allowSameNode true)`);
+            }
+        },
+    },
+    {
+        reads: ["datastores"],
+        check: (c, problem) => {
+            const placed = placements(c.datastores);
+            for (const kind of STORAGE_KINDS) {
+                const ids = placed.get(kind) ?? [];
+                if (ids.length === 0) problem("datastores", `leaves the "${kind}" kind unplaced: add it to one entry`);
+                if (ids.length > 1) problem("datastores", `places the "${kind}" kind on several storages (${ids.join(", ")}): keep one`);
+            }
+        },
+    },
+    {
+        reads: ["datastores", "diskEncryption", "encryptedDatastores"],
+        check: (c, problem) => {
+            if (c.diskEncryption !== "host-datastore") return;
+            const placed = placements(c.datastores);
+            for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
+                const id = placed.get(kind)?.[0];
+                if (id && !c.encryptedDatastores.includes(id)) {
+                    problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["cloudImageUrl", "cloudImageVolume", "cloudImageChecksum"],
+        check: (c, problem) => {
+            const hasUrl = c.cloudImageUrl !== undefined;
+            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
+            if (!hasUrl && c.cloudImageVolume === undefined) {
+                problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
+            }
+            if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
+            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+        },
+    },
+];
