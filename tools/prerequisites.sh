@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The Debian packages the tests run for real, in one list that the README, `npm test` and .ci/run
+# all use, so they cannot drift apart.
+#   tools/prerequisites.sh check     lists every missing command at once (exit 1), or says all are there
+#   tools/prerequisites.sh install   apt-get installs them (root, Debian 12 or later)
+set -euo pipefail
+
+# package:command-it-provides, and why the tests need it.
+PREREQUISITES=(
+    "cloud-init:cloud-init"         # `cloud-init schema` validates the rendered user-data
+    "shellcheck:shellcheck"         # lints every script that runs on the VMs
+    "cryptsetup-bin:cryptsetup"     # LUKS formatting of a file image
+    "e2fsprogs:mkfs.ext4"           # the data disk's file system
+    "util-linux:nsenter"            # network-namespace test hosts, blkid
+    "mariadb-server:mariadb-install-db" # the TLS-only database server of the TLS and backup tests
+    "php-cli:php"                   # eLabFTW's PDO/mysqlnd connection, defuse key check
+    "php-mysql:php-mysql"           # (checked through php -m)
+    "openssl:openssl"               # certificates
+    "iproute2:ip"                   # network namespaces
+    "nftables:nft"                  # the VMs' rulesets loaded and probed
+    "borgbackup:borg"               # backup and restore round trips
+    "systemd:systemd-analyze"       # the timers' calendar expressions
+    "libxml2-utils:xmllint"         # the dossier's SVG
+    "curl:curl"                     # the instance-settings script
+    "jq:jq"                         # the instance-settings script
+    "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
+)
+
+packages() { for entry in "${PREREQUISITES[@]}"; do printf '%s\n' "${entry%%:*}"; done; }
+
+missing() {
+    local entry package command
+    for entry in "${PREREQUISITES[@]}"; do
+        package="${entry%%:*}" command="${entry#*:}"
+        if [ "$command" = php-mysql ]; then
+            command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -x pdo_mysql >/dev/null && continue
+        elif command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ]; then
+            continue
+        fi
+        printf '%s\n' "$package"
+    done
+}
+
+case "${1:-}" in
+    check)
+        mapfile -t absent < <(missing)
+        if [ "${#absent[@]}" -gt 0 ]; then
+            echo "npm test needs these Debian packages, missing here: ${absent[*]}" >&2
+            echo "Install them with: sudo bash tools/prerequisites.sh install   (or: sudo apt-get install ${absent[*]})" >&2
+            exit 1
+        fi
+        [ "$(id -u)" = 0 ] || { echo "npm test needs root (network namespaces, cryptsetup on a file): run it as root or in a disposable VM/container" >&2; exit 1; }
+        echo "prerequisites: all $(packages | wc -l) packages present"
+        ;;
+    install)
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        mapfile -t wanted < <(packages)
+        apt-get install -y -qq "${wanted[@]}" >/dev/null
+        echo "prerequisites: installed ${wanted[*]}"
+        ;;
+    *)
+        echo "usage: tools/prerequisites.sh check|install" >&2
+        exit 64
+        ;;
+esac
