@@ -7,17 +7,9 @@ import { ConfigError, validateConfig } from "../components/config";
 import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { graphOf, Graph } from "./support/twoRuns";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
-import { PRODUCTION_OVERRIDES } from "./support/stacks";
+import { HA_ON_SHARED_STORAGE, PRODUCTION_OVERRIDES, TWO_NODES } from "./support/stacks";
 
 const VM = "proxmoxve:index/vmLegacy:VmLegacy";
-const TWO_NODES = { "elabftw-onprem:clusterNodes": JSON.stringify(["pve1", "pve2"]), "elabftw-onprem:dbNode": "pve2" };
-/** HA on Ceph: RBD for the volumes, CephFS for snippets and the image, both declared shared. */
-export const HA_ON_SHARED_STORAGE = {
-    ...TWO_NODES,
-    "elabftw-onprem:highAvailability": "true",
-    "elabftw-onprem:datastores": JSON.stringify(["ceph-crypt=os,data,efi,tpm,cloudinit", "cephfs=snippets,import"]),
-    "elabftw-onprem:sharedDatastores": JSON.stringify(["ceph-crypt", "cephfs"]),
-};
 
 let ha: ProgramRun;
 let local: Graph;
