@@ -65,6 +65,7 @@ export function build(c: Parsed): PlatformConfig {
         pool: `elabftw-${c.unit}`,
         datastores: datastoreMap(c.datastores),
         encryptedDatastores: c.encryptedDatastores,
+        sharedDatastores: c.sharedDatastores,
         diskEncryption: c.diskEncryption,
         cloudImage,
         network: {
@@ -99,7 +100,7 @@ export function build(c: Parsed): PlatformConfig {
         admin: { user: c.adminUser, sshKeys: c.adminSshKeys },
         dbHost: c.dbHost ?? `${c.unit}-elabftw-db.${searchDomain}`,
         flows: matrixOf(c),
-        firewall: { guest: c.guestFirewall, manageCluster: c.manageClusterFirewall },
+        firewall: { guest: c.guestFirewall, manageCluster: c.manageClusterFirewall, importManagementIpset: c.importManagementIpset },
         httpProxy: c.httpProxy,
         sysadmin: { email: c.sysadminEmail, firstName: c.sysadminFirstName, lastName: c.sysadminLastName },
         tls: {

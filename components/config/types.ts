@@ -34,6 +34,8 @@ export interface PlatformConfig {
     readonly pool: string;
     readonly datastores: Readonly<Record<StorageKind, string>>;
     readonly encryptedDatastores: readonly string[];
+    /** Storages every node reaches: what HA and a single image download rely on. */
+    readonly sharedDatastores: readonly string[];
     readonly diskEncryption: "guest-luks" | "host-datastore";
     readonly cloudImage: CloudImage;
     readonly network: {
@@ -71,7 +73,7 @@ export interface PlatformConfig {
     readonly sysadmin: { readonly email: string; readonly firstName: string; readonly lastName: string };
     /** The network flow matrix: the Proxmox rules, the VMs' nftables and the edge hand-off derive from it. */
     readonly flows: FlowMatrix;
-    readonly firewall: { readonly guest: boolean; readonly manageCluster: boolean };
+    readonly firewall: { readonly guest: boolean; readonly manageCluster: boolean; readonly importManagementIpset: boolean };
     /** The HTTP proxy the VMs use, when the site has one. */
     readonly httpProxy?: string;
     readonly tls: {
