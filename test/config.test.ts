@@ -207,11 +207,11 @@ describe("config validation", () => {
         const smtp = { smtpHost: "smtp.lab.example.org", smtpFrom: "elabftw@lab.example.org", extraFlows: JSON.stringify(["allow tcp web -> 10.20.60.25 587 # SMTP relay"]) };
 
         it("defaults to the secure settings", () => {
-            const { settings } = validateConfig(withChanges({ allowedEmailDomain: undefined, loginAnnouncement: undefined, timestampAuthority: undefined })).config;
+            const { settings } = validateConfig(withChanges({ allowedEmailDomains: undefined, loginAnnouncement: undefined, timestampAuthority: undefined })).config;
             assert.equal(settings.localLogin, "sysadmin-only");
             assert.equal(settings.mfa, "admins");
             assert.deepEqual(settings.password, { minLength: 12, complexity: "strong", maxAgeDays: 0 });
-            assert.deepEqual([settings.loginAttempts, settings.sessionMinutes, settings.rememberMe, settings.auditLogs], [5, 480, false, true]);
+            assert.deepEqual([settings.loginAttempts, settings.rememberMeMinutes, settings.rememberMe, settings.auditLogs], [5, 480, false, true]);
             assert.deepEqual([settings.localRegistration, settings.adminsCreateUsers, settings.anonymousUsers], [false, false, false]);
             assert.equal(settings.timestamping.authority, "digicert");
             assert.equal(settings.smtp, undefined);
