@@ -133,6 +133,8 @@ describe("MySQL container", () => {
         assert.equal(variables.MYSQL_PASSWORD_FILE, "/run/secrets/mysql/elabftw-password");
         assert.equal(variables.MYSQL_USER, "elabftw");
         assert.equal(variables.MYSQL_ROOT_PASSWORD, undefined);
+        // The image's default (%) would create root@'%': root over the network.
+        assert.equal(variables.MYSQL_ROOT_HOST, "localhost");
         assert.equal(variables.MYSQL_PASSWORD, undefined);
         const text = JSON.stringify(container("mysql").inputs);
         for (const secret of run.generatedSecrets) assert.ok(!text.includes(secret), "a generated secret is in the MySQL container's inputs");
@@ -142,7 +144,7 @@ describe("MySQL container", () => {
         assert.deepEqual(installed(fileCommand("-mysql-tls-key")), { path: "/srv/elabftw/mysql/tls/server-key.pem", owner: "999:999", mode: "0400" });
         assert.deepEqual(installed(fileCommand("-mysql-tls-cert")), { path: "/srv/elabftw/mysql/tls/server-cert.pem", owner: "0:0", mode: "0444" });
         assert.deepEqual(installed(fileCommand("-mysql-root-password")), { path: "/srv/elabftw/mysql/secrets/root-password", owner: "999:999", mode: "0400" });
-        for (const suffix of ["-mysql-tls-key", "-mysql-root-password", "-mysql-user-password", "-mysql-healthcheck-cnf", "-mysql-operator-key"]) {
+        for (const suffix of ["-mysql-tls-key", "-mysql-root-password", "-mysql-user-password", "-mysql-root-cnf", "-mysql-operator-key"]) {
             assert.ok(fileCommand(suffix).secretInputs.includes("stdin"), `${suffix} content is not secret`);
         }
         assert.equal(fileCommand("-mysql-root-password").inputs.stdin, passwordOf("db-root-password"));
@@ -161,12 +163,21 @@ describe("MySQL container", () => {
         assert.deepEqual(c.ports, [{ external: 3306, internal: 3306, ip: "10.20.30.11", protocol: "tcp" }]);
     });
 
+    it("sets its accounts once the real server answers over TCP with TLS: operator, elabftw from the web VM only, no root@'%'", () => {
+        const accounts = run.one(COMMAND, "-mysql-operator-account");
+        assert.match(accounts.inputs.create, /mysql-accounts\.sh --container mysql --web-address 10\.20\.30\.10 --tcp-config \/run\/secrets\/mysql\/healthcheck\.cnf --root-config \/run\/secrets\/mysql\/root\.cnf$/);
+        assert.ok(accounts.dependencies.includes(container("mysql").urn));
+    });
+
     it("has the official example's capability changes, no-new-privileges, a healthcheck, restart always and journald logs", () => {
         const c = container("mysql");
         assert.deepEqual(c.inputs.capabilities, { adds: ["SYS_NICE"], drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"] });
         assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
-        assert.deepEqual(c.inputs.healthcheck.tests.slice(0, 2), ["CMD", "mysql"]);
-        assert.ok(!c.inputs.healthcheck.tests.some((t: string) => t.startsWith("-p") || t.startsWith("--password")), "no password on the healthcheck's command line");
+        // Over TCP with TLS verified against the CA, as the operator by certificate: no password anywhere.
+        assert.deepEqual(c.inputs.healthcheck.tests, ["CMD", "mysqladmin", "--defaults-extra-file=/run/secrets/mysql/healthcheck.cnf", "ping"]);
+        const healthcheckConfig = fileCommand("-mysql-healthcheck-cnf").inputs.stdin as string;
+        for (const line of ["protocol=TCP", "host=127.0.0.1", "ssl-mode=VERIFY_CA", "ssl-ca=/etc/mysql/operator/ca.pem", "user=operator"]) assert.ok(healthcheckConfig.split("\n").includes(line), line);
+        assert.doesNotMatch(healthcheckConfig, /password|socket/);
         assert.equal(c.inputs.restart, "always");
         assert.equal(c.inputs.logDriver, "journald");
         assert.equal(c.inputs.wait, true, "creation waits for the healthcheck");
