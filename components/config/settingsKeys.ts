@@ -182,10 +182,10 @@ export const SETTINGS_KEYS = {
     },
     loginAnnouncement: {
         type: "string",
-        description: "Text shown on the login page (e.g. how to get help, the break-glass rule). eLabFTW stores it HTML-escaped (& as &amp;); an HTML entity (&name; or &#n;) is refused, since eLabFTW would decode it.",
+        description: "Text shown on the login page (e.g. how to get help, the break-glass rule). eLabFTW stores it HTML-escaped (& as &amp;); & directly before a letter, digit or # is refused, since eLabFTW's HTML parser may decode it as an entity.",
         fix: 'pulumi config set loginAnnouncement "Connectez-vous avec Janus+."',
         schema: oneLine(500)
-            .refine((text) => !/&(#\d+|#x[0-9a-f]+|[a-z][a-z0-9]*);/i.test(text), "holds an HTML entity (&name; or &#n;): write the character itself")
+            .refine((text) => !/&[a-z0-9#]/i.test(text), "has & directly before a letter, digit or #, which eLabFTW's HTML parser may read as an entity (&copy, &#38;): put a space after &, or write the character itself")
             .optional(),
     },
     samlTeamDefault: {
