@@ -183,6 +183,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 rootPassword: this.secrets.dbRootPassword,
                 userPassword: this.secrets.dbUserPassword,
                 operatorSubject: `/O=${config.unit}/CN=${OPERATOR_COMMON_NAME}`,
+                webAddress: config.vms.web.address,
                 beforeUpgrade: this.backup.beforeUpgrade.db,
             },
             { parent: this },

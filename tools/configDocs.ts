@@ -80,7 +80,7 @@ const PRODUCTION_VALUES: Record<string, unknown> = {
     adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2LVbgXmWLFZO2g/WWJXS+1GxGmA/eMcIC4G1nh3DcT sysadmin@lab.example.org"],
     // The identity provider's own metadata (ask its operators: for Janus+, the CNRS DSI).
     samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth",
-    allowedEmailDomain: "cnrs.fr",
+    allowedEmailDomains: ["cnrs.fr"],
     timestampAuthority: "dfn",
     smtpHost: "smtp.ibgc.example.org",
     smtpFrom: "elabftw-noreply@ibgc.example.org",
