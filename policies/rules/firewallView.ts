@@ -65,3 +65,10 @@ export function outsideAccessFindings(net: StackNetwork): FirewallFinding[] {
     }
     return findings;
 }
+
+/** Plain-language evidence for the dossier: each statement, and how much was evaluated to hold it. */
+export function outsideAccessEvidence(resources: Parameters<typeof stackNetwork>[0]): string[] {
+    return outsideAccessFindings(stackNetwork(resources)).map(
+        (f) => `${f.exposures.length === 0 ? "holds" : "BROKEN"}: ${f.statement} (${f.reach.evidence})`,
+    );
+}
