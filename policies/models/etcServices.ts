@@ -1,4 +1,4 @@
-// A data table, longer than 300 lines on purpose. Service names Proxmox accepts in dport/sport: pve-firewall reads
+// Over 300 lines on purpose: a data table. Service names Proxmox accepts in dport/sport: pve-firewall reads
 // /etc/services on the node (Debian netbase). This is Debian 12 netbase 6.4, name or alias -> port (first entry wins).
 export const ETC_SERVICES: Readonly<Record<string, number>> = {
     "tcpmux": 1,
