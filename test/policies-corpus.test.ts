@@ -5,18 +5,13 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { rules } from "../policies/rules";
+import { PVE_TYPES } from "../policies/models/pveResources";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { evaluate } from "../tools/offline/policyEngine";
 import { changed, plain, without, withResource } from "./support/mutations";
 
 const T = {
-    rules: "proxmoxve:firewall/rulesLegacy:RulesLegacy",
-    options: "proxmoxve:firewall/optionsLegacy:OptionsLegacy",
-    ipset: "proxmoxve:firewall/ipsetLegacy:IpsetLegacy",
-    alias: "proxmoxve:firewall/aliasLegacy:AliasLegacy",
-    group: "proxmoxve:cluster/firewall/security/groupLegacy:GroupLegacy",
-    datacenter: "proxmoxve:cluster/firewallLegacy:FirewallLegacy",
-    vm: "proxmoxve:index/vmLegacy:VmLegacy",
+    ...PVE_TYPES,
     container: "docker:index/container:Container",
     image: "docker:index/remoteImage:RemoteImage",
     provider: "pulumi:providers:docker",
