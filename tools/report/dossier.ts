@@ -2,6 +2,7 @@
 // offline engine and the policy pack's verdicts: what the security officer reads and signs.
 import { CapturedResource } from "../offline/mockEngine";
 import { Violation } from "../offline/policyEngine";
+import { outsideAccessEvidence } from "../../policies/rules/firewallView";
 
 export interface RequirementRow {
     readonly french: string;
@@ -19,10 +20,9 @@ const onHost = (resources: readonly CapturedResource[], address: string) =>
 
 /** For each requirement, the resources and properties that satisfy it. */
 const EVIDENCE: Record<string, (resources: readonly CapturedResource[]) => string[]> = {
+    // The pack's own evaluation of the firewall model, packet classes counted.
     "cnrs-no-access-from-outside": (resources) => [
-        ...of(resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy").flatMap((list) =>
-            (list.inputs.rules as Record<string, string>[]).filter((r) => r.type === "in" && r.action === "ACCEPT").map((r) => `${list.name}: in ${r.proto ?? "any"}/${r.dport ?? "any"} from ${r.source}`),
-        ),
+        ...outsideAccessEvidence(resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs, provider: { props: resources.find((p) => r.provider.startsWith(`${p.urn}::`))?.inputs ?? {} } }))),
         ...of(resources, "docker:index/container:Container").flatMap((c) => (c.inputs.ports as { internal: number; ip: string }[]).map((p) => `${c.name}: port ${p.internal} published on ${p.ip}`)),
     ],
     "cnrs-two-vms": (resources) => [
