@@ -148,7 +148,9 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 unit: config.unit,
                 target: config.backup.target,
+                hostKey: config.backup.hostKey,
                 passphrase: this.secrets.backupPassphrase,
+                protect: production,
                 vms: { web: { connection: web.connection, ready: web.dataDisk.mounted }, db: { connection: db.connection, ready: db.dataDisk.mounted } },
                 plans: {
                     web: { ...backupPlan, role: "web", uploads: `${ELABFTW_DIR}/uploads` },
