@@ -46,6 +46,13 @@ abandon() {
     die "$what failed: its archive $archive was deleted, nothing was kept"
 }
 
+# One run at a time on this VM: a second mysqldump would stream into a borg create that waits for
+# the repository lock, and MySQL drops a client that cannot write (net_write_timeout).
+serialize() {
+    exec 9>>"$(dirname "$BACKUP_PASSPHRASE_FILE")/.elabftw-backup.lock"
+    flock -w 3600 9 || die "another backup run has held the lock for an hour: not starting"
+}
+
 case "$action" in
 init)
     if errors=$(borg info 2>&1 >/dev/null); then
@@ -74,6 +81,7 @@ db)
     require client_config
     [[ "$database" =~ ^[A-Za-z0-9_]+$ ]] || die "database name '$database' is not plain"
     read -r -a exec_prefix <<<"$mysql_exec"
+    serialize
     archive="db-$(stamp)-$(run_id)"
     if ! "${exec_prefix[@]}" mysqldump --defaults-extra-file="$client_config" --single-transaction --routines --events --triggers \
         --no-tablespaces --hex-blob --default-character-set=utf8mb4 "$database" |
@@ -86,6 +94,7 @@ db)
 files)
     require source
     [ -d "$source" ] || die "$source is not a folder"
+    serialize
     archive="$(basename "$source")-$(stamp)-$(run_id)"
     status=0
     (cd "$(dirname "$source")" && borg create --compression zstd,3 "::$archive" "$(basename "$source")") || status=$?
