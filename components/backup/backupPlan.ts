@@ -38,12 +38,17 @@ export function repositoryUrl(target: BackupTarget, role: BackupRole): string {
 }
 
 /** Each repository has a passphrase of its own: a compromised web VM cannot open the DB dumps. */
-export function passphraseFile(role: BackupRole): string {
+export function passphraseFile(role: BackupRole, backupDir = BACKUP_DIR): string {
     // The web VM keeps the file (and value) of the former shared passphrase; the DB VM re-keys.
-    return role === "db" ? `${BACKUP_DIR}/passphrase-db` : `${BACKUP_DIR}/passphrase`;
+    return role === "db" ? `${backupDir}/passphrase-db` : `${backupDir}/passphrase`;
 }
 export const KNOWN_HOSTS = `${BACKUP_DIR}/known_hosts`;
 export const SSH_KEY = `${BACKUP_DIR}/id_ed25519`;
+/** The backup host's prune key: no --append-only, its own repository only (docs/operating.md). */
+export function pruneKeyLine(target: BackupTarget, role: BackupRole, publicKey: string): string {
+    if (target.kind !== "ssh") return "";
+    return `command="borg serve --restrict-to-repository ${repositoryPath(target, role)}",restrict ${publicKey.trim()} elabftw-prune-${repositoryKind(role)}`;
+}
 
 /** The only characters a value of borg.env may hold: what common.sh's load_env accepts. */
 const ENV_VALUE = /^[A-Za-z0-9._/:@=+-]*$/;
@@ -53,26 +58,28 @@ function envLine(key: string, value: string): string {
     return `${key}='${value}'`;
 }
 
-/** borg.env: data only, single-quoted, read by common.sh's load_env without a shell. */
-export function borgEnvironment(target: BackupTarget, role: BackupRole): string {
+/** borg.env: data only, single-quoted, read by common.sh's load_env without a shell (backupDir: the VMs' BACKUP_DIR). */
+export function borgEnvironment(target: BackupTarget, role: BackupRole, backupDir = BACKUP_DIR): string {
     return [
         "# Managed by elabftw-onprem: the Borg repository of this VM and how to open it (read, never sourced).",
         envLine("BORG_REPO", repositoryUrl(target, role)),
-        envLine("BACKUP_PASSPHRASE_FILE", passphraseFile(role)),
+        envLine("BACKUP_PASSPHRASE_FILE", passphraseFile(role, backupDir)),
         // Left by a deployment where both repositories shared one passphrase: init re-keys once, then deletes it.
-        ...(role === "db" ? [envLine("BACKUP_PREVIOUS_PASSPHRASE_FILE", passphraseFile("web"))] : []),
-        envLine("BORG_BASE_DIR", `${BACKUP_DIR}/borg`),
-        ...(target.kind === "ssh" ? [envLine("BACKUP_SSH_KEY", SSH_KEY), envLine("BACKUP_KNOWN_HOSTS", KNOWN_HOSTS)] : []),
+        ...(role === "db" ? [envLine("BACKUP_PREVIOUS_PASSPHRASE_FILE", passphraseFile("web", backupDir))] : []),
+        envLine("BORG_BASE_DIR", `${backupDir}/borg`),
+        ...(target.kind === "ssh" ? [envLine("BACKUP_SSH_KEY", `${backupDir}/id_ed25519`), envLine("BACKUP_KNOWN_HOSTS", `${backupDir}/known_hosts`)] : []),
         envLine("BORG_HOSTNAME_IS_UNIQUE", "yes"),
         "",
     ].join("\n");
 }
 
-/** known_hosts for Borg's ssh: the pinned host key under the target's [address]:port, nothing else. */
+/** known_hosts for Borg's ssh: the pinned host key under the target's address (and port), nothing else. */
 export function knownHosts(target: BackupTarget, hostKey: string): string {
     if (target.kind !== "ssh") return "";
     const [type, blob] = hostKey.trim().split(/\s+/);
-    return `[${target.host}]:${target.port} ${type} ${blob}\n`;
+    // OpenSSH looks up port 22 under the bare address, any other port under [address]:port.
+    const name = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+    return `${name} ${type} ${blob}\n`;
 }
 
 function repositoryPath(target: BackupTarget & { kind: "ssh" }, role: BackupRole): string {

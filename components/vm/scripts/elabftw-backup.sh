@@ -74,7 +74,7 @@ init)
             echo "$SCRIPT_NAME: (pulumi stack output backupAuthorizedKeys gives the restricted line), then run pulumi up again:" >&2
             ssh-keygen -y -f "$BACKUP_SSH_KEY" >&2 || true
         fi
-        die "cannot open $BORG_REPO (wrong passphrase, unknown key, wrong host key or unreachable host?): not creating anything"
+        die "cannot open $BORG_REPO (wrong passphrase, this VM's key not authorised yet, a backup host key other than backupHostKey, or an unreachable host?): not creating anything"
     fi
     ;;
 db)
