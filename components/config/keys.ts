@@ -30,6 +30,7 @@ const vmId = z.number().int().min(100).max(999_999_999);
 /** The one grammar of backupTarget: it ends up in an env file and an authorized_keys forced command. */
 const SAFE_PATH = /^\/[A-Za-z0-9._\/-]+$/;
 export function backupTargetProblem(target: string): string | undefined {
+    if (target.length > 255) return "is longer than 255 characters";
     const ssh = /^ssh:\/\/([a-z_][a-z0-9_-]{0,31})@([0-9.]+)(?::(\d{1,5}))?(\/.*)$/.exec(target);
     if (target.startsWith("ssh:")) {
         if (!ssh || !isIpv4(ssh[2])) return "is not ssh://user@IPv4[:port]/path (give its IPv4 address, which the firewall rules need, and a plain user name)";
