@@ -127,7 +127,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 },
                 manageCluster: config.firewall.manageCluster,
             },
-            { parent: this },
+            // Production: every rule, alias, IP set, option and the datacenter switch (children inherit protect).
+            { parent: this, protect: production },
         );
         this.edge = new EdgeHandOff(`${name}-edge`, { matrix: config.flows, egressPublicAddress: config.endpoints.egressPublic }, { parent: this });
         if (config.firewall.guest) {
@@ -174,6 +175,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 userPassword: this.secrets.dbUserPassword,
                 operatorSubject: `/O=${config.unit}/CN=${OPERATOR_COMMON_NAME}`,
                 beforeUpgrade: this.backup.beforeUpgrade.db,
+                protect: production,
             },
             { parent: this },
         );
@@ -194,6 +196,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 https: this.pki.https,
                 siteCaCertPem: institutional ? undefined : this.pki.caCertPem,
                 beforeUpgrade: this.backup.beforeUpgrade.web,
+                protect: production,
             },
             { parent: this },
         );

@@ -25,6 +25,8 @@ export const OPERATOR_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/operator.cnf`;
 export const ROOT_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/root.cnf`;
 
 export interface MysqlServerArgs {
+    /** Production: `pulumi destroy` cannot delete the container (an upgrade unprotects it first: docs/operating.md). */
+    readonly protect?: boolean;
     readonly host: DockerVm;
     readonly version: string;
     readonly timezone: string;
@@ -162,7 +164,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                 destroyGraceSeconds: 120,
             },
             // A fixed name and port: the old container must go before its replacement starts.
-            { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true , protect: args.protect },
         );
         this.operatorAccount = new command.remote.Command(
             `${name}-operator-account`,
