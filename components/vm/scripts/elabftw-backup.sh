@@ -6,6 +6,7 @@
 #               borg create: no plaintext dump ever touches a disk
 #   files       archive a folder (eLabFTW's uploads)
 #   check       verify the repository
+#   list        list the archives
 #   key-export  print the repository key (escrow it with the passphrase)
 # Pruning is not here: the VMs' keys are append-only; the backup host prunes with its own key
 # (docs/operating.md). Archive names carry the time and a random suffix: two runs in the same
@@ -14,7 +15,7 @@
 set -euo pipefail
 # shellcheck source=common.sh
 [ "$(type -t parse_flags)" = function ] || . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-USAGE="<init|db|files|check|key-export> --env-file FILE [--mysql-exec CMD] [--client-config FILE] [--database NAME] [--source DIR]"
+USAGE="<init|db|files|check|list|key-export> --env-file FILE [--mysql-exec CMD] [--client-config FILE] [--database NAME] [--source DIR]"
 log_failures elabftw-backup
 
 [ $# -ge 1 ] || usage
@@ -105,6 +106,9 @@ files)
 check)
     borg check || die "borg check found problems in $BORG_REPO"
     report "repository $BORG_REPO checked"
+    ;;
+list)
+    borg list
     ;;
 key-export)
     borg key export ::
