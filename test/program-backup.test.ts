@@ -27,7 +27,7 @@ const DB = "10.20.30.11";
 describe("backups in the program graph", () => {
     it("gives each VM its repository, a passphrase of its own and an SSH key as root-only secrets, and the pinned host key", () => {
         const passphrases = new Set<string>();
-        for (const [address, kind, passphrase] of [[DB, "db", "passphrase-db"], [WEB, "uploads", "passphrase"]] as const) {
+        for (const [address, kind, passphrase] of [[DB, "db", "db/passphrase"], [WEB, "uploads", "passphrase"]] as const) {
             const files = installedFiles(address);
             const env = files.get("/srv/elabftw/backup/borg.env")!.inputs.stdin as string;
             assert.match(env, new RegExp(`^BORG_REPO='ssh://borg@10\\.20\\.60\\.20:22/\\./elabftw-demo/${kind}'$`, "m"));

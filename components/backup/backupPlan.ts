@@ -40,7 +40,7 @@ export function repositoryUrl(target: BackupTarget, role: BackupRole): string {
 /** Each repository has a passphrase of its own: a compromised web VM cannot open the DB dumps. */
 export function passphraseFile(role: BackupRole, backupDir = BACKUP_DIR): string {
     // The web VM keeps the file (and value) of the former shared passphrase; the DB VM re-keys.
-    return role === "db" ? `${backupDir}/passphrase-db` : `${backupDir}/passphrase`;
+    return role === "db" ? `${backupDir}/db/passphrase` : `${backupDir}/passphrase`;
 }
 export const KNOWN_HOSTS = `${BACKUP_DIR}/known_hosts`;
 export const SSH_KEY = `${BACKUP_DIR}/id_ed25519`;
