@@ -7,7 +7,7 @@
 // real Borg except `delete`, which fails as it would if the backup host dropped the connection.
 import { spawn, spawnSync, SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
@@ -181,5 +181,24 @@ describe("backups under faults, for real", () => {
         const result = run("elabftw-restore-drill.sh", ["run", "--env-file", wrongEnv, "--client-config", clientConfig]);
         assert.equal(result.status, 1);
         assert.ok(syslogLines().some((l) => l.startsWith("-t elabftw-restore-drill -p user.err -- FAILED (exit 1)")), syslogLines().join("\n"));
+    });
+
+    it("re-keys, once, a repository still opened by the former shared passphrase, and forgets that passphrase", () => {
+        const shared = path.join(dir, "rekey", "passphrase");
+        const own = path.join(dir, "rekey", "db", "passphrase");
+        mkdirSync(path.dirname(own), { recursive: true });
+        writeFileSync(shared, "the-former-shared-passphrase");
+        writeFileSync(own, "this-repository-s-own-passphrase");
+        const rekeyRepo = path.join(dir, "rekey", "repo");
+        const base = path.join(dir, "rekey", "base");
+        const open = (passphrase: string) => spawnSync("borg", ["list", rekeyRepo], { encoding: "utf8", env: { ...process.env, BORG_BASE_DIR: base, BORG_PASSPHRASE: passphrase } }).status;
+        ok(spawnSync("borg", ["init", "--encryption=repokey-blake2", rekeyRepo], { encoding: "utf8", env: { ...process.env, BORG_BASE_DIR: base, BORG_PASSPHRASE: "the-former-shared-passphrase" } }), "init with the shared passphrase");
+        const env = path.join(dir, "rekey", "borg.env");
+        writeFileSync(env, `BORG_REPO='${rekeyRepo}'\nBACKUP_PASSPHRASE_FILE='${own}'\nBACKUP_PREVIOUS_PASSPHRASE_FILE='${shared}'\nBORG_BASE_DIR='${base}'\n`);
+        assert.match(ok(run("elabftw-backup.sh", ["init", "--env-file", env]), "init re-keys"), /re-keyed: it now opens with its own passphrase only/);
+        assert.equal(open("this-repository-s-own-passphrase"), 0);
+        assert.notEqual(open("the-former-shared-passphrase"), 0, "the former passphrase no longer opens it");
+        assert.equal(existsSync(shared), false, "the former passphrase is gone from the VM");
+        assert.match(ok(run("elabftw-backup.sh", ["init", "--env-file", env]), "init again"), /exists; keeping it/);
     });
 });
