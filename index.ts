@@ -42,8 +42,10 @@ export const operatorClientKey = pulumi.secret(platform.pki.operatorClient.priva
 export const edgeFirewallRules = platform.edge.rules;
 export const edgeFirewallRulesMarkdown = platform.edge.markdown;
 
-/** Escrow with SECRET_KEY: Borg repositories open with their key and this passphrase only. */
-export const backupPassphrase = pulumi.secret(platform.secrets.backupPassphrase);
+/** Escrow with SECRET_KEY: each Borg repository opens with its key and its own passphrase only. */
+export const backupPassphrases = platform.backup.passphrases;
+/** For the backup host's prune job (its own key, not the VMs' append-only ones): docs/operating.md. */
+export const backupPruneCommands = platform.backup.pruneCommands;
 export const backupRepositoryKeys = platform.backup.repositoryKeys;
 /** Add each line to the Borg user's ~/.ssh/authorized_keys on the backup host. */
 export const backupAuthorizedKeys = platform.backup.authorizedKeys;

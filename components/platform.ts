@@ -139,7 +139,8 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 manageCluster: config.firewall.manageCluster,
                 importManagementIpset: config.firewall.importManagementIpset,
             },
-            { parent: this },
+            // Production: every rule, alias, IP set, option and the datacenter switch (children inherit protect).
+            { parent: this, protect: production },
         );
         this.edge = new EdgeHandOff(`${name}-edge`, { matrix: config.flows, egressPublicAddress: config.endpoints.egressPublic }, { parent: this });
         if (config.firewall.guest) {
@@ -160,7 +161,9 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 unit: config.unit,
                 target: config.backup.target,
+                hostKey: config.backup.hostKey,
                 passphrase: this.secrets.backupPassphrase,
+                protect: production,
                 vms: { web: { connection: web.connection, ready: web.dataDisk.mounted }, db: { connection: db.connection, ready: db.dataDisk.mounted } },
                 plans: {
                     web: { ...backupPlan, role: "web", uploads: `${ELABFTW_DIR}/uploads` },
@@ -185,6 +188,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 operatorSubject: `/O=${config.unit}/CN=${OPERATOR_COMMON_NAME}`,
                 webAddress: config.vms.web.address,
                 beforeUpgrade: this.backup.beforeUpgrade.db,
+                protect: production,
             },
             { parent: this },
         );
@@ -205,6 +209,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 https: this.pki.https,
                 siteCaCertPem: institutional ? undefined : this.pki.caCertPem,
                 beforeUpgrade: this.backup.beforeUpgrade.web,
+                protect: production,
             },
             { parent: this },
         );

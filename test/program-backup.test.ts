@@ -25,18 +25,26 @@ const WEB = "10.20.30.10";
 const DB = "10.20.30.11";
 
 describe("backups in the program graph", () => {
-    it("gives each VM its repository, the passphrase and an SSH key as root-only secrets on the encrypted disk", () => {
-        for (const [address, kind] of [[DB, "db"], [WEB, "uploads"]] as const) {
+    it("gives each VM its repository, a passphrase of its own and an SSH key as root-only secrets, and the pinned host key", () => {
+        const passphrases = new Set<string>();
+        for (const [address, kind, passphrase] of [[DB, "db", "db/passphrase"], [WEB, "uploads", "passphrase"]] as const) {
             const files = installedFiles(address);
-            assert.match(files.get("/srv/elabftw/backup/borg.env")!.inputs.stdin, new RegExp(`^BORG_REPO=ssh://borg@10\\.20\\.60\\.20:22/\\./elabftw-demo/${kind}$`, "m"));
-            assert.match(files.get("/srv/elabftw/backup/borg.env")!.inputs.stdin, /^BORG_PASSCOMMAND="cat \/srv\/elabftw\/backup\/passphrase"$/m);
-            for (const secret of ["/srv/elabftw/backup/passphrase", "/srv/elabftw/backup/id_ed25519"]) {
+            const env = files.get("/srv/elabftw/backup/borg.env")!.inputs.stdin as string;
+            assert.match(env, new RegExp(`^BORG_REPO='ssh://borg@10\\.20\\.60\\.20:22/\\./elabftw-demo/${kind}'$`, "m"));
+            assert.match(env, new RegExp(`^BACKUP_PASSPHRASE_FILE='/srv/elabftw/backup/${passphrase}'$`, "m"));
+            assert.match(env, /^BACKUP_KNOWN_HOSTS='\/srv\/elabftw\/backup\/known_hosts'$/m);
+            for (const line of env.split("\n").filter((l) => l && !l.startsWith("#"))) assert.match(line, /^[A-Z_]+='[A-Za-z0-9._/:@=+-]*'$/, "data only: what load_env accepts");
+            for (const secret of [`/srv/elabftw/backup/${passphrase}`, "/srv/elabftw/backup/id_ed25519"]) {
                 const file = files.get(secret)!;
                 assert.ok(file.secretInputs.includes("stdin"), secret);
                 assert.match(file.inputs.create, /--owner 0:0 --mode 0400$/);
             }
-            assert.equal(files.get("/srv/elabftw/backup/passphrase")!.inputs.stdin, run.passwordOf("-backup-passphrase"));
+            passphrases.add(files.get(`/srv/elabftw/backup/${passphrase}`)!.inputs.stdin);
+            assert.equal(files.get("/srv/elabftw/backup/known_hosts")!.inputs.stdin, "10.20.60.20 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1GxCkAO9AwNQjZJ5XiA2LZ8fvrUYL9o5BLNo8RhaP\n");
         }
+        assert.equal(passphrases.size, 2, "one passphrase per repository");
+        assert.equal(installedFiles(WEB).get("/srv/elabftw/backup/passphrase")!.inputs.stdin, run.passwordOf("-backup-passphrase"), "the web VM keeps the former passphrase");
+        assert.match(installedFiles(DB).get("/srv/elabftw/backup/borg.env")!.inputs.stdin, /^BACKUP_PREVIOUS_PASSPHRASE_FILE='\/srv\/elabftw\/backup\/passphrase'$/m, "the DB VM re-keys from the former one");
     });
 
     it("installs the scripts each VM runs, each carrying common.sh", () => {
@@ -48,7 +56,7 @@ describe("backups in the program graph", () => {
         assert.match(backup.inputs.stdin, /^parse_flags\(\) \{$/m);
     });
 
-    it("puts the timers on the right VMs, on the configured schedules, with the retention", () => {
+    it("puts the timers on the right VMs, on the configured schedules, with no pruning on the VMs", () => {
         const units = (address: string) => new Map([...installedFiles(address)].filter(([p]) => p.startsWith("/etc/systemd/system/")).map(([p, c]) => [p.split("/").pop()!, c.inputs.stdin as string]));
         const db = units(DB);
         const web = units(WEB);
@@ -57,7 +65,7 @@ describe("backups in the program graph", () => {
         assert.match(db.get("elabftw-backup-db.timer")!, /^OnCalendar=\*-\*-\* 02:30:00$/m);
         assert.match(db.get("elabftw-restore-drill.timer")!, /^OnCalendar=\*-\*-01 04:30:00$/m);
         assert.match(db.get("elabftw-backup-db.service")!, /^ExecStart=\/usr\/local\/sbin\/elabftw-backup\.sh db --env-file \/srv\/elabftw\/backup\/borg\.env --mysql-exec "docker exec -i mysql" --client-config \/run\/secrets\/mysql\/operator\.cnf$/m);
-        assert.match(db.get("elabftw-backup-db.service")!, /^ExecStart=.* prune .* --kind db --keep-daily 14 --keep-monthly 6$/m);
+        for (const unit of [...db.values(), ...web.values()]) assert.doesNotMatch(unit, / prune /, "the VMs' keys are append-only: the backup host prunes");
         assert.match(web.get("elabftw-backup-uploads.service")!, /^ExecStart=\/usr\/local\/sbin\/elabftw-backup\.sh files .* --source \/srv\/elabftw\/elabftw\/uploads$/m);
         for (const timer of [...db, ...web].filter(([name]) => name.endsWith(".timer"))) {
             const calendar = /^OnCalendar=(.+)$/m.exec(timer[1])![1];
@@ -74,6 +82,7 @@ describe("backups in the program graph", () => {
             assert.match(init.inputs.create, /elabftw-backup\.sh init --env-file \/srv\/elabftw\/backup\/borg\.env$/);
             const keyExport = run.one(COMMAND, `-backup-${role}-key-export`);
             assert.ok(keyExport.additionalSecretOutputs.includes("stdout"), "the exported key is a secret output");
+            assert.equal(keyExport.inputs.logging, "none", "and nothing of it reaches the Pulumi log");
             assert.ok(keyExport.dependencies.includes(init.urn));
         }
     });
@@ -97,11 +106,13 @@ describe("backups in the program graph", () => {
         assert.deepEqual(mounts.find((m: { target: string }) => m.target === "/etc/mysql/operator"), { readOnly: true, source: "/srv/elabftw/mysql/operator", target: "/etc/mysql/operator", type: "bind" });
     });
 
-    it("exports the passphrase and the repository keys as secrets, and the Borg host's authorized_keys lines", async () => {
-        assert.equal(await pulumi.isSecret(run.outputs.backupPassphrase as pulumi.Output<string>), true);
+    it("exports the passphrases and the repository keys as secrets, the append-only authorized_keys lines and the prune commands", async () => {
+        assert.equal(await pulumi.isSecret(run.outputs.backupPassphrases as pulumi.Output<unknown>), true);
         assert.equal(await pulumi.isSecret(run.outputs.backupRepositoryKeys as pulumi.Output<unknown>), true);
         const lines = await valueOf(run.outputs.backupAuthorizedKeys as pulumi.Output<Record<string, string>>);
-        assert.match(lines.db, /^command="borg serve --restrict-to-repository elabftw-demo\/db",restrict ssh-ed25519 \S+ elabftw-demo-db$/);
-        assert.match(lines.web, /^command="borg serve --restrict-to-repository elabftw-demo\/uploads",restrict ssh-ed25519 \S+ elabftw-demo-web$/);
+        assert.match(lines.db, /^command="borg serve --append-only --restrict-to-repository elabftw-demo\/db",restrict ssh-ed25519 \S+ elabftw-demo-db$/);
+        assert.match(lines.web, /^command="borg serve --append-only --restrict-to-repository elabftw-demo\/uploads",restrict ssh-ed25519 \S+ elabftw-demo-web$/);
+        const prune = run.outputs.backupPruneCommands as Record<string, string>;
+        assert.equal(prune.db, "borg prune --glob-archives 'db-*' --keep-daily 14 --keep-monthly 6 ssh://borg@10.20.60.20:22/./elabftw-demo/db && borg compact ssh://borg@10.20.60.20:22/./elabftw-demo/db");
     });
 });

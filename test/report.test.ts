@@ -29,7 +29,8 @@ describe("compliance dossier", () => {
         for (const row of rows) assert.match(row, /\| pass \| .+\S \|$/);
         assert.match(markdown, /Verdict: \*\*compliant\*\*/);
         assert.match(markdown, /elabftw-pki-mysql-server \| CN=demo-elabftw-db\.lab\.example\.org, O=demo \| DNS:demo-elabftw-db\.lab\.example\.org, IP:10\.20\.30\.11 \| ECDSA P384 \| 365 days/);
-        assert.match(markdown, /elabftw-secrets-backup-passphrase \| RandomPassword \| - \| .*elabftw-backup-db-passphrase/);
+        assert.match(markdown, /elabftw-secrets-backup-passphrase \| RandomPassword \| - \| elabftw-backup-web-passphrase \|/);
+        assert.match(markdown, /elabftw-backup-db-repository-passphrase \| RandomPassword \| - \| elabftw-backup-db-passphrase \|/, "one passphrase per repository");
         assert.match(markdown, /elabftw-backup-db\.timer on 10\.20\.30\.11: \*-\*-\* 02:30:00/);
         assert.match(markdown, /- `elabftw\/elabimg:5\.6\.12`/);
         assert.match(markdown, /\| 5 \| labSubnet \(10\.20\.40\.0\/24\) \| any \| db \(10\.20\.30\.11\) \| any \| deny \|/);

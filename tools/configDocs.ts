@@ -75,6 +75,7 @@ const PRODUCTION_VALUES: Record<string, unknown> = {
     elabftwVersion: "5.6.12",
     mysqlVersion: "8.4.8",
     backupTarget: "ssh://borg@10.20.60.20:22/./elabftw-ibgc",
+    backupHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1GxCkAO9AwNQjZJ5XiA2LZ8fvrUYL9o5BLNo8RhaP root@backup",
     backupKeepDaily: 60,
     sysadminEmail: "elabftw-admin@ibgc.example.org",
     adminSshKeys: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG2LVbgXmWLFZO2g/WWJXS+1GxGmA/eMcIC4G1nh3DcT sysadmin@lab.example.org"],

@@ -37,24 +37,69 @@ export function repositoryUrl(target: BackupTarget, role: BackupRole): string {
     return target.kind === "ssh" ? `ssh://${target.user}@${target.host}:${target.port}${target.path.replace(/\/$/, "")}/${kind}` : `${target.path.replace(/\/$/, "")}/${kind}`;
 }
 
-export function borgEnvironment(target: BackupTarget, role: BackupRole): string {
+/** Each repository has a passphrase of its own: a compromised web VM cannot open the DB dumps. */
+export function passphraseFile(role: BackupRole, backupDir = BACKUP_DIR): string {
+    // The web VM keeps the file (and value) of the former shared passphrase; the DB VM re-keys.
+    return role === "db" ? `${backupDir}/db/passphrase` : `${backupDir}/passphrase`;
+}
+export const KNOWN_HOSTS = `${BACKUP_DIR}/known_hosts`;
+export const SSH_KEY = `${BACKUP_DIR}/id_ed25519`;
+/** The backup host's prune key: no --append-only, its own repository only (docs/operating.md). */
+export function pruneKeyLine(target: BackupTarget, role: BackupRole, publicKey: string): string {
+    if (target.kind !== "ssh") return "";
+    return `command="borg serve --restrict-to-repository ${repositoryPath(target, role)}",restrict ${publicKey.trim()} elabftw-prune-${repositoryKind(role)}`;
+}
+
+/** The only characters a value of borg.env may hold: what common.sh's load_env accepts. */
+const ENV_VALUE = /^[A-Za-z0-9._/:@=+-]*$/;
+function envLine(key: string, value: string): string {
+    // The validator's grammars already guarantee this; refuse here too rather than write shell syntax.
+    if (!ENV_VALUE.test(value)) throw new Error(`borg.env: ${key} holds a character outside [A-Za-z0-9._/:@=+-]`);
+    return `${key}='${value}'`;
+}
+
+/** borg.env: data only, single-quoted, read by common.sh's load_env without a shell (backupDir: the VMs' BACKUP_DIR). */
+export function borgEnvironment(target: BackupTarget, role: BackupRole, backupDir = BACKUP_DIR): string {
     return [
-        "# Managed by elabftw-onprem: the Borg repository of this VM and how to open it.",
-        `BORG_REPO=${repositoryUrl(target, role)}`,
-        `BORG_PASSCOMMAND="cat ${BACKUP_DIR}/passphrase"`,
-        `BORG_RSH="ssh -i ${BACKUP_DIR}/id_ed25519 -o BatchMode=yes -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=${BACKUP_DIR}/known_hosts"`,
-        `BORG_BASE_DIR=${BACKUP_DIR}/borg`,
-        ...(target.kind === "ssh" ? [`BACKUP_SSH_KEY=${BACKUP_DIR}/id_ed25519`] : []),
-        "BORG_HOSTNAME_IS_UNIQUE=yes",
+        "# Managed by elabftw-onprem: the Borg repository of this VM and how to open it (read, never sourced).",
+        envLine("BORG_REPO", repositoryUrl(target, role)),
+        envLine("BACKUP_PASSPHRASE_FILE", passphraseFile(role, backupDir)),
+        // Left by a deployment where both repositories shared one passphrase: init re-keys once, then deletes it.
+        ...(role === "db" ? [envLine("BACKUP_PREVIOUS_PASSPHRASE_FILE", passphraseFile("web", backupDir))] : []),
+        envLine("BORG_BASE_DIR", `${backupDir}/borg`),
+        ...(target.kind === "ssh" ? [envLine("BACKUP_SSH_KEY", `${backupDir}/id_ed25519`), envLine("BACKUP_KNOWN_HOSTS", `${backupDir}/known_hosts`)] : []),
+        envLine("BORG_HOSTNAME_IS_UNIQUE", "yes"),
         "",
     ].join("\n");
 }
 
-/** The line to add to the Borg user's authorized_keys on the backup host: this key may only serve its repository. */
+/** known_hosts for Borg's ssh: the pinned host key under the target's address (and port), nothing else. */
+export function knownHosts(target: BackupTarget, hostKey: string): string {
+    if (target.kind !== "ssh") return "";
+    const [type, blob] = hostKey.trim().split(/\s+/);
+    // OpenSSH looks up port 22 under the bare address, any other port under [address]:port.
+    const name = target.port === 22 ? target.host : `[${target.host}]:${target.port}`;
+    return `${name} ${type} ${blob}\n`;
+}
+
+function repositoryPath(target: BackupTarget & { kind: "ssh" }, role: BackupRole): string {
+    return `${target.path.replace(/^\/\.\//, "").replace(/\/$/, "")}/${repositoryKind(role)}`;
+}
+
+/**
+ * The line to add to the Borg user's authorized_keys on the backup host: this VM's key may only
+ * append to its own repository (a compromised VM cannot delete or prune history). Built from the
+ * validated target only (backupTarget's grammar: no quote, space or shell character).
+ */
 export function authorizedKeyLine(target: BackupTarget, role: BackupRole, publicKey: string, comment: string): string {
     if (target.kind !== "ssh") return "";
-    const repository = `${target.path.replace(/^\/\.\//, "").replace(/\/$/, "")}/${repositoryKind(role)}`;
-    return `command="borg serve --restrict-to-repository ${repository}",restrict ${publicKey.trim()} ${comment}`;
+    return `command="borg serve --append-only --restrict-to-repository ${repositoryPath(target, role)}",restrict ${publicKey.trim()} ${comment}`;
+}
+
+/** What the backup host's prune job runs, with its own (not append-only) key: docs/operating.md. */
+export function pruneCommand(target: BackupTarget, role: BackupRole, keepDaily: number, keepMonthly: number): string {
+    const repo = repositoryUrl(target, role);
+    return `borg prune --glob-archives '${repositoryKind(role)}-*' --keep-daily ${keepDaily} --keep-monthly ${keepMonthly} ${repo} && borg compact ${repo}`;
 }
 
 function service(description: string, commands: string[]): string {
@@ -87,7 +132,6 @@ export function backupUnits(input: BackupPlanInput): { files: UnitFile[]; timers
     const env = `--env-file ${BACKUP_DIR}/borg.env`;
     const backup = `${SCRIPT_DIR}/elabftw-backup.sh`;
     const kind = repositoryKind(input.role);
-    const prune = `${backup} prune ${env} --kind ${kind} --keep-daily ${input.keepDaily} --keep-monthly ${input.keepMonthly}`;
     const daily = `*-*-* ${input.time}:00`;
     const files: UnitFile[] = [];
     const timers: string[] = [];
@@ -99,15 +143,15 @@ export function backupUnits(input: BackupPlanInput): { files: UnitFile[]; timers
     if (input.role === "db") {
         const mysql = input.mysql!;
         const dump = `${backup} db ${env} --mysql-exec "${mysql.exec}" --client-config ${mysql.operatorConfig}`;
-        add("elabftw-backup-db", "eLabFTW database backup (mysqldump into Borg)", [dump, prune], daily);
+        add("elabftw-backup-db", "eLabFTW database backup (mysqldump into Borg)", [dump], daily);
         add(
             "elabftw-restore-drill",
-            "eLabFTW restore drill: restore the newest dump into a scratch database and compare row counts",
+            "eLabFTW restore drill: restore the newest dump into a scratch database and compare checksums and objects",
             [dump, `${SCRIPT_DIR}/elabftw-restore-drill.sh run ${env} --mysql-exec "${mysql.exec}" --client-config ${mysql.rootConfig}`],
             input.drillCalendar,
         );
     } else {
-        add("elabftw-backup-uploads", "eLabFTW uploads backup (Borg)", [`${backup} files ${env} --source ${input.uploads}`, prune], daily);
+        add("elabftw-backup-uploads", "eLabFTW uploads backup (Borg)", [`${backup} files ${env} --source ${input.uploads}`], daily);
     }
     add(`elabftw-backup-check-${kind}`, "Borg repository check", [`${backup} check ${env}`], "Sun *-*-* 05:00:00");
     return { files, timers };

@@ -94,6 +94,7 @@ export function build(c: Parsed): PlatformConfig {
         backupTarget: c.backupTarget,
         backup: {
             target: parseBackupTarget(c.backupTarget),
+            hostKey: c.backupHostKey?.trim(),
             time: c.backupTime,
             keepDaily: c.backupKeepDaily,
             keepMonthly: c.backupKeepMonthly,

@@ -27,6 +27,20 @@ const storageId = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
 const ipv4 = z.string().refine(isIpv4, "is not an IPv4 address (a.b.c.d)");
 const network = z.string().refine(isIpv4Network, "is not an IPv4 network in CIDR form with host bits zero (a.b.c.0/24)");
 const vmId = z.number().int().min(100).max(999_999_999);
+/** The one grammar of backupTarget: it ends up in an env file and an authorized_keys forced command. */
+const SAFE_PATH = /^\/[A-Za-z0-9._\/-]+$/;
+export function backupTargetProblem(target: string): string | undefined {
+    if (target.length > 255) return "is longer than 255 characters";
+    const ssh = /^ssh:\/\/([a-z_][a-z0-9_-]{0,31})@([0-9.]+)(?::(\d{1,5}))?(\/.*)$/.exec(target);
+    if (target.startsWith("ssh:")) {
+        if (!ssh || !isIpv4(ssh[2])) return "is not ssh://user@IPv4[:port]/path (give its IPv4 address, which the firewall rules need, and a plain user name)";
+        if (ssh[3] && (Number(ssh[3]) < 1 || Number(ssh[3]) > 65535)) return "has a port outside 1-65535";
+        if (!SAFE_PATH.test(ssh[4]) || ssh[4].split("/").includes("..")) return "has a path with characters other than letters, digits and . _ / - (or a .. step)";
+        return undefined;
+    }
+    if (!SAFE_PATH.test(target) || target.split("/").includes("..")) return "is neither ssh://user@IPv4[:port]/path nor an absolute path of letters, digits and . _ / - (no .. step)";
+    return undefined;
+}
 const size = (min: number, max: number) => z.number().int().min(min).max(max);
 const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/, "is not a fully qualified lowercase host name");
 // Passed to eLabFTW's command line: letters (any script), spaces, apostrophes, hyphens, dots.
@@ -467,11 +481,24 @@ export const KEYS = {
     },
     backupTarget: {
         type: "string",
-        description: "Borg repository location off the VMs: ssh://user@host[:port]/path, or an absolute path on a mounted filer.",
-        fix: "pulumi config set backupTarget ssh://borg@<backup host>/./elabftw",
+        description: "Borg repository location off the VMs: ssh://user@IPv4[:port]/path, or an absolute path on a mounted filer; paths of letters, digits and . _ / - only (the value reaches the VMs' Borg settings and the backup host's forced command).",
+        fix: "pulumi config set backupTarget ssh://borg@<backup host IPv4>/./elabftw",
+        schema: z.string().superRefine((target, ctx) => {
+            const problem = backupTargetProblem(target);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+    },
+    backupHostKey: {
+        type: "string",
+        description: "The backup host's SSH public host key, one line as in its /etc/ssh/ssh_host_ed25519_key.pub (required for an ssh:// backupTarget): Borg refuses any other key before a byte of data moves.",
+        fix: 'pulumi config set backupHostKey "$(ssh <backup host> cat /etc/ssh/ssh_host_ed25519_key.pub)" (check its fingerprint with the backup host\'s administrator)',
         schema: z
             .string()
-            .regex(/^(ssh:\/\/[a-z_][a-z0-9_-]*@[a-zA-Z0-9.-]+(:\d{1,5})?\/.+|\/[^\s]+)$/, "is neither ssh://user@host[:port]/path nor an absolute path"),
+            .superRefine((key, ctx) => {
+                const problem = /[\r\n]/.test(key.trim()) ? "holds more than one line: give the one line of the host key" : sshPublicKeyProblem(key) ?? (/^\S+ \S+( [A-Za-z0-9@._-]+)?$/.test(key.trim()) ? undefined : "has a comment with characters other than letters, digits and @ . _ -");
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .optional(),
     },
     adminUser: {
         type: "string",

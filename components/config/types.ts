@@ -62,6 +62,8 @@ export interface PlatformConfig {
     readonly backupTarget: string;
     readonly backup: {
         readonly target: BackupTarget;
+        /** The backup host's public host key (one line), pinned for ssh:// targets. */
+        readonly hostKey?: string;
         readonly time: string;
         readonly keepDaily: number;
         readonly keepMonthly: number;

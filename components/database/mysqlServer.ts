@@ -51,6 +51,8 @@ export function mysqlHealthcheck(): string[] {
 }
 
 export interface MysqlServerArgs {
+    /** Production: `pulumi destroy` cannot delete the container (an upgrade unprotects it first: docs/operating.md). */
+    readonly protect?: boolean;
     readonly host: DockerVm;
     readonly version: string;
     readonly timezone: string;
@@ -168,7 +170,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                 destroyGraceSeconds: 120,
             },
             // A fixed name and port: the old container must go before its replacement starts.
-            { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true , protect: args.protect },
         );
         // Retries until the real server answers over TCP with TLS, then sets the accounts as root on the socket.
         this.operatorAccount = new command.remote.Command(

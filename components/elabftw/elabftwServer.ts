@@ -18,6 +18,8 @@ export const ELABFTW_HTTPS_PORT = 443;
 export const SITE_CA_ON_VM = `${ELABFTW_DIR}/tls/site-ca.pem`;
 
 export interface ElabftwServerArgs {
+    /** Production: `pulumi destroy` cannot delete the container (an upgrade unprotects it first: docs/operating.md). */
+    readonly protect?: boolean;
     readonly host: DockerVm;
     readonly version: string;
     readonly fqdn: string;
@@ -109,7 +111,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
                 restart: "always",
                 mustRun: true,
             },
-            { parent: this, provider: args.host.provider, dependsOn: [...prepared, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
+            { parent: this, provider: args.host.provider, dependsOn: [...prepared, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true , protect: args.protect },
         );
         this.registerOutputs({});
     }

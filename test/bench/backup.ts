@@ -32,7 +32,7 @@ async function main() {
     try {
         writeFileSync(clientConfig, `[client]\nsocket=${db.socket}\nuser=root\n`);
         writeFileSync(path.join(dir, "passphrase"), randomBytes(24).toString("hex"), { mode: 0o400 });
-        writeFileSync(envFile, `BORG_REPO=${path.join(dir, "repo")}\nBORG_PASSCOMMAND="cat ${path.join(dir, "passphrase")}"\nBORG_BASE_DIR=${path.join(dir, "borg")}\n`);
+        writeFileSync(envFile, `BORG_REPO='${path.join(dir, "repo")}'\nBACKUP_PASSPHRASE_FILE='${path.join(dir, "passphrase")}'\nBORG_BASE_DIR='${path.join(dir, "borg")}'\n`);
 
         console.log("filling the database (~200 MB of experiment text) and the uploads (1 GB of random files)...");
         db.sql("CREATE DATABASE elabftw CHARACTER SET utf8mb4");

@@ -44,7 +44,7 @@ const EVIDENCE: Record<string, (resources: readonly CapturedResource[]) => strin
         of(resources, "proxmoxve:index/vmLegacy:VmLegacy").flatMap((vm) =>
             onHost(resources, vmAddress(vm))
                 .filter((c) => / init --env-file /.test(String(c.inputs.create)))
-                .map((c) => `${vm.name}: ${c.name} creates the Borg repository with --encryption=repokey-blake2; passphrase in /srv/elabftw/backup/passphrase (encrypted disk); dumps streamed into borg create`),
+                .map((c) => `${vm.name}: ${c.name} creates the Borg repository with --encryption=repokey-blake2; its own passphrase under /srv/elabftw/backup/ (encrypted disk); dumps streamed into borg create`),
         ),
 };
 

@@ -65,6 +65,13 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        reads: ["backupTarget", "backupHostKey"],
+        check: (c, problem) => {
+            // Borg over SSH trusts only a pinned host key: whoever answers on the address would get the dumps.
+            if (parseBackupTarget(c.backupTarget).kind === "ssh" && !c.backupHostKey) problem("backupHostKey", "is not set, and backupTarget is an ssh:// repository: Borg needs the backup host's public host key to verify it");
+        },
+    },
+    {
         reads: ["serverSubnet", "serviceNetworks", "edgeFirewallAddress", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
         check: (c, problem) => {
             const known = [c.serverSubnet, ...c.serviceNetworks];

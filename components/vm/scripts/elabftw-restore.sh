@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Restores a Borg archive made by elabftw-backup.sh (the latest by default):
-#   db     recreate the database in utf8mb4 and load the dump (SET NAMES utf8mb4 first);
+#   db     refuses a dump that does not end with mysqldump's "-- Dump completed" line (a dump cut
+#          short), then recreates the database in utf8mb4 and loads it (SET NAMES utf8mb4 first);
 #          refuses a database that already has tables unless --force yes
 #   files  put the uploads back, owned by 101:101; refuses a non-empty folder unless --force yes
 # Then, on the web VM: elabftw-db-update.sh --container elabftw (db:update, then db:check).
@@ -15,7 +16,7 @@ shift
 env_file="" archive="latest" database="elabftw" collation="utf8mb4_0900_ai_ci" mysql_exec="" client_config="" target="" owner="101:101" force=""
 parse_flags "env-file archive database collation mysql-exec client-config target owner force" "$@"
 require env_file
-load_env "$env_file"
+borg_env "$env_file"
 
 # The newest archive of a kind, unless one was named.
 pick() {
@@ -24,6 +25,15 @@ pick() {
         [ -n "$archive" ] || die "no $1 archive in $BORG_REPO"
     fi
     echo "$SCRIPT_NAME: restoring $archive" >&2
+}
+
+# A complete mysqldump ends with "-- Dump completed on <date>": read the archive once (streamed,
+# nothing on disk) and refuse it before the database is touched when that line is missing.
+require_complete_dump() {
+    local last
+    last=$(borg extract --stdout "::$archive" | tail -n 1) || die "cannot read archive $archive from $BORG_REPO"
+    [[ "$last" == "-- Dump completed"* ]] ||
+        die "archive $archive does not end with mysqldump's '-- Dump completed' line: the dump was cut short; refusing to load it (list the archives with borg list, pick an older one with --archive NAME)"
 }
 
 case "$action" in
@@ -38,6 +48,7 @@ db)
     if [ "$tables" -gt 0 ] && [ "$force" != yes ]; then
         die "database $database already has $tables tables: refusing to overwrite it (add --force yes if you mean it)"
     fi
+    require_complete_dump
     sql -e "CREATE DATABASE IF NOT EXISTS \`$database\` CHARACTER SET utf8mb4 COLLATE $collation"
     { echo "SET NAMES utf8mb4;"; borg extract --stdout "::$archive"; } | sql "$database"
     echo "$SCRIPT_NAME: database $database restored from $archive"
