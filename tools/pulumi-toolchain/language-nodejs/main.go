@@ -30,6 +30,7 @@
 //     plugins run @pulumi/pulumi/cmd/run-plugin;
 //   - GetPluginInfo, Handshake, About, GetProgramDependencies (package.json's
 //     dependencies), Cancel.
+//
 // What it does not: the monitor proxy and the synchronous-invoke pipes
 // (--sync; the program talks to the engine's monitor directly, so the
 // deprecated synchronous invokes are not available), bun, debugger attach,
