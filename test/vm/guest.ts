@@ -137,7 +137,13 @@ export class Ssh {
 
     /** Runs one command string as the Command provider does: the string is the remote shell's command. */
     run(command: string, options: { input?: string; timeoutMs?: number } = {}) {
-        return this.netns.exec("ssh", this.args(command), { input: options.input ?? "", timeoutMs: options.timeoutMs ?? 300_000 });
+        // Like the provider's dial retries (dialErrorLimit): a refused or timed-out connection
+        // (cloud-init restarts sshd on the first boot) is retried; the command itself never is.
+        for (let attempt = 1; ; attempt++) {
+            const result = this.netns.exec("ssh", this.args(command), { input: options.input ?? "", timeoutMs: options.timeoutMs ?? 300_000 });
+            if (result.status !== 255 || !/connect to host .*(refused|timed out)/.test(result.stderr) || attempt === 10) return result;
+            spawnSync("sleep", ["5"]);
+        }
     }
 
     must(command: string, options: { input?: string; timeoutMs?: number } = {}): string {
