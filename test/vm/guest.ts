@@ -110,6 +110,9 @@ export async function powerOn(netns: Netns, options: BootOptions): Promise<{ qem
         "-drive", `if=none,id=data,format=raw,file=${options.dataDisk}`, "-device", `scsi-hd,drive=data,bus=scsi0.0,serial=${options.dataSerial}`,
         "-drive", `if=none,id=seed,format=raw,readonly=on,file=${options.seed}`, "-device", "virtio-blk-pci,drive=seed",
         "-netdev", `tap,id=net0,ifname=${netns.tap},script=no,downscript=no`, "-device", `virtio-net-pci,netdev=net0,mac=${options.mac}`,
+        // Proxmox's agent channel (agent enabled): the user-data starts qemu-guest-agent, which waits for it.
+        "-chardev", `socket,id=qga0,path=${path.resolve(options.directory, "qga.sock")},server=on,wait=off`,
+        "-device", "virtio-serial-pci", "-device", "virtserialport,chardev=qga0,name=org.qemu.guest_agent.0",
         "-serial", `file:${console}`,
     ], path.join(options.directory, "qemu.log"));
     return { qemu, swtpm, console };
