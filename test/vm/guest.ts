@@ -3,7 +3,8 @@
 // addresses on one bridge in it, so the guest reaches nothing outside), swtpm as the vTPM, QEMU
 // with OVMF Secure Boot, and SSH. Every process is a direct child, killed by its PID.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 
 export const OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.ms.fd";
@@ -189,11 +190,14 @@ export function startBorgHost(netns: Netns, directory: string, options: { addres
     mkdirSync(home, { recursive: true });
     const uid = "64123";
     writeFileSync(path.join(directory, "passwd"), `${must("cat", ["/etc/passwd"])}${options.user}:x:${uid}:${uid}:Borg repositories:${home}:/bin/sh\n`);
-    writeFileSync(path.join(directory, "authorized_keys"), `${options.publicKey}\n`);
+    // sshd reads the key file as the user: it lives in the user's home, and the folders above it
+    // (mkdtemp's 0700) must let that user through.
+    writeFileSync(path.join(home, "authorized_keys"), `${options.publicKey}\n`);
+    for (let folder = path.resolve(directory); folder !== tmpdir() && folder !== "/"; folder = path.dirname(folder)) chmodSync(folder, 0o711);
     must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(directory, "host_key")]);
     writeFileSync(path.join(directory, "sshd_config"), [
         `ListenAddress ${options.address}:${options.port}`, `HostKey ${path.resolve(directory, "host_key")}`, "PidFile none", "UsePAM no",
-        `AuthorizedKeysFile ${path.resolve(directory, "authorized_keys")}`, "StrictModes no", `AllowUsers ${options.user}`, "PasswordAuthentication no", "",
+        `AuthorizedKeysFile ${path.join(home, "authorized_keys")}`, "StrictModes no", `AllowUsers ${options.user}`, "PasswordAuthentication no", "",
     ].join("\n"));
     mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     const passwd = path.resolve(directory, "passwd");
