@@ -24,6 +24,18 @@ PREREQUISITES=(
     "curl:curl"                     # the instance-settings script
     "jq:jq"                         # the instance-settings script
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
+    # npm run test:vm: the guest image and the booted VM (tools/guest-image/, test/vm/)
+    "mmdebstrap:mmdebstrap"         # the Debian 13 root file system
+    "dosfstools:mkfs.vfat"          # the ESP and the NoCloud seed
+    "mtools:mcopy"                  # files into FAT images without a mount
+    "dpkg-dev:dpkg-scanpackages"    # the image's local repository for docker.io
+    "qemu-system-x86:qemu-system-x86_64" # the VM (TCG)
+    "qemu-utils:qemu-img"           # the copy-on-write OS disk
+    "ovmf:/usr/share/OVMF/OVMF_CODE_4M.ms.fd" # UEFI with Secure Boot
+    "swtpm:swtpm"                   # the vTPM
+    "swtpm-tools:swtpm_setup"       # its initial state
+    "openssh-server:sshd"           # the Borg host the guest backs up to
+    "socat:socat"                   # the syslog listener
 )
 
 packages() { for entry in "${PREREQUISITES[@]}"; do printf '%s\n' "${entry%%:*}"; done; }
@@ -32,7 +44,9 @@ missing() {
     local entry package command
     for entry in "${PREREQUISITES[@]}"; do
         package="${entry%%:*}" command="${entry#*:}"
-        if [ "$command" = php-mysql ]; then
+        if [[ "$command" == /* ]]; then
+            [ -e "$command" ] && continue
+        elif [ "$command" = php-mysql ]; then
             command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -x pdo_mysql >/dev/null && continue
         elif command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ]; then
             continue
