@@ -38,9 +38,9 @@ function coerce(key: KeyName, text: string): unknown {
 /**
  * Validates the project's config (short keys without the "elabftw-onprem:" prefix, string values).
  * Returns the typed platform config and, separately, the secret settings, so that the caller
- * wraps them as secrets before anything else sees them.
+ * wraps them as secrets before anything else sees them. `source` names the stack file a tool read.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>): { config: PlatformConfig; secrets: SecretSettings } {
+export function validateConfig(raw: Readonly<Record<string, string>>, source?: string): { config: PlatformConfig; secrets: SecretSettings } {
     const problems: ConfigProblem[] = [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
@@ -68,7 +68,7 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
     for (const { reads, check } of CROSS_CHECKS) {
         if (reads.every((key) => !invalid.has(key))) check(parsed as Parsed, report);
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0) throw new ConfigError(problems, source);
     const config = parsed as Parsed;
     return {
         config: build(config),
