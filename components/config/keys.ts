@@ -363,7 +363,7 @@ export const KEYS = {
     mysqlVersion: {
         type: "string",
         description: "MySQL server release (exact 8.4.x LTS tag of the official mysql image).",
-        fix: "pulumi config set mysqlVersion 8.4.7",
+        fix: "pulumi config set mysqlVersion 8.4.8",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
     },
     backupTime: {

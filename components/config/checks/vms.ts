@@ -50,24 +50,30 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             if (c.diskEncryption !== "host-datastore") return;
             const placed = placements(c.datastores);
+            const missing = new Map<string, string[]>(); // storage id -> the kinds of volume it holds
             for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
                 const id = placed.get(kind)?.[0];
-                if (id && !c.encryptedDatastores.includes(id)) {
-                    problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
-                }
+                if (id && !c.encryptedDatastores.includes(id)) missing.set(id, [...(missing.get(id) ?? []), kind]);
             }
+            [...missing].forEach(([id, kinds], index) =>
+                problem(
+                    "encryptedDatastores",
+                    `does not list "${id}", which holds the ${kinds.join(", ")} volumes, while diskEncryption is host-datastore`,
+                    `pulumi config set --path "encryptedDatastores[${c.encryptedDatastores.length + index}]" ${id}   # only if ${id} is encrypted on the host; else diskEncryption guest-luks`,
+                ),
+            );
         },
     },
     {
         reads: ["cloudImageUrl", "cloudImageVolume", "cloudImageChecksum"],
         check: (c, problem) => {
             const hasUrl = c.cloudImageUrl !== undefined;
-            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
+            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source", "pulumi config rm cloudImageVolume   # or pulumi config rm-all cloudImageUrl cloudImageChecksum");
             if (!hasUrl && c.cloudImageVolume === undefined) {
                 problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
             }
             if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
-            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl", "pulumi config rm cloudImageChecksum");
         },
     },
 ];
