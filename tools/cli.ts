@@ -3,7 +3,7 @@
 import { existsSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { ConfigError } from "../components/config";
+import { ConfigError } from "../components/config/problems";
 import { REPO, StackFileError } from "../components/config/stackFile";
 
 /** Exit codes, the same for every tool (docs/testing.md, "Command-line tools"). */

@@ -1,7 +1,7 @@
 // npm run edge-rules [-- Pulumi.<stack>.yaml]: prints, from a stack file alone (no Pulumi CLI, no
 // cluster), the Markdown table of the rules the network team must apply on the edge firewall. The
 // table goes to stdout (redirect it to a file); the closing line goes to stderr.
-import { validateConfig } from "../components/config";
+import { validateConfig } from "../components/config/validate";
 import { projectKeys, readStackConfig } from "../components/config/stackFile";
 import { edgeRules, edgeRulesMarkdown } from "../components/network/firewallRules";
 import { Command, EXIT, EXIT_CODES_HELP, existingFile, runCommand, UsageError } from "./cli";

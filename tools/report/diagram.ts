@@ -1,7 +1,7 @@
 // The architecture as Graphviz DOT, from the resources: each VM one box (its title inside the box,
 // so no edge crosses it), every endpoint with its addresses, allowed flows solid, denied flows
 // dashed red, the source NAT with the unit's public address, extra flows labelled, and a legend.
-import { CapturedResource } from "../offline/mockEngine";
+import type { CapturedResource } from "../offline/mockEngine";
 import { dataDiskEncryption, of, Resources, TYPES, vmAddress, vmRole, vms } from "./facts";
 
 /** Text inside a DOT "quoted string". */

@@ -1,7 +1,7 @@
 // The compliance dossier the security officer reads and signs, as Markdown: a cover block, the CNRS
 // requirements with plain-language evidence, the hardening rules, the flow matrix, the inventories,
 // a glossary of the resource names cited and a signature block. Every value is escaped (markdown.ts).
-import { Violation } from "../offline/policyEngine";
+import type { Violation } from "../offline/policyEngine";
 import { EVIDENCE, Glossary, ruleResult } from "./evidence";
 import { of, Resources, TYPES } from "./facts";
 import { backupPolicy, certificateInventory, secretInventory, versions } from "./inventory";

@@ -1,6 +1,6 @@
 // The evidence of each CNRS requirement in plain language (Markdown, values escaped), the glossary
 // of the resource names it cites, and which hardening rules apply to this stack.
-import { Violation } from "../offline/policyEngine";
+import type { Violation } from "../offline/policyEngine";
 import { capital, code, text } from "./markdown";
 import { backupRepositories, dataDiskEncryption, firewallNames, instanceSettings, isProduction, of, Resources, roleTitle, TYPES, vmAddress, vmRole, vms } from "./facts";
 

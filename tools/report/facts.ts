@@ -1,6 +1,6 @@
 // What the dossier states about the deployment, decided from the resources the program registers
 // (their types and inputs), never from the config or a substring of a script.
-import { CapturedResource } from "../offline/mockEngine";
+import type { CapturedResource } from "../offline/mockEngine";
 
 export type Resources = readonly CapturedResource[];
 

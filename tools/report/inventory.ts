@@ -1,6 +1,6 @@
 // The dossier's inventories: certificates, generated secrets (names only), backups, versions. Rows
 // are Markdown cells with every value escaped.
-import { CapturedResource } from "../offline/mockEngine";
+import type { CapturedResource } from "../offline/mockEngine";
 import { backupRepositories, of, Resources, roleTitle, vmAddress, vmRole, vms } from "./facts";
 import { capital, code, text } from "./markdown";
 

@@ -6,15 +6,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { rules } from "../../policies/rules";
-import { validateConfig } from "../../components/config";
+import { validateConfig } from "../../components/config/validate";
 import { projectKeys, readStackConfig, REPO } from "../../components/config/stackFile";
-import { runProgram } from "../offline/mockEngine";
-import { evaluate } from "../offline/policyEngine";
 import { Command, CommandLine, EXIT, EXIT_CODES_HELP, existingFile, runCommand, UsageError } from "../cli";
 import { architectureDot } from "./diagram";
 import { compliant, dossierMarkdown } from "./dossier";
 import { dossierHtml, findChromium, printPdf } from "./html";
+
+type Rules = (typeof import("../../policies/rules"))["rules"];
 
 const COMMAND: Command = {
     name: "report",
@@ -35,7 +34,7 @@ const COMMAND: Command = {
 };
 
 /** `--policy-config` as `pulumi preview --policy-pack-config` reads it: per policy, settings or a level. */
-function policyConfig(file?: string): { settings: Record<string, Record<string, unknown>>; levels: Record<string, string>; content?: string } {
+function policyConfig(rules: Rules, file?: string): { settings: Record<string, Record<string, unknown>>; levels: Record<string, string>; content?: string } {
     if (!file) return { settings: {}, levels: {} };
     const content = readFileSync(existingFile(file, "policy config file"), "utf8");
     let raw: Record<string, unknown>;
@@ -76,7 +75,11 @@ async function main(args: CommandLine): Promise<number> {
     const stackPath = existingFile(stackFile);
     const out = path.resolve(process.env.INIT_CWD ?? process.cwd(), String(values.out ?? path.join(REPO, "report")));
     const policyFile = values["policy-config"] as string | undefined;
-    const { settings, levels, content } = policyConfig(policyFile);
+    // The program, the engine and the pack load only once the command line is known good.
+    const { rules } = await import("../../policies/rules");
+    const { runProgram } = await import("../offline/mockEngine");
+    const { evaluate } = await import("../offline/policyEngine");
+    const { settings, levels, content } = policyConfig(rules, policyFile);
     const started = performance.now();
 
     validateConfig(projectKeys(readStackConfig(stackPath)), stackFile); // a ConfigError stops here, before any output
