@@ -5,7 +5,7 @@ import type { Violation } from "../offline/policyEngine";
 import { EVIDENCE, Glossary, ruleResult } from "./evidence";
 import { of, Resources, TYPES } from "./facts";
 import { backupPolicy, certificateInventory, secretInventory, versions } from "./inventory";
-import { code, lines, table, text } from "./markdown";
+import { code, item, lines, table, text } from "./markdown";
 
 export const REQUIREMENTS: readonly { policy: string; french: string; english: string }[] = [
     { policy: "cnrs-no-access-from-outside", french: "Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", english: "no access from outside; remote users through the VPN" },
@@ -121,11 +121,11 @@ export function dossierMarkdown(input: DossierInput): string {
         "",
         "## Backups",
         "",
-        ...backupPolicy(input.resources).map((line) => `- ${line}`),
+        ...backupPolicy(input.resources).map(item),
         "",
         "## Versions deployed",
         "",
-        ...versions(input.resources).map((v) => `- ${v}`),
+        ...versions(input.resources).map(item),
         "",
         "## Glossary of the resource names cited",
         "",

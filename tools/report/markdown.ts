@@ -5,17 +5,19 @@
 
 /**
  * Prose: the characters that open Markdown or HTML constructs backslash-escaped (CommonMark), the
- * URL and e-mail autolinks of GFM broken, a leading list or quote marker escaped; "|" is escaped by
- * table(). The rest stays readable in the .md file.
+ * URL and e-mail autolinks of GFM broken; "|" is escaped by table(), a leading block marker by item().
+ * The rest stays readable in the .md file.
  */
 export function text(value: unknown): string {
     return String(value ?? "")
         .replace(/\r?\n/g, " ")
         .replace(/[\\`*_[\]<>&!~#@{}]/g, (c) => `\\${c}`)
         .replace(/:\/\//g, "\\://")
-        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`)
-        .replace(/^([-+=>]|\d+[.)])/, (m) => (m.length === 1 ? `\\${m}` : `${m.slice(0, -1)}\\${m.slice(-1)}`));
+        .replace(/\bwww\./gi, (w) => `${w.slice(0, 3)}\\.`);
 }
+
+/** A list item: a leading block marker of its text (heading, quote, list, rule) escaped. */
+export const item = (line: string) => `- ${line.replace(/^([-+=>]|\d+[.)])/, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`)}`;
 
 /** A technical value (address, schedule, name) as a code span: literal in Markdown and in HTML. */
 export function code(value: unknown): string {

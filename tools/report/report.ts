@@ -124,7 +124,8 @@ async function main(args: CommandLine): Promise<number> {
 
     const mandatory = violations.filter((v) => ruleLevels.find((r) => r.name === v.policy)?.level === "mandatory");
     for (const v of mandatory) console.log(`  - ${v.policy}: ${v.message}`);
-    const where = path.relative(process.env.INIT_CWD ?? process.cwd(), out) || ".";
+    const relative = path.relative(process.env.INIT_CWD ?? process.cwd(), out);
+    const where = relative.startsWith("..") ? out : relative || ".";
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const ok = compliant({ rules: ruleLevels, violations });
     console.log(`${stackFile}: ${ok ? "compliant" : `NOT COMPLIANT, ${mandatory.length} mandatory violation(s)`} (${written.map((f) => `${where}/${f}`).join(", ")} written in ${seconds} s)`);
