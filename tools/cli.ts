@@ -6,7 +6,7 @@ import { parseArgs, ParseArgsConfig } from "node:util";
 import { ConfigError } from "../components/config/problems";
 import { REPO, StackFileError } from "../components/config/stackFile";
 
-/** Exit codes, the same for every tool (docs/testing.md, "Command-line tools"). */
+/** Exit codes, the same for every tool (docs/dossier.md, "Exit codes and mistakes"). */
 export const EXIT = {
     /** Done; for the report, every mandatory policy passed. */
     ok: 0,
