@@ -47,7 +47,7 @@ export function compliant(input: Pick<DossierInput, "rules" | "violations">): bo
 function coverBlock(c: Cover, verdict: boolean): string[] {
     return [
         table(
-            ["", ""],
+            ["Dossier", ""],
             [
                 ["Unit", code(c.unit)],
                 ["Stack file", `${code(c.stackFile)} (${text(c.stackKind)} stack)`],
