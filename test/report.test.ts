@@ -14,9 +14,11 @@ import { titleCrossings } from "./support/svgGeometry";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-report-"));
 
-function report(stackFile: string, out: string, ...extra: string[]) {
+/** `stack` is "--stack FILE" unless it starts with "=": then FILE alone, as the positional argument. */
+function report(stack: string, out: string, ...extra: string[]) {
     const started = Date.now();
-    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools", "report", "report.ts"), "--stack", stackFile, "--out", out, ...extra], { cwd: REPO, encoding: "utf8" });
+    const stackArgs = stack.startsWith("=") ? [stack.slice(1)] : ["--stack", stack];
+    const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools", "report", "report.ts"), ...stackArgs, "--out", out, ...extra], { cwd: REPO, encoding: "utf8" });
     return { ...result, seconds: (Date.now() - started) / 1000, md: () => readFileSync(path.join(out, "dossier.md"), "utf8"), html: () => readFileSync(path.join(out, "dossier.html"), "utf8"), svg: () => readFileSync(path.join(out, "architecture.svg"), "utf8") };
 }
 
@@ -180,7 +182,7 @@ describe("dossiers of other stacks", () => {
             config["elabftw-onprem:encryptedDatastores"] = ["local-zfs"];
         });
         const out = path.join(dir, "mutated");
-        const run = report(file, out, "--no-pdf");
+        const run = report(`=${file}`, out, "--no-pdf"); // the stack file as the argument is evaluated, not Pulumi.dev.yaml
         assert.equal(run.status, 1, run.stdout + run.stderr);
         assert.match(run.stdout, /^  - cnrs-disk-encryption: [^\n]*elabftw-web[\s\S]*elabftw-db/m);
         assert.match(run.stdout.trimEnd().split("\n").at(-1)!, new RegExp(`^${file.replace(/[/.]/g, "\\$&")}: NOT COMPLIANT, 2 mandatory violation\\(s\\) \\(`));
