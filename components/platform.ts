@@ -31,6 +31,12 @@ function cloudImageId(name: string, image: CloudImage, node: string, config: Pla
             checksumAlgorithm: "sha512",
             verify: true,
             overwrite: false,
+            // A file of that name the stack did not create is an error, not silently replaced
+            // (docs/deploying.md: "The cloud image").
+            overwriteUnmanaged: false,
+            // The node downloads through the datacenter's http_proxy option, not the workstation's:
+            // leave a slow proxy 30 minutes instead of the provider's 600 s.
+            uploadTimeout: 1800,
         },
         { parent },
     ).id;
@@ -87,7 +93,11 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         );
 
         const nodes = [...new Set(roles.map((role) => config.vms[role].node))].sort();
-        const imageIds = new Map(nodes.map((node) => [node, cloudImageId(name, config.cloudImage, node, config, this)]));
+        // On a shared import storage one download serves every node (a second one would find the file there).
+        const sharedImport = config.sharedDatastores.includes(config.datastores.import);
+        const downloadNodes = sharedImport ? nodes.slice(0, 1) : nodes;
+        const downloaded = new Map(downloadNodes.map((node) => [node, cloudImageId(name, config.cloudImage, node, config, this)]));
+        const imageIds = new Map(nodes.map((node) => [node, downloaded.get(node) ?? downloaded.get(nodes[0])!]));
         // The unit's pool: its VMs together, apart from other units' on a shared cluster.
         const pool = new proxmoxve.PoolLegacy(`${name}-pool`, { poolId: config.pool, comment: `eLabFTW of unit ${config.unit} (elabftw-onprem)` }, { parent: this });
         // Both VMs depend only on the image and the secrets, so Pulumi creates them in parallel.
@@ -101,6 +111,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                     pool,
                     recoveryPassphrase: this.secrets.luksRecoveryPassphrases[role],
                     sshPrivateKey: args.sshPrivateKey,
+                    haManaged: config.highAvailability,
                 },
                 { parent: this },
             );
@@ -126,6 +137,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                     db: { vm: db.vm, vmId: config.vms.db.vmId, address: db.address, node: config.vms.db.node },
                 },
                 manageCluster: config.firewall.manageCluster,
+                importManagementIpset: config.firewall.importManagementIpset,
             },
             { parent: this },
         );
@@ -171,6 +183,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                 rootPassword: this.secrets.dbRootPassword,
                 userPassword: this.secrets.dbUserPassword,
                 operatorSubject: `/O=${config.unit}/CN=${OPERATOR_COMMON_NAME}`,
+                webAddress: config.vms.web.address,
                 beforeUpgrade: this.backup.beforeUpgrade.db,
             },
             { parent: this },

@@ -207,11 +207,11 @@ describe("config validation", () => {
         const smtp = { smtpHost: "smtp.lab.example.org", smtpFrom: "elabftw@lab.example.org", extraFlows: JSON.stringify(["allow tcp web -> 10.20.60.25 587 # SMTP relay"]) };
 
         it("defaults to the secure settings", () => {
-            const { settings } = validateConfig(withChanges({ allowedEmailDomain: undefined, loginAnnouncement: undefined, timestampAuthority: undefined })).config;
+            const { settings } = validateConfig(withChanges({ allowedEmailDomains: undefined, loginAnnouncement: undefined, timestampAuthority: undefined })).config;
             assert.equal(settings.localLogin, "sysadmin-only");
             assert.equal(settings.mfa, "admins");
             assert.deepEqual(settings.password, { minLength: 12, complexity: "strong", maxAgeDays: 0 });
-            assert.deepEqual([settings.loginAttempts, settings.sessionMinutes, settings.rememberMe, settings.auditLogs], [5, 480, false, true]);
+            assert.deepEqual([settings.loginAttempts, settings.rememberMeMinutes, settings.rememberMe, settings.auditLogs], [5, 480, false, true]);
             assert.deepEqual([settings.localRegistration, settings.adminsCreateUsers, settings.anonymousUsers], [false, false, false]);
             assert.equal(settings.timestamping.authority, "digicert");
             assert.equal(settings.smtp, undefined);
@@ -224,6 +224,31 @@ describe("config validation", () => {
             assert.match(problemAbout({ timestampAuthority: "freetsa" }, "timestampAuthority"), /"freetsa": is not one of the allowed values dfn, digicert, [^:]*: /);
             assert.match(problemAbout({ localLogin: "nobody" }, "localLogin"), /is not one of the allowed values sysadmin-only, everyone: /);
             assert.match(problemAbout({ stackKind: "prod" }, "stackKind"), /"prod": is not one of the allowed values test, production \(did you mean production\?\): test \(destroyable/);
+        });
+
+        it("names the new key of a renamed setting, and why it was renamed", () => {
+            assert.match(problemAbout({ sessionMinutes: "480" }, "sessionMinutes"), /was renamed rememberMeMinutes: it only ever set the remember-me cookie's lifetime/);
+            assert.match(problemAbout({ allowedEmailDomain: "cnrs.fr" }, "allowedEmailDomain"), /was renamed allowedEmailDomains: eLabFTW matches the part after @ exactly/);
+        });
+
+        it("refuses an HTML entity or a control character in the announcement, and keeps & as eLabFTW stores it", () => {
+            for (const text of ["R&amp;D", "&copy 2026", "&#38;", "R&D"]) assert.match(problemAbout({ loginAnnouncement: text }, "loginAnnouncement"), /has & directly before a letter, digit or #/, text);
+            assert.match(problemAbout({ loginAnnouncement: "a\tb" }, "loginAnnouncement"), /without < or > or control characters/);
+            assert.equal(validateConfig(withChanges({ loginAnnouncement: "Help & support; Q & A" })).config.settings.loginAnnouncement, "Help & support; Q & A");
+        });
+
+        it("hides the local form only with SAML and a sysadmin-only local login", () => {
+            assert.match(problemAbout({ localLoginHidden: "true", samlEnabled: "false", localLogin: "everyone" }, "localLoginHidden"), /hides the only login form/);
+            assert.match(problemAbout({ localLoginHidden: "true", localLogin: "everyone" }, "localLoginHidden"), /set localLogin sysadmin-only/);
+            assert.equal(validateConfig(withChanges({ localLoginHidden: "true" })).config.settings.localLoginHidden, true);
+        });
+
+        it("gives SAML users team 1 and no team creation by default, and takes the email domains as a list", () => {
+            const { settings } = validateConfig(withChanges({ allowedEmailDomains: JSON.stringify(["cnrs.fr", "ibcp.cnrs.fr"]) })).config;
+            assert.deepEqual([settings.saml?.teamDefault, settings.saml?.teamCreate], [1, false]);
+            assert.deepEqual(settings.allowedEmailDomains, ["cnrs.fr", "ibcp.cnrs.fr"]);
+            assert.match(problemAbout({ allowedEmailDomains: JSON.stringify(["@cnrs.fr"]) }, "allowedEmailDomains"), /is not a lowercase domain name \(item 0\)/);
+            assert.match(problemAbout({ samlTeamDefault: "-2" }, "samlTeamDefault"), /-2/);
         });
 
         it("refuses a misspelt settings key, suggesting the right one", () => {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ApiStandIn, API_KEY, keyAndCertificate, RecordedRequest, SMTP_PASSWORD, SP, TS_PASSWORD, wanted, WITH_SECRETS } from "./support/elabftwApi";
+import { ApiStandIn, API_KEY, IMPORTED_ENTITY_ID, keyAndCertificate, RecordedRequest, SMTP_PASSWORD, SP, STACK_PROXY, TS_PASSWORD, wanted, WITH_SECRETS } from "./support/elabftwApi";
 
 const writes = (requests: readonly RecordedRequest[]) => requests.filter((r) => r.method !== "GET");
 
@@ -27,6 +27,10 @@ describe("instance settings applied through eLabFTW's API (stand-in over HTTPS)"
         for (const [key, value] of Object.entries(want.config as Record<string, string>)) assert.equal(String(config[key]), value, key);
         assert.equal(config.saml_toggle, "1");
         assert.equal(config.local_login_only_sysadmin, "1");
+        assert.deepEqual([config.local_login, config.local_login_hidden_only_sysadmin, config.saml_team_default, config.saml_team_create], ["0", "1", "0", "1"]);
+        assert.equal(config.email_domain, "lab.example.org,ibcp.lab.example.org");
+        assert.equal(config.proxy, `http://${STACK_PROXY}`);
+        assert.equal(config.login_announcement, `Use Janus+ &amp; your lab's account; "break-glass" is for the sysadmin only.`);
         const [idp] = api.get("/idps") as any[];
         assert.equal(idp.entityid, "https://idp.lab.example.org/idp/shibboleth");
         assert.equal(idp.enabled, 1);
@@ -51,6 +55,13 @@ describe("instance settings applied through eLabFTW's API (stand-in over HTTPS)"
         assert.equal(second.status, 0, second.stderr);
         assert.deepEqual(writes(second.requests), []);
         assert.match(second.stdout, /nothing to change/);
+    });
+
+    it("would re-send an announcement with & forever if it compared the text as written (the check can fail)", () => {
+        const raw = wanted(WITH_SECRETS);
+        raw.config.login_announcement = WITH_SECRETS.loginAnnouncement;
+        for (let i = 0; i < 2; i++) assert.deepEqual(writes(run(raw).requests).map((r) => r.body), [{ login_announcement: WITH_SECRETS.loginAnnouncement }]);
+        assert.deepEqual(writes(run(wanted(WITH_SECRETS)).requests), []);
     });
 
     it("sends one PATCH with only the changed setting", () => {
@@ -124,5 +135,41 @@ describe("instance settings applied through eLabFTW's API (stand-in over HTTPS)"
         assert.equal(result.status, 1);
         assert.match(result.stderr, /expected \{"config"/);
         assert.equal(api.requests().length, before);
+    });
+});
+
+describe("eLabFTW's outgoing calls through the site's proxy (stand-in + CONNECT proxy)", () => {
+    const api = new ApiStandIn();
+    const metadata = { samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth", samlIdpEntityId: "", samlIdpSsoUrl: "", samlIdpSloUrl: "", samlIdpCertificate: "" };
+    // The same unit with direct egress to its mirrors instead of a proxy: eLabFTW gets no proxy.
+    const direct = { httpProxy: "", egressNetworks: JSON.stringify(["10.20.60.0/24"]) };
+    before(() => api.start());
+    after(() => api.stop());
+
+    it("fails the metadata import when eLabFTW has no proxy and the egress is proxy-only", () => {
+        const result = api.run(wanted({ ...metadata, ...direct }));
+        assert.equal(result.status, 1);
+        assert.match(result.stderr, /PATCH \/idps_sources\/\d+ answered HTTP 400: Error connecting to remote server: https:\/\/idp\.example\.org\/idp\/shibboleth/);
+        assert.equal((api.get("/config") as any).proxy, "");
+        assert.deepEqual(api.egressLogEntries(), []);
+    });
+
+    it("imports the metadata through httpProxy, retrying the import a failed run left undone", () => {
+        const result = api.run(wanted(metadata));
+        assert.equal(result.status, 0, result.stderr);
+        assert.equal((api.get("/config") as any).proxy, `http://${STACK_PROXY}`);
+        assert.deepEqual(api.egressLogEntries(), [{ connect: "idp.example.org:443" }, { service: "idp.example.org", method: "GET", path: "/idp/shibboleth" }]);
+        const idps = api.get("/idps") as any[];
+        assert.deepEqual(idps.map((i) => [i.entityid, i.enabled]), [[IMPORTED_ENTITY_ID, 1]]);
+        assert.deepEqual(writes(api.run(wanted(metadata)).requests), []);
+    });
+
+    it("timestamps with dfn through httpProxy, and not without it", () => {
+        const through = api.call("PATCH", "/experiments/1", { action: "timestamp" });
+        assert.equal(through.status, 200, JSON.stringify(through.body));
+        assert.deepEqual(api.egressLogEntries().slice(-2), [{ connect: "zeitstempel.dfn.de:443" }, { service: "zeitstempel.dfn.de", method: "POST", path: "/" }]);
+        assert.equal(api.run(wanted({ ...metadata, ...direct })).status, 0);
+        const without = api.call("PATCH", "/experiments/1", { action: "timestamp" });
+        assert.deepEqual([without.status, without.body.message], [400, "Error connecting to remote server: https://zeitstempel.dfn.de"]);
     });
 });

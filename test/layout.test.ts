@@ -31,6 +31,7 @@ const PURE_MODELS = [
     "network/flowMatrix.ts",
     "pki/defuseKey.ts",
     "vm/cloudInit.ts",
+    "vm/privileges.ts",
     "vm/remoteScript.ts",
 ];
 

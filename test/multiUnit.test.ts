@@ -62,7 +62,8 @@ describe("three units on one cluster", () => {
             ...all("proxmoxve:index/fileLegacy:FileLegacy").map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}/${f.inputs.sourceRaw.fileName}`),
             ...all("proxmoxve:download/file:File").map((f) => `${f.inputs.nodeName}/${f.inputs.datastoreId}/${f.inputs.fileName}`),
         ];
-        assert.equal(files.length, 12);
+        // Per unit: two user-data and two meta-data snippets, and an image on each of two nodes.
+        assert.equal(files.length, 18);
         assert.deepEqual(duplicates(files), []);
     });
 

@@ -1,11 +1,12 @@
 // The application layer of the real program under mocks (Pulumi.dev.yaml): the private CA, the
-// generated secrets, the MySQL and eLabFTW containers, the files they read, the database lifecycle.
+// generated secrets, the eLabFTW container, the files it reads, the database lifecycle (MySQL:
+// program-mysql.test.ts).
 // Certificates come from the TLS stand-in, so their contents are checked with openssl.
 import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
-import { createPrivateKey } from "node:crypto";
 import { before, describe, it } from "node:test";
-import { CapturedResource, MOCK_IMAGE_ID, ProgramRun, runProgram } from "../tools/offline/mockEngine";
+import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
+import { env, installed } from "./support/graph";
 
 const COMMAND = "command:remote:Command";
 const CONTAINER = "docker:index/container:Container";
@@ -18,16 +19,8 @@ before(async () => {
 });
 
 const container = (role: "mysql" | "elabftw") => run.one(CONTAINER, `-${role}-container`);
-const env = (c: CapturedResource): Record<string, string> =>
-    Object.fromEntries((c.inputs.envs as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
 const fileCommand = (nameSuffix: string) => run.one(COMMAND, nameSuffix);
 const passwordOf = (nameSuffix: string) => run.passwordOf(nameSuffix);
-/** Where install-file.sh puts a file, and with which owner and mode. */
-function installed(c: CapturedResource): { path: string; owner: string; mode: string } {
-    const match = /install-file\.sh --path (\S+) --owner (\S+) --mode (\S+)$/.exec(c.inputs.create);
-    assert.ok(match, `${c.name} does not run install-file.sh`);
-    return { path: match[1], owner: match[2], mode: match[3] };
-}
 function x509(pem: string, ...args: string[]): string {
     const result = spawnSync("openssl", ["x509", "-noout", ...args], { input: pem, encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);
@@ -97,82 +90,6 @@ describe("generated secrets", () => {
             assert.equal(await pulumi.isSecret(run.outputs[name] as any), true, name);
         }
         assert.equal(await pulumi.isSecret(run.outputs.caCertificate as any), false, "the CA certificate is public");
-    });
-});
-
-describe("MySQL container", () => {
-    it("runs the pinned 8.4 image over the Docker host of the DB VM, reached by SSH", () => {
-        const image = run.one("docker:index/remoteImage:RemoteImage", "-mysql-image");
-        assert.equal(image.inputs.name, "mysql:8.4.8");
-        assert.equal(container("mysql").inputs.image, MOCK_IMAGE_ID("mysql:8.4.8"), "the container runs the pulled image, by id");
-        const provider = run.one("pulumi:providers:docker", "-db-docker");
-        assert.equal(provider.inputs.host, "ssh://elabadmin@10.20.30.11");
-        assert.ok(image.dependencies.includes(run.one(COMMAND, "-db-data-mount").urn), "images land on the encrypted disk");
-    });
-
-    it("is TLS-only with TLS 1.2/1.3 and the private CA's files", () => {
-        const c = container("mysql").inputs;
-        assert.deepEqual(c.command, [
-            "mysqld",
-            "--require-secure-transport=ON",
-            "--tls-version=TLSv1.2,TLSv1.3",
-            "--ssl-ca=/etc/mysql/tls/ca.pem",
-            "--ssl-cert=/etc/mysql/tls/server-cert.pem",
-            "--ssl-key=/etc/mysql/tls/server-key.pem",
-        ]);
-        assert.ok(!c.command.some((arg: string) => arg.includes("default_authentication_plugin") || arg.includes("native_password")));
-        assert.deepEqual(
-            c.mounts.find((m: any) => m.target === "/etc/mysql/tls"),
-            { readOnly: true, source: "/srv/elabftw/mysql/tls", target: "/etc/mysql/tls", type: "bind" },
-        );
-    });
-
-    it("reads its passwords from files, never from plain variables", () => {
-        const variables = env(container("mysql"));
-        assert.equal(variables.MYSQL_ROOT_PASSWORD_FILE, "/run/secrets/mysql/root-password");
-        assert.equal(variables.MYSQL_PASSWORD_FILE, "/run/secrets/mysql/elabftw-password");
-        assert.equal(variables.MYSQL_USER, "elabftw");
-        assert.equal(variables.MYSQL_ROOT_PASSWORD, undefined);
-        assert.equal(variables.MYSQL_PASSWORD, undefined);
-        const text = JSON.stringify(container("mysql").inputs);
-        for (const secret of run.generatedSecrets) assert.ok(!text.includes(secret), "a generated secret is in the MySQL container's inputs");
-    });
-
-    it("gets its key readable by uid 999 only, and the passwords as root-only-readable files on the encrypted disk", () => {
-        assert.deepEqual(installed(fileCommand("-mysql-tls-key")), { path: "/srv/elabftw/mysql/tls/server-key.pem", owner: "999:999", mode: "0400" });
-        assert.deepEqual(installed(fileCommand("-mysql-tls-cert")), { path: "/srv/elabftw/mysql/tls/server-cert.pem", owner: "0:0", mode: "0444" });
-        assert.deepEqual(installed(fileCommand("-mysql-root-password")), { path: "/srv/elabftw/mysql/secrets/root-password", owner: "999:999", mode: "0400" });
-        for (const suffix of ["-mysql-tls-key", "-mysql-root-password", "-mysql-user-password", "-mysql-healthcheck-cnf", "-mysql-operator-key"]) {
-            assert.ok(fileCommand(suffix).secretInputs.includes("stdin"), `${suffix} content is not secret`);
-        }
-        assert.equal(fileCommand("-mysql-root-password").inputs.stdin, passwordOf("db-root-password"));
-        assert.equal(fileCommand("-mysql-user-password").inputs.stdin, passwordOf("db-user-password"));
-        // The key the TLS stand-in generated: it parses as an EC key.
-        assert.equal(createPrivateKey(fileCommand("-mysql-tls-key").inputs.stdin).asymmetricKeyType, "ec");
-        // Keys, passwords and passphrases only ever land on the encrypted disk (scripts and units may go to the OS disk).
-        const secretFiles = run.ofType(COMMAND).filter((c) => c.inputs.create.includes("install-file.sh") && c.secretInputs.includes("stdin"));
-        assert.ok(secretFiles.length >= 10);
-        for (const file of secretFiles) assert.ok(installed(file).path.startsWith("/srv/elabftw/"), `${file.name} writes a secret outside the encrypted disk`);
-    });
-
-    it("keeps its data on the encrypted disk and publishes 3306 on the DB VM's private address only", () => {
-        const c = container("mysql").inputs;
-        assert.deepEqual(c.mounts.find((m: any) => m.target === "/var/lib/mysql"), { source: "/srv/elabftw/mysql/data", target: "/var/lib/mysql", type: "bind" });
-        assert.deepEqual(c.ports, [{ external: 3306, internal: 3306, ip: "10.20.30.11", protocol: "tcp" }]);
-    });
-
-    it("has the official example's capability changes, no-new-privileges, a healthcheck, restart always and journald logs", () => {
-        const c = container("mysql");
-        assert.deepEqual(c.inputs.capabilities, { adds: ["SYS_NICE"], drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"] });
-        assert.deepEqual(c.inputs.securityOpts, ["no-new-privileges:true"]);
-        assert.deepEqual(c.inputs.healthcheck.tests.slice(0, 2), ["CMD", "mysql"]);
-        assert.ok(!c.inputs.healthcheck.tests.some((t: string) => t.startsWith("-p") || t.startsWith("--password")), "no password on the healthcheck's command line");
-        assert.equal(c.inputs.restart, "always");
-        assert.equal(c.inputs.logDriver, "journald");
-        assert.equal(c.inputs.wait, true, "creation waits for the healthcheck");
-        assert.equal(c.deleteBeforeReplace, true);
-        assert.match(c.inputs.labels[0].value, /^[0-9a-f]{64}$/, "a certificate hash: a rotated certificate recreates the container");
-        assert.ok(c.dependencies.includes(fileCommand("-mysql-tls-key").urn));
     });
 });
 

@@ -92,7 +92,7 @@ describe("backups in the program graph", () => {
     it("creates the operator account the dumps use, bound to the client certificate's subject", () => {
         const account = run.one(COMMAND, "-mysql-operator-account");
         assert.match(account.inputs.stdin, /^CREATE USER IF NOT EXISTS 'operator'@'%' REQUIRE SUBJECT '\/O=demo\/CN=elabftw-operator';$/m);
-        assert.match(account.inputs.create, /mysql --defaults-extra-file=\/run\/secrets\/mysql\/root\.cnf$/);
+        assert.match(account.inputs.create, /mysql-accounts\.sh .*--root-config \/run\/secrets\/mysql\/root\.cnf$/);
         const mounts = run.one("docker:index/container:Container", "-mysql-container").inputs.mounts;
         assert.deepEqual(mounts.find((m: { target: string }) => m.target === "/etc/mysql/operator"), { readOnly: true, source: "/srv/elabftw/mysql/operator", target: "/etc/mysql/operator", type: "bind" });
     });

@@ -26,6 +26,8 @@ describe("program graph (production stack)", () => {
                 fileName: "demo-debian-13-generic-amd64-20261101-2300.qcow2",
                 nodeName: "pve1",
                 overwrite: false,
+                overwriteUnmanaged: false,
+                uploadTimeout: 1800,
                 url: IMAGE_URL,
                 verify: true,
             },

@@ -65,4 +65,10 @@ describe("instance settings in the program", () => {
         assert.equal(await pulumi.isSecret(certificate), false, "the certificate is public: the IdP needs it");
         assert.equal(run.outputs.samlServiceProviderMetadataUrl, "https://elabftw-test.lab.example.org/metadata.php");
     });
+
+    it("give eLabFTW the site's proxy when the egress is proxy-only (the example stack): its outgoing calls read only that", () => {
+        const component = run.one("elabftw:app:ElabftwSettings", "-settings");
+        assert.equal((component.inputs as any).config.proxy, "http://10.20.60.8:3128");
+        assert.equal(JSON.parse(apply.inputs.stdin).config.proxy, "http://10.20.60.8:3128");
+    });
 });

@@ -109,7 +109,7 @@ export const KEYS = {
     },
     highAvailability: {
         type: "boolean",
-        description: "Register both VMs as Proxmox HA resources (state started), so the cluster restarts them on another node.",
+        description: "Register both VMs as Proxmox HA resources (state started), so the cluster restarts them on another node. Needs every disk kind and the snippets on storages listed in sharedDatastores.",
         fix: "pulumi config set highAvailability true",
         schema: z.boolean().default(false),
     },
@@ -128,6 +128,12 @@ export const KEYS = {
         description: `Where each kind of volume goes, as "<storage id>=<kind>,<kind>" entries. Kinds: ${STORAGE_KINDS.join(", ")}. Every kind must be placed exactly once.`,
         fix: 'pulumi config set --path "datastores[0]" "local-zfs=os,data,efi,tpm,cloudinit"; pulumi config set --path "datastores[1]" "local=snippets,import"',
         schema: z.array(datastoreEntry).min(1),
+    },
+    sharedDatastores: {
+        type: "array",
+        description: "Storage ids every node of the cluster reaches (Ceph RBD, CephFS, NFS, iSCSI/LVM shared). HA needs the os, data, efi, tpm, cloudinit and snippets kinds on them; an import storage listed here gets one image download for all nodes.",
+        fix: 'pulumi config set --path "sharedDatastores[0]" <storage id>',
+        schema: z.array(z.string().regex(storageId, "is not a Proxmox storage id")).default([]),
     },
     encryptedDatastores: {
         type: "array",
@@ -321,9 +327,15 @@ export const KEYS = {
     },
     manageClusterFirewall: {
         type: "boolean",
-        description: "Enable the datacenter firewall and own its `management` IP set (adminNetwork). Set false on every stack but one when several units share a cluster.",
-        fix: "pulumi config set manageClusterFirewall false",
-        schema: z.boolean().default(true),
+        description: "Enable the datacenter firewall and own its `management` IP set (adminNetwork), for the one stack of the cluster that owns them (docs/deploying.md: \"The datacenter firewall\"). Both are kept on the cluster when the stack is destroyed.",
+        fix: "pulumi config set manageClusterFirewall true   # on the one owning stack only",
+        schema: z.boolean().default(false),
+    },
+    importManagementIpset: {
+        type: "boolean",
+        description: "The datacenter's `management` IP set exists already: import it (with manageClusterFirewall) instead of creating it; its entries are kept as they are.",
+        fix: "pulumi config set importManagementIpset true",
+        schema: z.boolean().default(false),
     },
     egressPublicAddress: {
         type: "string",

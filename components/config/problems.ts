@@ -54,7 +54,15 @@ function editDistance(a: string, b: string): number {
     return row[b.length];
 }
 
+/** Keys this program renamed because their old name promised what eLabFTW does not do. */
+const RENAMED_KEYS: Readonly<Record<string, { readonly to: string; readonly why: string; readonly fix: string }>> = {
+    sessionMinutes: { to: "rememberMeMinutes", why: "it only ever set the remember-me cookie's lifetime, not a session length", fix: "pulumi config rm sessionMinutes; pulumi config set rememberMeMinutes <minutes>" },
+    allowedEmailDomain: { to: "allowedEmailDomains", why: "eLabFTW matches the part after @ exactly against a list", fix: 'pulumi config rm allowedEmailDomain; pulumi config set --path "allowedEmailDomains[0]" <domain>' },
+};
+
 export function unknownKeyProblem(key: string, value: string): ConfigProblem {
+    const renamed = RENAMED_KEYS[key];
+    if (renamed) return { key, value, message: `was renamed ${renamed.to}: ${renamed.why} (docs/instance-settings.md)`, fix: renamed.fix };
     const nearest = KEY_NAMES.map((known) => ({ known, distance: editDistance(key, known) })).sort((x, y) => x.distance - y.distance)[0];
     const hint = nearest.distance <= 3 ? `did you mean ${nearest.known}? ` : "";
     return {

@@ -12,8 +12,9 @@ const httpsUrl = z
 const pemCertificate = z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate");
 // A SAML attribute name: an OID URN or a plain attribute name.
 const attributeName = z.string().regex(/^[A-Za-z0-9:._/-]{1,255}$/, "is not a SAML attribute name");
-// Shown by eLabFTW in HTML: printable text on one line.
-const oneLine = (max: number) => z.string().regex(new RegExp(`^[^\\n\\r<>]{1,${max}}$`), `must be one line of at most ${max} characters, without < or >`);
+// Shown by eLabFTW in HTML: printable text on one line (HTMLPurifier drops control characters).
+const oneLine = (max: number) => z.string().regex(new RegExp(`^[^\\x00-\\x1f\\x7f<>]{1,${max}}$`), `must be one line of at most ${max} characters, without < or > or control characters`);
+const domainName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "is not a lowercase domain name");
 
 /** eLabFTW's timestamping authorities (ts_authority) and whether each needs a login and password. */
 export const TS_AUTHORITIES = {
@@ -133,14 +134,14 @@ export const SETTINGS_KEYS = {
     },
     loginAttempts: {
         type: "integer",
-        description: "Failed logins before an account is locked out for an hour (baseline: at most 5).",
+        description: "eLabFTW's login_tries: more than this many failed local logins in the last minute, from anyone, refuse every local login (the break-glass sysadmin's included) until the minute passes; each attempt also waits one second per recent failure. Rate-limit the login form at the edge (docs/instance-settings.md).",
         fix: "pulumi config set loginAttempts 5",
         schema: z.number().int().min(1).max(20).default(5),
     },
-    sessionMinutes: {
+    rememberMeMinutes: {
         type: "integer",
-        description: "Session cookie validity in minutes (default: a working day).",
-        fix: "pulumi config set sessionMinutes 480",
+        description: "Lifetime in minutes of eLabFTW's remember-me cookie (cookie_validity_time), set only when rememberMe is true. Not a session length: sessions end when the browser closes or after the image's idle limit (docs/instance-settings.md).",
+        fix: "pulumi config set rememberMeMinutes 480",
         schema: z.number().int().min(5).max(43_200).default(480),
     },
     rememberMe: {
@@ -173,17 +174,37 @@ export const SETTINGS_KEYS = {
         fix: "pulumi config set anonymousUsers false",
         schema: z.boolean().default(false),
     },
-    allowedEmailDomain: {
-        type: "string",
-        description: "Only accept accounts whose email ends with this domain (eLabFTW's email_domain); unset: any.",
-        fix: "pulumi config set allowedEmailDomain cnrs.fr",
-        schema: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "is not a domain name").optional(),
+    allowedEmailDomains: {
+        type: "array",
+        description: "Email domains accepted for new accounts, local or created at a SAML login (eLabFTW's email_domain): the part after @ must equal one of them exactly, so cnrs.fr does not admit ibcp.cnrs.fr; list each. Unset: any.",
+        fix: 'pulumi config set --path "allowedEmailDomains[0]" cnrs.fr',
+        schema: z.array(domainName).min(1).max(50).optional(),
     },
     loginAnnouncement: {
         type: "string",
-        description: "Text shown on the login page (e.g. how to get help, the break-glass rule).",
+        description: "Text shown on the login page (e.g. how to get help, the break-glass rule). eLabFTW stores it HTML-escaped (& as &amp;); & directly before a letter, digit or # is refused, since eLabFTW's HTML parser may decode it as an entity.",
         fix: 'pulumi config set loginAnnouncement "Connectez-vous avec Janus+."',
-        schema: oneLine(500).optional(),
+        schema: oneLine(500)
+            .refine((text) => !/&[a-z0-9#]/i.test(text), "has & directly before a letter, digit or #, which eLabFTW's HTML parser may read as an entity (&copy, &#38;): put a space after &, or write the character itself")
+            .optional(),
+    },
+    samlTeamDefault: {
+        type: "integer",
+        description: "Team of a user whose SAML assertion names none (saml_team_default): a team id (1 is the team db:install creates), 0 to refuse the login, -1 to let users pick any team at first login.",
+        fix: "pulumi config set samlTeamDefault 1",
+        schema: z.number().int().min(-1).default(1),
+    },
+    samlTeamCreate: {
+        type: "boolean",
+        description: "Create the teams a SAML assertion names when they do not exist (saml_team_create). Off: an identity provider's attributes cannot add teams.",
+        fix: "pulumi config set samlTeamCreate false",
+        schema: z.boolean().default(false),
+    },
+    localLoginHidden: {
+        type: "boolean",
+        description: "Hide the local login form; the break-glass sysadmin reaches it at /login.php?letmein (local_login 0 with local_login_hidden_only_sysadmin 1). Only with samlEnabled.",
+        fix: "pulumi config set localLoginHidden true",
+        schema: z.boolean().default(false),
     },
     timestampAuthority: {
         type: "string",

@@ -34,6 +34,8 @@ export interface PlatformConfig {
     readonly pool: string;
     readonly datastores: Readonly<Record<StorageKind, string>>;
     readonly encryptedDatastores: readonly string[];
+    /** Storages every node reaches: what HA and a single image download rely on. */
+    readonly sharedDatastores: readonly string[];
     readonly diskEncryption: "guest-luks" | "host-datastore";
     readonly cloudImage: CloudImage;
     readonly network: {
@@ -71,7 +73,7 @@ export interface PlatformConfig {
     readonly sysadmin: { readonly email: string; readonly firstName: string; readonly lastName: string };
     /** The network flow matrix: the Proxmox rules, the VMs' nftables and the edge hand-off derive from it. */
     readonly flows: FlowMatrix;
-    readonly firewall: { readonly guest: boolean; readonly manageCluster: boolean };
+    readonly firewall: { readonly guest: boolean; readonly manageCluster: boolean; readonly importManagementIpset: boolean };
     /** The HTTP proxy the VMs use, when the site has one. */
     readonly httpProxy?: string;
     readonly tls: {
@@ -99,18 +101,22 @@ export type SamlIdp =
 
 /** eLabFTW's instance settings, applied through its API (the secrets come apart, in SecretSettings). */
 export interface InstanceSettings {
-    readonly saml?: { readonly idp: SamlIdp; readonly spEntityId: string };
+    readonly saml?: { readonly idp: SamlIdp; readonly spEntityId: string; readonly teamDefault: number; readonly teamCreate: boolean };
+    /** eLabFTW's own outgoing proxy (IdP metadata, timestamping): the site's httpProxy, or none. */
+    readonly proxy?: string;
     readonly localLogin: "sysadmin-only" | "everyone";
+    /** The local form hidden; the sysadmin reaches it at /login.php?letmein. */
+    readonly localLoginHidden: boolean;
     readonly mfa: (typeof MFA_LEVELS)[number];
     readonly password: { readonly minLength: number; readonly complexity: keyof typeof PASSWORD_COMPLEXITY; readonly maxAgeDays: number };
     readonly loginAttempts: number;
-    readonly sessionMinutes: number;
+    readonly rememberMeMinutes: number;
     readonly rememberMe: boolean;
     readonly auditLogs: boolean;
     readonly localRegistration: boolean;
     readonly adminsCreateUsers: boolean;
     readonly anonymousUsers: boolean;
-    readonly allowedEmailDomain?: string;
+    readonly allowedEmailDomains?: readonly string[];
     readonly loginAnnouncement?: string;
     readonly timestamping: { readonly authority: TsAuthority; readonly url?: string; readonly hash: string; readonly login?: string };
     readonly smtp?: { readonly host: string; readonly port: number; readonly from: string; readonly user?: string; readonly verifyCert: boolean };

@@ -4,7 +4,7 @@
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { contentLabel, DATA_MOUNT, DockerVm, vmFiles } from "../vm";
+import { contentLabel, DATA_MOUNT, DockerVm, scriptCommand, vmFiles } from "../vm";
 import { IssuedCertificate } from "../pki";
 
 /** uid and gid of the mysql user in the official image. */
@@ -23,6 +23,32 @@ export const MYSQL_EXEC = `docker exec -i ${MYSQL_CONTAINER}`;
 /** Client settings, as seen inside the container: the operator over TLS with its certificate, and root on the socket. */
 export const OPERATOR_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/operator.cnf`;
 export const ROOT_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/root.cnf`;
+/** The healthcheck's client settings: TCP to the container's own loopback, TLS verified against the CA. */
+export const HEALTHCHECK_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/healthcheck.cnf`;
+
+/**
+ * A client over TCP and TLS as the operator, by its certificate (no password anywhere).
+ * 127.0.0.1 is not in the server certificate: verify the chain, not the name, on the loopback.
+ */
+export function operatorClientConfig(): string {
+    return [
+        "[client]",
+        "user=operator",
+        "host=127.0.0.1",
+        `port=${DATABASE.port}`,
+        "protocol=TCP",
+        `ssl-ca=${OPERATOR_TLS_IN_CONTAINER}/ca.pem`,
+        `ssl-cert=${OPERATOR_TLS_IN_CONTAINER}/client-cert.pem`,
+        `ssl-key=${OPERATOR_TLS_IN_CONTAINER}/client-key.pem`,
+        "ssl-mode=VERIFY_CA",
+        "",
+    ].join("\n");
+}
+
+/** The healthcheck: `mysqladmin ping` over TCP with TLS (it passes once the real server answers, even before the operator account exists). */
+export function mysqlHealthcheck(): string[] {
+    return ["CMD", "mysqladmin", `--defaults-extra-file=${HEALTHCHECK_CLIENT_CONFIG}`, "ping"];
+}
 
 export interface MysqlServerArgs {
     readonly host: DockerVm;
@@ -33,6 +59,8 @@ export interface MysqlServerArgs {
     readonly operatorClient: IssuedCertificate;
     readonly rootPassword: pulumi.Output<string>;
     readonly userPassword: pulumi.Output<string>;
+    /** The only address the elabftw account may connect from. */
+    readonly webAddress: string;
     /** The operator certificate's subject (/O=.../CN=...): the MySQL account of the backups requires it. */
     readonly operatorSubject: string;
     /** An upgrade's fresh backup, which must come before the container is replaced. */
@@ -80,36 +108,12 @@ export class MysqlServer extends pulumi.ComponentResource {
             // The image reads the passwords from files (…_FILE), keeping them out of `docker inspect`.
             file("root-password", `${MYSQL_DIR}/secrets/root-password`, MYSQL_UID, "0400", args.rootPassword, true),
             file("user-password", `${MYSQL_DIR}/secrets/elabftw-password`, MYSQL_UID, "0400", args.userPassword, true),
-            file(
-                "healthcheck-cnf",
-                `${MYSQL_DIR}/secrets/healthcheck.cnf`,
-                MYSQL_UID,
-                "0400",
-                pulumi.interpolate`[client]\nuser=${DATABASE.user}\npassword=${args.userPassword}\n`,
-                true,
-            ),
+            // No password: the healthcheck logs in as the operator, by certificate, over TCP with TLS.
+            file("healthcheck-cnf", `${MYSQL_DIR}/secrets/healthcheck.cnf`, MYSQL_UID, "0400", operatorClientConfig(), false),
             file("operator-ca", `${OPERATOR_TLS_DIR}/ca.pem`, "0:0", "0444", args.caCertPem, false),
             file("operator-cert", `${OPERATOR_TLS_DIR}/client-cert.pem`, "0:0", "0444", args.operatorClient.certPem, false),
             file("operator-key", `${OPERATOR_TLS_DIR}/client-key.pem`, "0:0", "0400", args.operatorClient.privateKeyPem, true),
-            file(
-                "operator-cnf",
-                `${MYSQL_DIR}/secrets/operator.cnf`,
-                MYSQL_UID,
-                "0400",
-                [
-                    "[client]",
-                    "user=operator",
-                    "host=127.0.0.1",
-                    `port=${DATABASE.port}`,
-                    `ssl-ca=${OPERATOR_TLS_IN_CONTAINER}/ca.pem`,
-                    `ssl-cert=${OPERATOR_TLS_IN_CONTAINER}/client-cert.pem`,
-                    `ssl-key=${OPERATOR_TLS_IN_CONTAINER}/client-key.pem`,
-                    // 127.0.0.1 is not in the certificate: verify the chain, not the name, on the loopback.
-                    "ssl-mode=VERIFY_CA",
-                    "",
-                ].join("\n"),
-                false,
-            ),
+            file("operator-cnf", `${MYSQL_DIR}/secrets/operator.cnf`, MYSQL_UID, "0400", operatorClientConfig(), false),
             file("root-cnf", `${MYSQL_DIR}/secrets/root.cnf`, MYSQL_UID, "0400", pulumi.interpolate`[client]\nuser=root\npassword=${args.rootPassword}\nprotocol=socket\n`, true),
             directory("datadir", `${MYSQL_DIR}/data`, MYSQL_UID, "0750"),
         ];
@@ -129,6 +133,8 @@ export class MysqlServer extends pulumi.ComponentResource {
                 envs: [
                     `MYSQL_DATABASE=${DATABASE.name}`,
                     `MYSQL_PASSWORD_FILE=${SECRETS_IN_CONTAINER}/elabftw-password`,
+                    // The image's default '%' creates root@'%': root is for the local socket only.
+                    "MYSQL_ROOT_HOST=localhost",
                     `MYSQL_ROOT_PASSWORD_FILE=${SECRETS_IN_CONTAINER}/root-password`,
                     `MYSQL_USER=${DATABASE.user}`,
                     `TZ=${args.timezone}`,
@@ -143,7 +149,7 @@ export class MysqlServer extends pulumi.ComponentResource {
                 capabilities: { drops: ["AUDIT_WRITE", "MKNOD", "NET_RAW", "SETFCAP", "SYS_CHROOT"], adds: ["SYS_NICE"] },
                 securityOpts: ["no-new-privileges:true"],
                 healthcheck: {
-                    tests: ["CMD", "mysql", `--defaults-extra-file=${SECRETS_IN_CONTAINER}/healthcheck.cnf`, "--protocol=socket", "--execute", "SHOW DATABASES;"],
+                    tests: mysqlHealthcheck(),
                     interval: "10s",
                     timeout: "5s",
                     retries: 6,
@@ -164,9 +170,19 @@ export class MysqlServer extends pulumi.ComponentResource {
             // A fixed name and port: the old container must go before its replacement starts.
             { parent: this, provider: args.host.provider, dependsOn: [...files, ...(args.beforeUpgrade ? [args.beforeUpgrade] : [])], deleteBeforeReplace: true },
         );
+        // Retries until the real server answers over TCP with TLS, then sets the accounts as root on the socket.
         this.operatorAccount = new command.remote.Command(
             `${name}-operator-account`,
-            { connection: args.host.connection, create: `sudo ${MYSQL_EXEC} mysql --defaults-extra-file=${ROOT_CLIENT_CONFIG}`, stdin: operatorAccountSql(args.operatorSubject) },
+            {
+                connection: args.host.connection,
+                create: scriptCommand("mysql-accounts.sh", [
+                    "--container", MYSQL_CONTAINER,
+                    "--web-address", args.webAddress,
+                    "--tcp-config", HEALTHCHECK_CLIENT_CONFIG,
+                    "--root-config", ROOT_CLIENT_CONFIG,
+                ]),
+                stdin: operatorAccountSql(args.operatorSubject),
+            },
             { parent: this, dependsOn: [this.container] },
         );
         this.registerOutputs({});

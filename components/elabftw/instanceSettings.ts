@@ -28,21 +28,26 @@ export function configValues(settings: InstanceSettings, siteUrl: string, spCert
         saml_toggle: flag(settings.saml !== undefined),
         // 0 would disable password login for everyone, the break-glass sysadmin included.
         local_auth_enabled: "1",
-        local_login: "1",
+        // 0 only hides the form: /login.php?letmein still shows it.
+        local_login: flag(!settings.localLoginHidden),
+        local_login_hidden_only_sysadmin: flag(settings.localLoginHidden),
         local_login_only_sysadmin: flag(settings.localLogin === "sysadmin-only"),
         enforce_mfa: String(MFA_LEVELS.indexOf(settings.mfa)),
         min_password_length: String(settings.password.minLength),
         password_complexity_requirement: String(PASSWORD_COMPLEXITY[settings.password.complexity]),
         max_password_age_days: String(settings.password.maxAgeDays),
         login_tries: String(settings.loginAttempts),
-        cookie_validity_time: String(settings.sessionMinutes),
+        cookie_validity_time: String(settings.rememberMeMinutes),
         remember_me_allowed: flag(settings.rememberMe),
         emit_audit_logs: flag(settings.auditLogs),
         local_register: flag(settings.localRegistration),
         admins_create_users: flag(settings.adminsCreateUsers),
         anon_users: flag(settings.anonymousUsers),
-        email_domain: settings.allowedEmailDomain ?? "",
-        login_announcement: settings.loginAnnouncement ?? "",
+        // EmailValidator splits on "," and compares the part after @ exactly.
+        email_domain: (settings.allowedEmailDomains ?? []).join(","),
+        login_announcement: storedText(settings.loginAnnouncement ?? ""),
+        // eLabFTW's outgoing calls (IdP metadata, timestamping) use this, never the environment.
+        proxy: settings.proxy ?? "",
         ts_authority: settings.timestamping.authority,
     };
     const ts = settings.timestamping;
@@ -63,6 +68,8 @@ export function configValues(settings: InstanceSettings, siteUrl: string, spCert
             saml_signmetadata: "1",
             saml_wantxmlvalidation: "1",
             saml_debug: "0",
+            saml_team_default: String(settings.saml.teamDefault),
+            saml_team_create: flag(settings.saml.teamCreate),
         });
         if (spCertificate !== undefined) values.saml_x509 = spCertificate;
     }
@@ -115,6 +122,15 @@ export function settingsDocument(settings: InstanceSettings, siteUrl: string, se
         config: { ...configValues(settings, siteUrl, secrets.spCertificate), ...secretValues(secrets) },
         idp: idpRequest(settings) ?? null,
     });
+}
+
+/**
+ * A text as eLabFTW stores it: its config PATCH passes the announcements through HTMLPurifier, which
+ * escapes & as &amp; in text (the validation refuses < >, entities and control characters). Sending
+ * the stored form makes the comparison exact: the purifier leaves its own output unchanged.
+ */
+export function storedText(text: string): string {
+    return text.replace(/&/g, "&amp;");
 }
 
 function sortedKeys(values: Record<string, string>): Record<string, string> {

@@ -107,7 +107,7 @@ export function buildMatrix(input: MatrixInput): FlowMatrix {
     const vms = ["web", "db"];
     const flows: Flow[] = [
         flow("row-1", { row: 1, action: "allow", protocols: ["tcp"], ports: [443], from: ["vpnClients"], to: ["edgeFirewall"], description: "every VPN user reaches the site through the edge firewall" }),
-        flow("row-2", { row: 2, action: "allow", protocols: ["tcp"], ports: [443], from: ["edgeFirewall"], to: ["web"], description: "eLabFTW access (reverse proxy to the web VM)" }),
+        flow("row-2", { row: 2, action: "allow", protocols: ["tcp"], ports: [443], from: ["edgeFirewall"], to: ["web"], description: "eLabFTW access (reverse proxy to the web VM over TLS 1.3 only: elabimg's nginx accepts no older version)" }),
         flow("row-3", { row: 3, action: "allow", protocols: ["tcp"], ports: [3306], from: ["web"], to: ["db"], description: "MySQL access (TLS only)" }),
         flow("row-4", { row: 4, action: "allow", protocols: ["tcp", "udp"], ports: [2049], from: ["web"], to: ["filer"], description: "filer access" }),
         // The paper writes 2049 toward MySQL here; its intent is that the lab reaches the database on no port.

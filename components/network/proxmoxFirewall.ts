@@ -20,7 +20,12 @@ export interface ProxmoxFirewallArgs {
     readonly vms: Readonly<Record<VmEndpoint, FirewalledVm>>;
     /** Own the datacenter firewall switch and its `management` IP set (one stack per cluster). */
     readonly manageCluster: boolean;
+    /** The `management` set exists already: import it instead of creating it. */
+    readonly importManagementIpset: boolean;
 }
+
+/** The datacenter IP set whose members pve-firewall lets reach the nodes' 8006 and 22 (Firewall.pm, PVEFW-HOST-IN). */
+export const MANAGEMENT_IPSET = "management";
 
 export class ProxmoxFirewall extends pulumi.ComponentResource {
     public readonly rules: Readonly<Record<VmEndpoint, proxmoxve.firewall.RulesLegacy>>;
@@ -82,16 +87,23 @@ export class ProxmoxFirewall extends pulumi.ComponentResource {
 
         if (args.manageCluster) {
             // Proxmox lets this set reach the nodes' GUI (8006) and SSH once the datacenter firewall is on:
-            // the sources of the matrix's flows toward the nodes.
+            // the sources of the matrix's flows toward the nodes. Never lose it:
+            // - retained on destroy: the provider's delete of the datacenter firewall does nothing (bpg
+            //   firewallDelete), so the firewall stays on with input DROP, and only this set still opens the nodes;
+            // - members ignored after creation: the provider can only change them by replacing the set,
+            //   and its create adopts an existing set without adding entries (bpg ipSetCreate), so a
+            //   replacement would never apply them anyway. Changing adminNetwork is a pvesh procedure
+            //   (docs/deploying.md: "The datacenter firewall").
             const management = new proxmoxve.firewall.IpsetLegacy(
                 `${name}-management`,
-                { name: "management", comment: "node-management: Proxmox GUI and SSH", cidrs: managementSources(args.matrix).map((cidr) => ({ name: cidr })) },
-                { parent: this },
+                { name: MANAGEMENT_IPSET, comment: "node-management: Proxmox GUI and SSH", cidrs: managementSources(args.matrix).map((cidr) => ({ name: cidr })) },
+                { parent: this, retainOnDelete: true, ignoreChanges: ["cidrs"], ...(args.importManagementIpset ? { import: `cluster/${MANAGEMENT_IPSET}` } : {}) },
             );
             new proxmoxve.cluster.FirewallLegacy(
                 `${name}-datacenter`,
                 { enabled: true, ebtables: true, inputPolicy: "DROP", outputPolicy: "ACCEPT", logRatelimit: { enabled: true, burst: 10, rate: "5/second" } },
-                { parent: this, dependsOn: [management, web.options, db.options] },
+                // retainOnDelete says in the graph what the provider does anyway: the switch stays on.
+                { parent: this, retainOnDelete: true, dependsOn: [management, web.options, db.options] },
             );
         }
         this.registerOutputs({});

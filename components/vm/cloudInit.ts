@@ -120,3 +120,17 @@ export function userData(input: UserDataInput): Record<string, unknown> {
 export function renderUserData(input: UserDataInput): string {
     return `#cloud-config\n${stringify(userData(input), { lineWidth: 0 })}`;
 }
+
+/**
+ * The VM's cloud-init instance-id: fixed by what identifies the VM (unit, role, VM ID), so a
+ * rewritten user-data snippet or a new NIC never makes cloud-init treat a reboot as a first boot.
+ * A recreated VM with the same ID starts from a blank OS disk, where any instance-id is new.
+ */
+export function instanceId(unit: string, role: string, vmId: number): string {
+    return `elabftw-${unit}-${role}-${vmId}`;
+}
+
+/** The NoCloud meta-data snippet (Proxmox's cicustom `meta=`); cloud-init reads instance-id from it. */
+export function renderMetaData(id: string, hostname: string): string {
+    return stringify({ "instance-id": id, "local-hostname": hostname }, { lineWidth: 0 });
+}

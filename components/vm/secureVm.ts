@@ -5,7 +5,7 @@
 import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData } from "./cloudInit";
+import { instanceId, renderMetaData, renderUserData } from "./cloudInit";
 import { PlatformConfig, VmSpec } from "../config";
 import { DATA_DISK_SERIAL, DataDisk } from "./dataDisk";
 import { scriptCommand } from "./remoteScript";
@@ -21,6 +21,8 @@ export interface SecureVmArgs {
     readonly sshPrivateKey?: pulumi.Input<string>;
     /** The unit's resource pool. */
     readonly pool: proxmoxve.PoolLegacy;
+    /** Proxmox HA restarts the VM on another node: the node it runs on is the cluster's decision then. */
+    readonly haManaged: boolean;
 }
 
 /** Sorted, as Proxmox stores them: unsorted tags would show a diff on every run. */
@@ -30,13 +32,33 @@ export function vmTags(platform: PlatformConfig, spec: VmSpec): string[] {
 
 /**
  * Properties whose change would make the provider replace the VM, and with it the data disk:
- * the cloud-init snippet (first-boot only anyway) and the image the OS disk was imported from.
+ * the cloud-init snippets (first-boot only anyway; metaDataFileId also keeps VMs created before it
+ * existed) and the image the OS disk was imported from.
  */
-export const VM_IGNORED_CHANGES = ["initialization.userDataFileId", "disks[0].importFrom"];
+export const VM_IGNORED_CHANGES = ["initialization.userDataFileId", "initialization.metaDataFileId", "disks[0].importFrom"];
 
+/**
+ * An HA-managed VM runs where the HA manager put it; the provider reads that node back on every
+ * refresh, and a node change replaces the VM unless migrate is true (bpg's ForceNewIf on node_name).
+ * Ignoring the node leaves placement to HA (move such a VM with `ha-manager crm-command migrate`).
+ */
+export function vmIgnoredChanges(haManaged: boolean): string[] {
+    return haManaged ? [...VM_IGNORED_CHANGES, "nodeName"] : VM_IGNORED_CHANGES;
+}
+
+/**
+ * What identifies one VM's life, from what the program and Proxmox's configuration decide: the VM
+ * ID and the MAC address Proxmox gave the NIC at creation (kept in the VM's config, new when the
+ * VM is recreated). Not `macAddresses`: bpg reads those from the guest agent (lo, docker0, veth*),
+ * so they change whenever a container restarts.
+ */
+export function vmIdentity(vm: proxmoxve.VmLegacy): pulumi.Output<unknown>[] {
+    return [vm.vmId, vm.networkDevices.apply((nics) => nics?.[0]?.macAddress ?? null)];
+}
 export class SecureVm extends pulumi.ComponentResource {
     public readonly vm: proxmoxve.VmLegacy;
     public readonly userData: proxmoxve.FileLegacy;
+    public readonly metaData: proxmoxve.FileLegacy;
     /** cloud-init has finished the first boot. */
     public readonly ready: command.remote.Command;
     public readonly dataDisk: DataDisk;
@@ -53,6 +75,19 @@ export class SecureVm extends pulumi.ComponentResource {
         // cluster if it is ever removed from the program.
         const dataOpts = { parent: this, protect: production, retainOnDelete: production };
 
+        // A fixed instance-id: without it Proxmox derives one from the user-data and network config
+        // (qemu-server Cloudinit.pm, nocloud_gen_metadata), so a rewritten snippet would make the next
+        // cold start a first boot again (new host keys, runcmd again).
+        this.metaData = new proxmoxve.FileLegacy(
+            `${name}-meta-data`,
+            {
+                nodeName: spec.node,
+                datastoreId: ds.snippets,
+                contentType: "snippets",
+                sourceRaw: { fileName: `${spec.name}-meta-data.yaml`, data: renderMetaData(instanceId(platform.unit, spec.role, spec.vmId), spec.name) },
+            },
+            { parent: this, deleteBeforeReplace: true, retainOnDelete: production },
+        );
         this.userData = new proxmoxve.FileLegacy(
             `${name}-user-data`,
             {
@@ -108,13 +143,17 @@ export class SecureVm extends pulumi.ComponentResource {
                     ipConfigs: [{ ipv4: { address: `${spec.address}/${platform.network.prefixLength}`, gateway: platform.network.gateway } }],
                     dns: { servers: [...platform.network.dnsServers], domain: platform.network.searchDomain },
                     userDataFileId: this.userData.id,
+                    metaDataFileId: this.metaData.id,
                 },
                 onBoot: true,
                 started: true,
                 protection: production,
                 stopOnDestroy: !production,
+                // A deliberate change of webNode/dbNode migrates the VM (with its local disks) instead
+                // of recreating it; HA-managed VMs ignore the node altogether (vmIgnoredChanges).
+                migrate: true,
             },
-            { ...dataOpts, ignoreChanges: VM_IGNORED_CHANGES },
+            { ...dataOpts, ignoreChanges: vmIgnoredChanges(args.haManaged) },
         );
 
         this.address = spec.address;
@@ -126,10 +165,10 @@ export class SecureVm extends pulumi.ComponentResource {
             dialErrorLimit: 60,
             perDialTimeout: 10,
         };
-        const vmIdentity = [this.vm.id, this.vm.macAddresses];
+        const identity = vmIdentity(this.vm);
         this.ready = new command.remote.Command(
             `${name}-cloud-init`,
-            { connection: this.connection, create: scriptCommand("wait-cloud-init.sh"), triggers: vmIdentity },
+            { connection: this.connection, create: scriptCommand("wait-cloud-init.sh"), triggers: identity },
             { parent: this, dependsOn: [this.vm] },
         );
         // cloud-init writes the keys at first boot only: later changes of adminSshKeys arrive this way.
@@ -144,7 +183,7 @@ export class SecureVm extends pulumi.ComponentResource {
         );
         this.dataDisk = new DataDisk(
             `${name}-data`,
-            { connection: this.connection, encryption: platform.diskEncryption, recoveryPassphrase: args.recoveryPassphrase, vmIdentity, after: this.ready },
+            { connection: this.connection, encryption: platform.diskEncryption, recoveryPassphrase: args.recoveryPassphrase, vmIdentity: identity, after: this.ready },
             { parent: this },
         );
         this.registerOutputs({ vmId: this.vm.vmId, address: this.address });

@@ -6,12 +6,12 @@ const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
 const ENCRYPTING_MODES = /--encryption[= ](repokey|keyfile)(-blake2)?\b/;
 const DATA_DISK = "/srv/elabftw/";
 
-/** A mysqldump whose output goes to a file rather than straight into `borg create`. */
+/** A mysqldump (or mariadb-dump, mysqlpump) whose output goes to a file rather than straight into `borg create`. */
 export function plaintextDump(text: string): boolean {
     // Join continued lines, and a pipeline that goes on after a trailing "|".
     const logical = text.replace(/\\\n\s*/g, " ").replace(/\|\s*\n\s*/g, "| ");
     return logical.split("\n").some((line) => {
-        const at = line.indexOf("mysqldump");
+        const at = line.search(/\b(mysqldump|mariadb-dump|mysqlpump)\b/);
         if (at < 0 || line.trim().startsWith("#")) return false;
         const rest = line.slice(at);
         const pipe = rest.indexOf("|");
@@ -46,7 +46,7 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
         // Command lines, and the scripts and units the program installs (other files' contents are secrets).
         const installedCode = ofType(args.resources, TYPES.vm)
             .flatMap((vm) => [...installedFiles(args.resources, vmAddress(vm) ?? "")])
-            .filter(([path]) => path.startsWith("/usr/local/sbin/") || path.startsWith("/etc/systemd/system/"))
+            .filter(([path]) => /^\/(usr\/local\/s?bin|etc\/systemd\/system|etc\/cron\.[a-z]+|etc\/crontab|var\/spool\/cron)\b/.test(path))
             .map(([, c]) => ({ c, text: c.props.stdin as string }));
         const texts = [...ofType(args.resources, TYPES.command).map((c) => ({ c, text: c.props.create as string })), ...installedCode].filter(({ text }) => typeof text === "string");
         for (const { c, text } of texts) {

@@ -1,36 +1,32 @@
 // CNRS « Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail ».
+// Decided on what the Proxmox firewall does with packets (policies/models/proxmoxFirewall.ts), not
+// on how the rules are written: every packet class from the forbidden peers is evaluated.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { cnrs, isAnywhere, isPrivateAddress, ofType, resolveReference, TYPES, violation, vmAddress } from "./common";
+import { describeExposure } from "../models/reachability";
+import { cnrs, isAnywhere, ofType, TYPES, violation, vmAddress } from "./common";
+import { outsideAccessFindings, stackNetwork } from "./firewallView";
 
 const REQUIREMENT = cnrs("Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", "no access from outside; remote users through the VPN");
 const DB_PORT = 3306;
-const HTTPS_PORT = 443;
-
-const hasPort = (dport: string | undefined, port: number) =>
-    dport === undefined || dport.split(",").some((range) => {
-        const [low, high = low] = range.split(":").map(Number);
-        return port >= low && port <= high;
-    });
 
 export const cnrsNoOutsideAccess: StackValidationPolicy = {
     name: "cnrs-no-access-from-outside",
-    description: "No inbound allow from any or public address; HTTPS only from the edge firewall / reverse proxy (one address); the MySQL port published on a VM's private address only.",
+    description:
+        "No packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        for (const list of ofType(args.resources, TYPES.rules)) {
-            for (const rule of (list.props.rules ?? []) as Record<string, string>[]) {
-                if (rule.type !== "in" || rule.action !== "ACCEPT") continue;
-                const sources = resolveReference(rule.source, args.resources);
-                const outside = sources.filter((cidr) => isAnywhere(cidr) || !isPrivateAddress(cidr));
-                if (outside.length > 0) {
-                    reportViolation(violation(REQUIREMENT, `${list.name}: the rule "${rule.comment ?? ""}"`, `accepts from ${outside.join(", ")}`, "accept only from the unit's private networks; remote users come through the VPN and the edge firewall"), list.urn);
-                }
-                if (hasPort(rule.dport, HTTPS_PORT) && rule.proto !== "udp" && !sources.every((cidr) => !cidr.includes("/") || cidr.endsWith("/32"))) {
-                    reportViolation(violation(REQUIREMENT, `${list.name}: the rule "${rule.comment ?? ""}"`, `opens HTTPS to ${sources.join(", ")}`, "let only the edge firewall / reverse proxy address (edgeFirewallAddress) reach 443"), list.urn);
-                }
-            }
+        const vms = ofType(args.resources, TYPES.vm);
+        for (const finding of outsideAccessFindings(stackNetwork(args.resources))) {
+            if (finding.exposures.length === 0) continue;
+            const shown = finding.exposures.slice(0, 3).map(describeExposure).join("; ");
+            const more = finding.exposures.length > 3 ? ` and ${finding.exposures.length - 3} more packet classes` : "";
+            const vm = vms.find((v) => v.props.vmId === finding.vm.vmId);
+            reportViolation(
+                violation(REQUIREMENT, finding.vm.name, `breaks "${finding.statement}": ${shown}${more} (${finding.reach.evidence})`, "remove or narrow the rule (extraFlows, security groups, IP sets) so the flow matrix's peers alone are accepted"),
+                vm?.urn,
+            );
         }
-        const vmAddresses = new Set(ofType(args.resources, TYPES.vm).map(vmAddress));
+        const vmAddresses = new Set(vms.map(vmAddress));
         for (const container of ofType(args.resources, TYPES.container)) {
             for (const port of (container.props.ports ?? []) as Record<string, any>[]) {
                 if (port.internal !== DB_PORT && port.external !== DB_PORT) continue;

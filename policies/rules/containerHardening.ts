@@ -1,21 +1,31 @@
-// Hardening: containers gain no privileges and run with a reduced capability set.
+// Hardening: containers gain no privileges, keep fewer capabilities than Docker's default, and do not
+// reach into the host (policies/models/dockerContainer.ts).
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
 import { TYPES } from "./common";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
-    description: "Every container runs with no-new-privileges, drops capabilities, and is not privileged.",
+    description:
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket.",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedAddedCapabilities: { type: "array", items: { type: "string" }, default: ["SYS_NICE"], description: "Capabilities beyond Docker's default set a container may have (MySQL's official example adds SYS_NICE)." },
+        },
+    },
     validateResource: (args, reportViolation) => {
         if (args.type !== TYPES.container) return;
-        if (!((args.props.securityOpts ?? []) as string[]).includes("no-new-privileges:true")) {
+        const { allowedAddedCapabilities } = args.getConfig<{ allowedAddedCapabilities: string[] }>();
+        if (!noNewPrivileges(args.props)) {
             reportViolation(`${args.name}: processes may gain privileges (setuid). Fix: add the security option no-new-privileges:true.`);
         }
-        if (((args.props.capabilities?.drops ?? []) as string[]).length === 0) {
+        const caps = effectiveCapabilities(args.props);
+        const extra = caps.filter((c) => !DOCKER_DEFAULT_CAPS.includes(c) && !allowedAddedCapabilities.includes(c));
+        if (extra.length > 0) reportViolation(`${args.name}: has the capabilities ${extra.join(", ")} beyond Docker's default set. Fix: remove them from the added capabilities.`);
+        else if (DOCKER_DEFAULT_CAPS.every((c) => caps.includes(c))) {
             reportViolation(`${args.name}: keeps Docker's full default capability set. Fix: drop capabilities (eLabFTW: all but CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID; MySQL: the official list).`);
         }
-        if (args.props.privileged === true) {
-            reportViolation(`${args.name}: runs privileged. Fix: remove privileged.`);
-        }
+        for (const access of hostAccess(args.props)) reportViolation(`${args.name}: ${access.what}. Fix: remove it; the container needs no access to the host.`);
     },
 };

@@ -1,6 +1,7 @@
 // Hardening: every container image is pinned to an exact release or a digest, so that two runs of
 // the same stack deploy the same software and upgrades happen only when the config says so.
 import { ResourceValidationPolicy } from "@pulumi/policy";
+import { parseImageReference } from "../models/imageReference";
 
 /** The property that names the image, per resource type of the Docker provider. */
 export const IMAGE_PROPERTY: Readonly<Record<string, string>> = {
@@ -13,11 +14,10 @@ const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
 /** Why `reference` is not pinned, or undefined when it is. */
 export function unpinnedImageProblem(reference: string, exactRelease = EXACT_RELEASE): string | undefined {
     if (/^sha256:[0-9a-f]{64}$/.test(reference)) return undefined; // an image id: content-addressed
-    if (/@sha256:[0-9a-f]{64}$/.test(reference)) return undefined; // pinned by digest
-    const lastPart = reference.split("/").pop() ?? reference;
-    const colon = lastPart.lastIndexOf(":");
-    if (colon < 0) return `"${reference}" has no tag, which means latest`;
-    const tag = lastPart.slice(colon + 1);
+    const image = parseImageReference(reference);
+    if (image?.digest && /^sha256:[0-9a-f]{64}$/.test(image.digest)) return undefined; // pinned by digest
+    const tag = image?.tag;
+    if (!tag) return `"${reference}" has no tag, which means latest`;
     if (!new RegExp(exactRelease).test(tag)) return `"${reference}" uses the moving tag "${tag}"`;
     return undefined;
 }

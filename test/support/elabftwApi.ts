@@ -1,5 +1,7 @@
 // Runs the settings script for real against the eLabFTW API stand-in (test/fixtures), over HTTPS
-// with its own CA, with a `curl` shim on PATH that records every command line curl receives.
+// with its own CA, with a `curl` shim on PATH that records every command line curl receives. The
+// stand-in's outgoing calls reach the outside only through the egress stand-in (a CONNECT proxy
+// with the IdP and the timestamping authority behind it), at the example stack's httpProxy address.
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +15,10 @@ import { scriptCommand } from "../../components/vm/remoteScript";
 export const FIXTURES = path.join(__dirname, "..", "fixtures");
 export const API_DATA = path.join(FIXTURES, "elabftw-5.6.12");
 export const SITE = "elabftw.test";
+/** The example stack's httpProxy (Pulumi.dev.yaml): the stand-in's route to the egress stand-in. */
+export const STACK_PROXY = "10.20.60.8:3128";
+/** The entity ID in the metadata the egress stand-in serves. */
+export const IMPORTED_ENTITY_ID = "https://idp.example.org/idp/shibboleth#served-through-the-proxy";
 // The shape of an eLabFTW API key (<id>-<hex>); made up for the test.
 export const API_KEY = `2-${"5eed".repeat(21)}`;
 
@@ -37,7 +43,9 @@ export class ApiStandIn {
     readonly keyFile = path.join(this.dir, "secrets", "sysadmin-api-key");
     private readonly log = path.join(this.dir, "requests.jsonl");
     private readonly curlLog = path.join(this.dir, "curl-argv.log");
+    private readonly egressLog = path.join(this.dir, "egress.jsonl");
     private server?: ChildProcess;
+    private egress?: ChildProcess;
     private port = 0;
     private seen = 0;
 
@@ -58,19 +66,30 @@ export class ApiStandIn {
         writeFileSync(path.join(this.dir, "path", "curl"), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${this.curlLog}'\nexec '${realCurl}' "$@"\n`);
         chmodSync(path.join(this.dir, "path", "curl"), 0o755);
 
-        const server = spawn(process.execPath, [path.join(FIXTURES, "elabftw-api-standin.js"), "site.pem", "site.key", API_KEY, path.join(API_DATA, "config-keys-from-code.txt"), this.log], { cwd: this.dir, stdio: ["ignore", "pipe", "inherit"] });
-        this.server = server;
-        this.port = await new Promise<number>((resolve, reject) => {
-            server.once("exit", (code) => reject(new Error(`the stand-in exited (${code})`)));
-            server.stdout!.on("data", (chunk: Buffer) => {
-                const match = /listening (\d+)/.exec(chunk.toString());
-                if (match) resolve(Number(match[1]));
-            });
+        // The outside services' certificate, from the same CA, which the stand-in trusts as eLabFTW trusts public CAs.
+        openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "outside.key", "-out", "outside.csr", "-subj", "/CN=outside"]);
+        writeFileSync(path.join(this.dir, "outside.ext"), "subjectAltName=DNS:idp.example.org,DNS:tsa.example.org,DNS:zeitstempel.dfn.de\n");
+        openssl(["x509", "-req", "-in", "outside.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "outside.pem", "-days", "2", "-extfile", "outside.ext"]);
+        const egress = spawn(process.execPath, [path.join(FIXTURES, "egress-standin.js"), "outside.pem", "outside.key", this.egressLog, IMPORTED_ENTITY_ID], { cwd: this.dir, stdio: ["ignore", "pipe", "inherit"] });
+        this.egress = egress;
+        const proxyPort = await listeningPort(egress);
+        const server = spawn(process.execPath, [path.join(FIXTURES, "elabftw-api-standin.js"), "site.pem", "site.key", API_KEY, path.join(API_DATA, "config-keys-from-code.txt"), this.log], {
+            cwd: this.dir,
+            stdio: ["ignore", "pipe", "inherit"],
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: path.join(this.dir, "ca.pem"), STANDIN_ROUTES: JSON.stringify({ [STACK_PROXY]: `127.0.0.1:${proxyPort}` }) },
         });
+        this.server = server;
+        this.port = await listeningPort(server);
     }
 
     stop(): void {
         this.server?.kill();
+        this.egress?.kill();
+    }
+
+    /** What crossed the proxy: CONNECT targets and the requests the outside services received. */
+    egressLogEntries(): { connect?: string; service?: string; method?: string; path?: string }[] {
+        return existsSync(this.egressLog) ? readFileSync(this.egressLog, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)) : [];
     }
 
     /** Runs elabftw-settings.sh as the program sends it, the wanted settings on stdin. */
@@ -99,10 +118,29 @@ export class ApiStandIn {
 
     /** The stand-in's current state, read through its API as the script would. */
     get(pathName: string): unknown {
-        const result = spawnSync("curl", ["-sS", "--cacert", path.join(this.dir, "ca.pem"), "--resolve", `${SITE}:${this.port}:127.0.0.1`, "-H", `Authorization: ${API_KEY}`, `https://${SITE}:${this.port}/api/v2${pathName}`], { encoding: "utf8" });
-        this.seen += 1; // this request is the test's, not the script's
-        return JSON.parse(result.stdout);
+        return this.call("GET", pathName).body;
     }
+
+    /** A request of the test's own (what eLabFTW's UI would send), with its HTTP status. */
+    call(method: string, pathName: string, body?: unknown): { status: number; body: any } {
+        const data = body === undefined ? [] : ["-H", "Content-Type: application/json", "--data-binary", JSON.stringify(body)];
+        const result = spawnSync("curl", ["-sS", "-X", method, "--cacert", path.join(this.dir, "ca.pem"), "--resolve", `${SITE}:${this.port}:127.0.0.1`, "-H", `Authorization: ${API_KEY}`, ...data, "-w", "\n%{http_code}", `https://${SITE}:${this.port}/api/v2${pathName}`], { encoding: "utf8" });
+        this.seen += 1; // this request is the test's, not the script's
+        const cut = result.stdout.lastIndexOf("\n");
+        const text = result.stdout.slice(0, cut);
+        return { status: Number(result.stdout.slice(cut + 1)), body: text ? JSON.parse(text) : undefined };
+    }
+}
+
+/** Resolves with the port a fixture prints as "listening <port>". */
+function listeningPort(child: ChildProcess): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+        child.once("exit", (code) => reject(new Error(`a stand-in exited (${code})`)));
+        child.stdout!.on("data", (chunk: Buffer) => {
+            const match = /listening (\d+)/.exec(chunk.toString());
+            if (match) resolve(Number(match[1]));
+        });
+    });
 }
 
 // Made-up secrets for the test; none may leave stdin.
@@ -131,8 +169,25 @@ export function wanted(overrides: Record<string, string> = {}): any {
     );
 }
 
-/** Mail and a timestamping authority that needs credentials: the secrets in play. */
+/**
+ * Every option away from its default, with mail and a timestamping authority that needs credentials
+ * (the secrets in play), and an announcement with & and quotes (eLabFTW stores & as &amp;).
+ */
 export const WITH_SECRETS = {
+    loginAnnouncement: `Use Janus+ & your lab's account; "break-glass" is for the sysadmin only.`,
+    allowedEmailDomains: JSON.stringify(["lab.example.org", "ibcp.lab.example.org"]),
+    localLoginHidden: "true",
+    samlTeamDefault: "0",
+    samlTeamCreate: "true",
+    rememberMe: "true",
+    rememberMeMinutes: "60",
+    mfaEnforcement: "everyone",
+    passwordMaxAgeDays: "365",
+    loginAttempts: "3",
+    auditLogs: "false",
+    localRegistration: "true",
+    adminsCreateUsers: "true",
+    anonymousUsers: "true",
     smtpHost: "smtp.lab.example.org",
     smtpFrom: "elabftw-noreply@lab.example.org",
     smtpUser: "elabftw",

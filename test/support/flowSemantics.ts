@@ -1,8 +1,10 @@
 // Two independent readings of "is this packet allowed?": the flow matrix's own meaning (a deny
-// flow wins, then any allow flow), and an evaluator of Proxmox rule lists as pve-firewall applies
-// them (first matching rule, then the policy), with aliases and IP sets resolved.
+// flow wins, then any allow flow), and the policy pack's Proxmox firewall model (first matching
+// rule, then the policy, aliases and IP sets resolved), so tests and pack share one meaning.
 import { addressesOf, FlowMatrix, Protocol } from "../../components/network/flowMatrix";
 import { addressInNetwork } from "../../components/network/addresses";
+import { toInt } from "../../policies/models/ipv4";
+import { guestVerdict, PveFirewall } from "../../policies/models/proxmoxFirewall";
 
 export interface Packet {
     readonly src: string;
@@ -44,46 +46,29 @@ export interface PveWorld {
     readonly vms: ReadonlyMap<string, { readonly rules: readonly PveRuleData[]; readonly inputPolicy: string; readonly outputPolicy: string }>;
 }
 
-function resolve(world: PveWorld, reference: string): string[] {
-    return reference.split(",").flatMap((part) => {
-        if (part.startsWith("+")) {
-            const set = world.ipsets.get(part.slice(1));
-            if (!set) throw new Error(`rule refers to unknown IP set ${part}`);
-            return [...set];
-        }
-        const alias = world.aliases.get(part);
-        if (alias) return [alias];
-        if (/^\d/.test(part)) return [part];
-        throw new Error(`rule refers to unknown alias ${part}`);
-    });
+/** The world as the pack's Proxmox firewall model reads it: tests and pack share one meaning. */
+function packFirewall(world: PveWorld): PveFirewall {
+    const vms = [...world.vms].map(([address, vm], i) => ({ vmId: i + 1, name: address, address, nics: [true], options: { enabled: true, inputPolicy: vm.inputPolicy, outputPolicy: vm.outputPolicy }, rules: vm.rules }));
+    return {
+        aliases: [...world.aliases].map(([name, cidr]) => ({ name, cidr })),
+        ipsets: [...world.ipsets].map(([name, cidrs]) => ({ name, cidrs: cidrs.map((c) => ({ name: c })) })),
+        groups: [],
+        vms,
+    };
 }
 
-function portMatches(dport: string, port: number): boolean {
-    return dport.split(",").some((range) => {
-        const [low, high = low] = range.split(":").map(Number);
-        return port >= low && port <= high;
-    });
-}
-
-/** One direction of one VM: first matching rule of that type, else the policy. */
-function verdict(world: PveWorld, vmAddress: string, type: "in" | "out", p: Packet): boolean {
-    const vm = world.vms.get(vmAddress)!;
-    for (const rule of vm.rules) {
-        if (rule.type !== type) continue;
-        const peer = type === "in" ? rule.source : rule.dest;
-        const peerAddress = type === "in" ? p.src : p.dst;
-        if (peer !== undefined && !resolve(world, peer).some((entry) => contains(entry, peerAddress))) continue;
-        if (rule.proto !== undefined && rule.proto !== p.proto) continue;
-        if (rule.dport !== undefined && !portMatches(rule.dport, p.port)) continue;
-        return rule.action === "ACCEPT";
-    }
-    return (type === "in" ? vm.inputPolicy : vm.outputPolicy) === "ACCEPT";
+function verdict(fw: PveFirewall, vmAddress: string, type: "in" | "out", p: Packet): boolean {
+    const vm = fw.vms.find((v) => v.address === vmAddress)!;
+    const result = guestVerdict(fw, vm, type, { peer: toInt(type === "in" ? p.src : p.dst), proto: p.proto, dport: p.port, iface: "net0" });
+    if (result.pass === "maybe") throw new Error(`the model cannot decide ${JSON.stringify(p)}: ${result.by}`);
+    return result.pass === "yes";
 }
 
 /** What the Proxmox firewall does with a packet: the sending VM's OUT rules, then the receiving VM's IN rules. */
 export function proxmoxAllows(world: PveWorld, p: Packet): boolean {
-    if (world.vms.has(p.src) && !verdict(world, p.src, "out", p)) return false;
-    if (world.vms.has(p.dst) && !verdict(world, p.dst, "in", p)) return false;
+    const fw = packFirewall(world);
+    if (world.vms.has(p.src) && !verdict(fw, p.src, "out", p)) return false;
+    if (world.vms.has(p.dst) && !verdict(fw, p.dst, "in", p)) return false;
     return true;
 }
 

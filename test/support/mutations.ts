@@ -42,3 +42,9 @@ export function without(resources: readonly CapturedResource[], type: string, na
     const target = find(copy, type, nameSuffix);
     return copy.filter((r) => r !== target);
 }
+
+/** The graph with one more resource, built on `template`'s links (parent, provider) with new props. */
+export function withResource(resources: readonly CapturedResource[], template: CapturedResource, type: string, name: string, props: Props): CapturedResource[] {
+    const urn = template.urn.replace(/::[^:]+::[^:]+$/, `::${type}::${name}`);
+    return [...clone(resources), { ...template, type, name, urn, inputs: structuredClone(props), rawInputs: structuredClone(props), rawOutputs: structuredClone(props), dependencies: [] }];
+}

@@ -11,3 +11,14 @@ export const PRODUCTION_OVERRIDES: Record<string, string | undefined> = {
     "elabftw-onprem:cloudImageChecksum": IMAGE_SHA512,
     "elabftw-onprem:cloudImageVolume": undefined,
 };
+
+/** Two nodes, the DB VM on the second. */
+export const TWO_NODES: Record<string, string> = { "elabftw-onprem:clusterNodes": JSON.stringify(["pve1", "pve2"]), "elabftw-onprem:dbNode": "pve2" };
+
+/** HA on Ceph: RBD for the volumes, CephFS for snippets and the image, both declared shared. */
+export const HA_ON_SHARED_STORAGE: Record<string, string> = {
+    ...TWO_NODES,
+    "elabftw-onprem:highAvailability": "true",
+    "elabftw-onprem:datastores": JSON.stringify(["ceph-crypt=os,data,efi,tpm,cloudinit", "cephfs=snippets,import"]),
+    "elabftw-onprem:sharedDatastores": JSON.stringify(["ceph-crypt", "cephfs"]),
+};

@@ -1,16 +1,21 @@
 // Runs the program twice in child processes, with two sets of overrides, and returns both graphs.
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
-import { CapturedResource } from "../../tools/offline/mockEngine";
+import { CapturedResource, ReportedState } from "../../tools/offline/mockEngine";
 
 export interface Graph {
     readonly resources: CapturedResource[];
     one(type: string, nameSuffix: string): CapturedResource;
 }
 
-export function graphOf(overrides: Record<string, string | undefined>, deterministic = false): Graph {
+export function graphOf(overrides: Record<string, string | undefined>, deterministic = false, reported?: ReportedState): Graph {
     const output = execFileSync(process.execPath, ["--import", "tsx", path.join(__dirname, "graphDump.ts")], {
-        env: { ...process.env, ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides, (_key, value) => (value === undefined ? null : value)), ELABFTW_TEST_DETERMINISTIC: deterministic ? "1" : "" },
+        env: {
+            ...process.env,
+            ELABFTW_TEST_OVERRIDES: JSON.stringify(overrides, (_key, value) => (value === undefined ? null : value)),
+            ELABFTW_TEST_DETERMINISTIC: deterministic ? "1" : "",
+            ELABFTW_TEST_REPORTED: reported ? JSON.stringify(reported) : "",
+        },
         encoding: "utf8",
         maxBuffer: 64 * 1024 * 1024,
     });

@@ -27,6 +27,8 @@ export interface CapturedResource {
     readonly retainOnDelete: boolean;
     readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
+    /** The `import` option: the id of an existing resource the engine adopts ("" when none). */
+    readonly importId: string;
     readonly additionalSecretOutputs: readonly string[];
     readonly dependencies: readonly string[];
     /** The provider reference ("<urn>::<id>"), as the engine records it. */
@@ -37,6 +39,12 @@ export interface CapturedResource {
     /** When the registration reached the engine, and when the engine answered (ms, performance clock). */
     readonly startedAt: number;
     endedAt: number;
+}
+
+/** Runtime state a refresh reads from the cluster: the guest agent's interfaces, the node HA moved a VM to. */
+export interface ReportedState {
+    readonly agentMacAddresses?: readonly string[];
+    readonly nodeName?: string;
 }
 
 export interface ProgramRun {
@@ -75,6 +83,8 @@ export async function runProgram(
         latencyMs?: number;
         /** Generated values derived from names and inputs instead of random: two runs give the same state. */
         deterministic?: boolean;
+        /** What the provider reads back from a running cluster on refresh, unlike the inputs. */
+        reported?: ReportedState;
     } = {},
 ): Promise<ProgramRun> {
     const config: Record<string, string> = readStackConfig(options.stackFile);
@@ -121,10 +131,16 @@ export async function runProgram(
                     case "docker:index/remoteImage:RemoteImage":
                         state.imageId = MOCK_IMAGE_ID(args.inputs.name);
                         break;
-                    case "proxmoxve:index/vmLegacy:VmLegacy":
+                    case "proxmoxve:index/vmLegacy:VmLegacy": {
                         id = String(args.inputs.vmId);
-                        state.macAddresses = [`BC:24:11:00:00:${String(++counter % 100).padStart(2, "0")}`];
+                        // Proxmox gives a NIC without one a MAC in its BC:24:11 range, kept in the VM's config.
+                        const configured = (nic: number) => `BC:24:11:${createHash("sha256").update(`${args.name}/${nic}`).digest("hex").slice(0, 6).match(/../g)!.join(":").toUpperCase()}`;
+                        state.networkDevices = (args.inputs.networkDevices ?? []).map((nic: Record<string, unknown>, i: number) => ({ ...nic, macAddress: nic.macAddress ?? configured(i) }));
+                        // bpg reads macAddresses from the guest agent: every interface of the guest.
+                        state.macAddresses = options.reported?.agentMacAddresses ?? ["00:00:00:00:00:00", ...(state.networkDevices as { macAddress: string }[]).map((nic) => nic.macAddress)];
+                        if (options.reported?.nodeName) state.nodeName = options.reported.nodeName;
                         break;
+                    }
                     case "proxmoxve:index/fileLegacy:FileLegacy":
                         id = `${args.inputs.datastoreId}:snippets/${args.inputs.sourceRaw.fileName}`;
                         break;
@@ -165,6 +181,7 @@ export async function runProgram(
                     retainOnDelete: req.getRetainondelete(),
                     deleteBeforeReplace: req.getDeletebeforereplace(),
                     ignoreChanges: req.getIgnorechangesList(),
+                    importId: req.getImportid(),
                     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
                     provider: req.getProvider(),
                     rawInputs: raw,

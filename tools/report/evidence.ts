@@ -1,6 +1,7 @@
 // The evidence of each CNRS requirement in plain language (Markdown, values escaped), the glossary
 // of the resource names it cites, and which hardening rules apply to this stack.
 import type { Violation } from "../offline/policyEngine";
+import { outsideAccessEvidence } from "../../policies/rules/firewallView";
 import { capital, code, text } from "./markdown";
 import { backupRepositories, dataDiskEncryption, firewallNames, instanceSettings, isProduction, of, Resources, roleTitle, TYPES, vmAddress, vmRole, vms } from "./facts";
 
@@ -19,7 +20,10 @@ export const EVIDENCE: Record<string, (resources: Resources, glossary: Glossary,
     "cnrs-no-access-from-outside": (resources, glossary) => {
         const names = firewallNames(resources);
         const from = (source: string) => `${code(source)}${names.has(source) ? ` (${code(names.get(source))})` : ""}`;
+        // First the pack's own evaluation of the firewall model (statements, packet classes counted), as the pack words it.
+        const pack = outsideAccessEvidence(resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs, provider: { props: resources.find((p) => r.provider.startsWith(`${p.urn}::`))?.inputs ?? {} } })));
         return [
+            ...pack.map((statement) => `${text(capital(statement))}.`.replace(/\.\.$/, ".")),
             ...vms(resources).map((vm) => {
                 const list = of(resources, TYPES.rules).find((l) => l.inputs.vmId === vm.inputs.vmId);
                 const accepted = ((list?.inputs.rules ?? []) as Record<string, string>[]).filter((r) => r.type === "in" && r.action === "ACCEPT");

@@ -19,13 +19,15 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
-        reads: ["samlEnabled", "samlIdpMetadataUrl", "samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl", "localLogin"],
+        reads: ["samlEnabled", "samlIdpMetadataUrl", "samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl", "localLogin", "localLoginHidden"],
         check: (c, problem) => {
             const manual = (["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl"] as const).filter((key) => c[key] !== undefined);
             if (!c.samlEnabled) {
                 if (c.localLogin !== "everyone") problem("localLogin", "limits local login to the sysadmin while samlEnabled is false: nobody else could log in", "pulumi config set localLogin everyone   # or turn SAML on: pulumi config set samlEnabled true");
+                if (c.localLoginHidden) problem("localLoginHidden", "hides the only login form while samlEnabled is false", "pulumi config set localLoginHidden false");
                 return;
             }
+            if (c.localLoginHidden && c.localLogin !== "sysadmin-only") problem("localLoginHidden", "limits the hidden form to the sysadmin, but localLogin is everyone", "pulumi config set localLogin sysadmin-only   # or pulumi config set localLoginHidden false");
             if (c.samlIdpMetadataUrl !== undefined) {
                 for (const key of manual) problem(key, "is set together with samlIdpMetadataUrl: keep either the metadata URL or the manual samlIdp* keys", `pulumi config rm ${key}   # or pulumi config rm samlIdpMetadataUrl`);
                 return;

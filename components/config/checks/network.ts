@@ -1,7 +1,12 @@
 // Checks across network keys: addresses in their networks, distinct roles, the flow matrix's endpoints.
 import { addressInNetwork, isDocumentationAddress, isIpv4, isPublicAddress, isUsableHostIn, networksOverlap } from "../../network/addresses";
 import { KeyName } from "../keys";
-import { CrossCheck, extraFlows, parseBackupTarget, parseProxy } from "../parsed";
+import { CrossCheck, extraFlows, matrixOf, parseBackupTarget, parseProxy } from "../parsed";
+import { addressesOf } from "../../network/flowMatrix";
+// The policy pack's address arithmetic, so that config refuses exactly what the pack would.
+import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, toInt, union } from "../../../policies/models/ipv4";
+
+const DB_REQUIREMENT = "CNRS requirement « Pas d'accès depuis l'extérieur » (no access from outside): no packet from the VPN clients or the lab subnet reaches the DB VM";
 
 export const NETWORK_CHECKS: readonly CrossCheck[] = [
     ...(["gateway", "webAddress", "dbAddress"] as const).map(
@@ -91,6 +96,36 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
                 for (const name of [...flow.from, ...flow.to]) {
                     if (!present.has(name) && !/^\d/.test(name)) problem("extraFlows", `${flow.id} names ${name}, which this stack does not define`);
                 }
+            }
+        },
+    },
+
+    {
+        reads: ["extraFlows", "vpnClientRange", "labSubnet", "dbAddress", "httpProxy", "egressNetworks", "backupTarget"],
+        check: (c, problem) => {
+            const matrix = matrixOf(c);
+            const addresses = (names: readonly string[]): AddressSet => {
+                try {
+                    return union(...names.map((name) => setOf(...addressesOf(matrix, name))));
+                } catch {
+                    return []; // a name this stack does not define: reported by the check above
+                }
+            };
+            const forbidden = setOf(c.vpnClientRange, c.labSubnet);
+            for (const flow of extraFlows(c.extraFlows)) {
+                if (flow.action !== "allow" || !contains(addresses(flow.to), toInt(c.dbAddress))) continue;
+                const overlap = intersect(addresses(flow.from), forbidden);
+                if (!isEmpty(overlap)) {
+                    problem("extraFlows", `${flow.id} ("${flow.from.join(",")} -> ${flow.to.join(",")}") lets ${describe(overlap)} reach the DB VM ${c.dbAddress}, which breaks the ${DB_REQUIREMENT}: remove it (the DBA connects from adminNetwork)`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["egressNetworks"],
+        check: (c, problem) => {
+            if (c.egressNetworks.length > 0 && covers(setOf(...c.egressNetworks), INTERNET)) {
+                problem("egressNetworks", `${c.egressNetworks.join(", ")} add up to the whole Internet, which breaks the CNRS requirement « Pare-feu d'infrastructure capable de segmenter les VM » (default-deny egress): name the mirrors' networks, or use httpProxy`);
             }
         },
     },

@@ -2,6 +2,9 @@
 import { STORAGE_KINDS } from "../keys";
 import { CrossCheck, placements } from "../parsed";
 
+/** The volume kinds another node needs to start a VM that HA moved there. */
+export const HA_KINDS = ["os", "data", "efi", "tpm", "cloudinit", "snippets"] as const;
+
 export const VMS_CHECKS: readonly CrossCheck[] = [
     {
         reads: ["webVmId", "dbVmId"],
@@ -62,6 +65,35 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
                     `pulumi config set --path "encryptedDatastores[${c.encryptedDatastores.length + index}]" ${id}   # only if ${id} is encrypted on the host; else diskEncryption guest-luks`,
                 ),
             );
+        },
+    },
+    {
+        // HA restarts a VM on another node: its disks, EFI and TPM state, cloud-init drive and the
+        // snippet that drive is rebuilt from at every start must be there too. The program sets up
+        // no storage replication (a ZFS replica lags, and the snippet is not replicated).
+        reads: ["highAvailability", "datastores", "sharedDatastores"],
+        check: (c, problem) => {
+            if (!c.highAvailability) return;
+            const placed = placements(c.datastores);
+            for (const kind of HA_KINDS) {
+                const id = placed.get(kind)?.[0];
+                if (id && !c.sharedDatastores.includes(id)) {
+                    problem("highAvailability", `is true, but "${id}" (the ${kind} volumes) is not in sharedDatastores: another node could not start the VM. Put ${HA_KINDS.join(", ")} on shared storage (Ceph, NFS) and list it, or set highAvailability false`);
+                }
+            }
+        },
+    },
+    {
+        reads: ["sharedDatastores", "datastores"],
+        check: (c, problem) => {
+            const used = new Set(c.datastores.map((entry) => entry.split("=")[0]));
+            for (const id of c.sharedDatastores) if (!used.has(id)) problem("sharedDatastores", `lists "${id}", which no datastores entry uses: remove it or place a kind on it`);
+        },
+    },
+    {
+        reads: ["manageClusterFirewall", "importManagementIpset"],
+        check: (c, problem) => {
+            if (c.importManagementIpset && !c.manageClusterFirewall) problem("importManagementIpset", "is true while manageClusterFirewall is false: only the stack that owns the datacenter firewall imports the management IP set");
         },
     },
     {

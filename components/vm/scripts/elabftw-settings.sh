@@ -91,6 +91,15 @@ if [ "$(jq -r '.idp.kind // ""' "$work/want.json")" = metadata ]; then
         changed=1
     fi
     call GET "/idps_sources/$source_id"
+    # A source without identity providers: an earlier import failed (eLabFTW could not fetch the
+    # metadata, e.g. without its proxy). Import again.
+    if [ "$(jq -r '.idps_count // 0' "$work/response")" = 0 ]; then
+        echo '{"action":"replace"}' >"$work/body"
+        call PATCH "/idps_sources/$source_id" "$work/body"
+        echo "elabftw-settings: imported the identity provider's metadata again (source $source_id)"
+        changed=1
+        call GET "/idps_sources/$source_id"
+    fi
     if [ "$(jq -r '.idps_count_enabled // 0' "$work/response")" = 0 ]; then
         echo '{"action":"validate"}' >"$work/body"
         call PATCH "/idps_sources/$source_id" "$work/body"

@@ -1,0 +1,60 @@
+// What a Docker container may do on its host, from the Docker provider's container properties as
+// the engine reads them: privileged; the effective capabilities (Docker's default set, plus added,
+// minus dropped, ALL on either side); host namespaces; devices; mounts of the host's root or of the
+// Docker socket; no-new-privileges in its accepted spellings; unconfined seccomp/AppArmor.
+export const DOCKER_DEFAULT_CAPS = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
+
+const capName = (c: string) => c.toUpperCase().replace(/^CAP_/, "");
+const list = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+
+/** The capabilities the container's processes get; "ALL" when every capability is added. */
+export function effectiveCapabilities(props: Record<string, any>): string[] {
+    const adds = list(props.capabilities?.adds).map(capName);
+    const drops = list(props.capabilities?.drops).map(capName);
+    if (props.privileged === true || adds.includes("ALL")) return ["ALL"];
+    const base = drops.includes("ALL") ? [] : DOCKER_DEFAULT_CAPS.filter((c) => !drops.includes(c));
+    // Docker applies adds after drops: an added capability stays even if also dropped.
+    return [...new Set([...base, ...adds])].sort();
+}
+
+export function noNewPrivileges(props: Record<string, any>): boolean {
+    const opts = list(props.securityOpts).map((o) => o.replace(/\s/g, "").toLowerCase());
+    let on = false;
+    for (const o of opts) if (/^no-new-privileges([:=](true|false))?$/.test(o)) on = !o.endsWith("false");
+    return on;
+}
+
+export interface HostAccess {
+    readonly what: string;
+}
+
+const SOCKETS = ["/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock"];
+const normalisePath = (p: string) => (p.replace(/\/+/g, "/").replace(/(.)\/$/, "$1") || "/");
+
+/** Every bind mount or volume's host path, with its target and whether it is read-only. */
+export function hostPaths(props: Record<string, any>): { source: string; target: string; readOnly: boolean }[] {
+    const mounts = (Array.isArray(props.mounts) ? props.mounts : []).filter((m: any) => (m.type ?? "volume") === "bind");
+    const volumes = (Array.isArray(props.volumes) ? props.volumes : []).filter((v: any) => typeof v.hostPath === "string" && v.hostPath);
+    return [
+        ...mounts.map((m: any) => ({ source: normalisePath(String(m.source ?? "")), target: String(m.target ?? ""), readOnly: m.readOnly === true })),
+        ...volumes.map((v: any) => ({ source: normalisePath(String(v.hostPath)), target: String(v.containerPath ?? ""), readOnly: v.readOnly === true })),
+    ];
+}
+
+/** Ways the container reaches past its isolation into the host. */
+export function hostAccess(props: Record<string, any>): HostAccess[] {
+    const found: HostAccess[] = [];
+    if (props.privileged === true) found.push({ what: "runs privileged" });
+    for (const [key, label] of [["networkMode", "network"], ["pidMode", "PID"], ["ipc", "IPC"], ["ipcMode", "IPC"], ["usernsMode", "user"], ["utsMode", "UTS"], ["cgroupnsMode", "cgroup"]] as const) {
+        if (String(props[key] ?? "").toLowerCase() === "host") found.push({ what: `shares the host's ${label} namespace (${key}: host)` });
+    }
+    for (const d of Array.isArray(props.devices) ? props.devices : []) found.push({ what: `has the host device ${d.hostPath ?? d.containerPath}` });
+    for (const m of hostPaths(props)) {
+        if (m.source === "/") found.push({ what: `mounts the host's root file system at ${m.target}` });
+        else if (SOCKETS.includes(m.source) || SOCKETS.some((s) => s.startsWith(`${m.source}/`))) found.push({ what: `mounts the container engine's socket (${m.source}) at ${m.target}` });
+    }
+    for (const o of list(props.securityOpts).map((x) => x.toLowerCase().replace(/\s/g, ""))) {
+        if (/^(seccomp|apparmor)[:=]unconfined$/.test(o)) found.push({ what: `runs with ${o}` });
+    }
+    return found;
+}

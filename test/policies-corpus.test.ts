@@ -1,0 +1,178 @@
+// The mutation corpus: single, realistic violations of the dev stack's graph, each in a form the
+// program never writes (service names, macros, security groups, IP sets with exclusions, last-wins
+// options, other image spellings, host namespaces...). Each must be caught by the policy that owns
+// it and by no other, except the documented doubles (`also`), where two requirements really break.
+import assert from "node:assert/strict";
+import { before, describe, it } from "node:test";
+import { rules } from "../policies/rules";
+import { PVE_TYPES } from "../policies/models/pveResources";
+import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
+import { evaluate } from "../tools/offline/policyEngine";
+import { changed, plain, without, withResource } from "./support/mutations";
+
+const T = {
+    ...PVE_TYPES,
+    container: "docker:index/container:Container",
+    image: "docker:index/remoteImage:RemoteImage",
+    provider: "pulumi:providers:docker",
+    command: "command:remote:Command",
+    edge: "elabftw:firewall:EdgeHandOff",
+};
+type Graph = CapturedResource[];
+type Props = Record<string, any>;
+
+let run: ProgramRun;
+before(async () => {
+    run = await runProgram();
+});
+
+const VPN = "10.8.0.0/16";
+const inRule = (extra: Props) => ({ type: "in", action: "ACCEPT", log: "nolog", comment: "mutation", ...extra });
+const prepend = (suffix: string, ...added: Props[]) => (g: readonly CapturedResource[]) => changed(g, T.rules, suffix, (p) => plain(p.rules).unshift(...added));
+const append = (suffix: string, ...added: Props[]) => (g: readonly CapturedResource[]) => changed(g, T.rules, suffix, (p) => plain(p.rules).push(...added));
+const container = (suffix: string, change: (p: Props) => void) => (g: readonly CapturedResource[]) => changed(g, T.container, suffix, change);
+const mysqlArgs = (...args: string[]) => container("-mysql-container", (p) => plain(p.command).push(...args));
+const image = (suffix: string, name: string) => (g: readonly CapturedResource[]) => changed(g, T.image, suffix, (p) => (p.name = name));
+const nft = (suffix: string, edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.command, suffix, (p) => (p.stdin = edit(String(plain(p.stdin)))));
+const script = (suffix: string, edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.command, suffix, (p) => (p.stdin = edit(String(plain(p.stdin)))));
+const dbaGroup = (g: readonly CapturedResource[]) => {
+    const template = g.find((r) => r.type === T.alias)!;
+    const withGroup = withResource(g, template, T.group, "dba-group", { name: "dba", rules: [inRule({ source: VPN, proto: "tcp", dport: "3306" })] });
+    return prepend("-db-rules", { type: "in", securityGroup: "dba", action: "", comment: "DBA access" })(withGroup);
+};
+
+interface Mutation {
+    readonly id: string;
+    readonly owner: string;
+    /** A second policy the same change really breaks, and why. */
+    readonly also?: { readonly policy: string; readonly why: string };
+    readonly apply: (g: readonly CapturedResource[]) => Graph;
+}
+
+const NO_OUTSIDE = "cnrs-no-access-from-outside";
+const INFRA = "cnrs-infrastructure-firewall";
+const HARDENING = "container-hardening";
+const TLS = "mysql-tls-only";
+const DISK = "cnrs-disk-encryption";
+const BACKUP = "cnrs-backup-encryption";
+
+export const CORPUS: readonly Mutation[] = [
+    // Firewall paths: the DB reached from the VPN or the lab, HTTPS from elsewhere than the edge.
+    { id: "db: VPN range accepted on 3306", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: VPN, proto: "tcp", dport: "3306" })) },
+    { id: "db: lab IP set on the service name mysql", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "+demo-lab-subnet", proto: "tcp", dport: "mysql" })) },
+    { id: "db: macro MySQL from the VPN", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: VPN, macro: "MySQL" })) },
+    { id: "db: lower-case macro mysql from the lab", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "dc/demo-lab-subnet", macro: "mysql" }), inRule({ source: "+dc/demo-lab-subnet", macro: "mysql" })) },
+    { id: "db: address range and port range", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "10.8.0.1-10.8.3.254", proto: "tcp", dport: "3300:3310" })) },
+    { id: "db: security group referenced by the rules", owner: NO_OUTSIDE, apply: dbaGroup },
+    { id: "db: VPN added to the admin IP set", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => plain(p.cidrs).push({ name: VPN })) },
+    { id: "db: admin IP set widened to 10/8 minus the servers (nomatch)", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.0.0.0/8" }, { name: "10.20.30.0/24", nomatch: true }])) },
+    { id: "db: admin IP set with a !-excluded entry", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.20.0.0/16" }, { name: "!10.20.30.0/24" }])) },
+    // (The same alias pointed at the lab passes: the lab's DROP comes first, as the model says.)
+    { id: "db: web alias pointed at the VPN range", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-web", (p) => (p.cidr = VPN)) },
+    { id: "db: every port from the lab, dport \"\" and proto null", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "+demo-lab-subnet", proto: null, dport: "", sport: "", iface: null })) },
+    { id: "db: rule restricted to net0", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: VPN, proto: "tcp", dport: "22", iface: "net0" })) },
+    { id: "db: literal list with the VPN", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "10.20.50.0/28,10.8.0.0/16", proto: "tcp", dport: "22" })) },
+    { id: "db: protocol given as a number", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: VPN, proto: "6", dport: "3306" })) },
+    { id: "db: udp from the lab after the lab's DROP is disabled", owner: NO_OUTSIDE, apply: (g) => changed(g, T.rules, "-db-rules", (p) => {
+        plain(p.rules)[0].enabled = false;
+        plain(p.rules).push(inRule({ source: "10.20.40.0/24", proto: "udp", dport: "161" }));
+    }) },
+    { id: "db: MySQL published on every address", owner: NO_OUTSIDE, also: { policy: "private-published-ports", why: "0.0.0.0 is not a private address either" }, apply: container("-mysql-container", (p) => (plain(p.ports)[0].ip = "0.0.0.0")) },
+    { id: "web: HTTPS from the lab", owner: NO_OUTSIDE, apply: prepend("-web-rules", inRule({ source: "+demo-lab-subnet", proto: "tcp", dport: "443" })) },
+    { id: "web: macro HTTPS from the VPN", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: VPN, macro: "HTTPS" })) },
+    { id: "web: service name https from anywhere", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "", proto: "tcp", dport: "https" })) },
+    { id: "web: macro Web from the admin network", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "+demo-admin-network", macro: "Web" })) },
+    { id: "web: SSH from a public network", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "147.210.0.0/16", proto: "tcp", dport: "ssh" })) },
+    { id: "web: edge alias widened to its /24", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-edge-firewall", (p) => (p.cidr = "10.20.1.0/24")) },
+    // Firewall switches, defaults and egress.
+    { id: "datacenter firewall off", owner: INFRA, apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.enabled = false)) },
+    { id: "datacenter input policy ACCEPT", owner: INFRA, apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.inputPolicy = "ACCEPT")) },
+    { id: "db firewall options disabled", owner: INFRA, apply: (g) => changed(g, T.options, "-db-options", (p) => (p.enabled = false)) },
+    { id: "db input policy ACCEPT", owner: INFRA, also: { policy: NO_OUTSIDE, why: "every packet the rules do not drop then reaches the DB" }, apply: (g) => changed(g, T.options, "-db-options", (p) => (p.inputPolicy = "ACCEPT")) },
+    { id: "web output policy ACCEPT", owner: INFRA, apply: (g) => changed(g, T.options, "-web-options", (p) => (p.outputPolicy = "ACCEPT")) },
+    { id: "db output policy unset (null: Proxmox's ACCEPT)", owner: INFRA, apply: (g) => changed(g, T.options, "-db-options", (p) => (p.outputPolicy = null)) },
+    { id: "web NIC without firewall", owner: INFRA, apply: (g) => changed(g, T.vm, "-web", (p) => (plain(p.networkDevices)[0].firewall = false)) },
+    { id: "db rule list removed", owner: INFRA, apply: (g) => without(g, T.rules, "-db-rules") },
+    { id: "db egress 0/1 + 128/1 on 443", owner: INFRA, apply: append("-db-rules", { type: "out", action: "ACCEPT", dest: "0.0.0.0/1", proto: "tcp", dport: "443" }, { type: "out", action: "ACCEPT", dest: "128.0.0.0/1", proto: "tcp", dport: "443" }) },
+    { id: "web egress to any on 80,443 (dest \"\")", owner: INFRA, apply: append("-web-rules", { type: "out", action: "ACCEPT", dest: "", proto: "tcp", dport: "80,443" }) },
+    { id: "db guest nftables input policy accept", owner: INFRA, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/(hook input priority filter; )policy drop;/, "$1policy accept;")) },
+    { id: "web guest nftables accept-all rule", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
+    { id: "web guest nftables forward without policy", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
+    // Two VMs, egress address.
+    { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
+    { id: "MySQL container removed", owner: "cnrs-two-vms", apply: (g) => without(g, T.container, "-mysql-container") },
+    { id: "private egress address", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.egressPublicAddress = "10.1.2.3")) },
+    { id: "no NAT row handed to the network team", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "nat"))) },
+    // Disk encryption.
+    { id: "DB data disk not LUKS-formatted", owner: DISK, apply: (g) => without(g, T.command, "-db-data-luks-format") },
+    { id: "MySQL data directory on the OS disk", owner: DISK, apply: container("-mysql-container", (p) => (plain(p.mounts)[0].source = "/var/lib/mysql-data")) },
+    { id: "uploads on the OS disk", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/opt/elabftw/uploads")) },
+    { id: "MySQL data as a legacy host volume", owner: DISK, apply: container("-mysql-container", (p) => (p.volumes = [{ hostPath: "/var/lib/mysql", containerPath: "/var/lib/mysql2" }])) },
+    { id: "uploads path with a trailing slash outside the mount", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/srv/elabftw-uploads/")) },
+    // Backups.
+    { id: "Borg repository without encryption", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption=none")) },
+    { id: "Borg authenticated-only mode", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption authenticated-blake2")) },
+    { id: "Borg short option -e none", owner: BACKUP, apply: script("-backup-web-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "-e none")) },
+    { id: "dump to a file in the systemd unit", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("ExecStart=", 'ExecStart=/bin/sh -c "docker exec mysql mysqldump elabftw > /srv/elabftw/dump.sql"\nExecStart=')) },
+    { id: "mariadb-dump piped through gzip in the script", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => `${t}\nmariadb-dump --all-databases | gzip >/var/tmp/all.sql.gz\n`) },
+    { id: "Borg passphrase not installed", owner: BACKUP, apply: (g) => without(g, T.command, "-backup-db-passphrase") },
+    // Images.
+    { id: "eLabFTW on stable", owner: "pinned-container-images", apply: image("-elabftw-image", "elabftw/elabimg:stable") },
+    { id: "MySQL on a minor tag, fully qualified", owner: "pinned-container-images", apply: image("-mysql-image", "docker.io/library/mysql:8.4") },
+    { id: "eLabFTW without a tag", owner: "pinned-container-images", apply: image("-elabftw-image", "docker.io/elabftw/elabimg") },
+    { id: "MySQL 8.0", owner: TLS, apply: image("-mysql-image", "mysql:8.0.39") },
+    { id: "Oracle's mysql-server 8.0", owner: TLS, apply: image("-mysql-image", "mysql/mysql-server:8.0.32") },
+    { id: "Percona 8.0", owner: TLS, apply: image("-mysql-image", "percona:8.0.36") },
+    { id: "MariaDB instead of MySQL", owner: TLS, apply: image("-mysql-image", "index.docker.io/library/mariadb:11.4.2") },
+    // mysqld options, as mysqld parses them.
+    { id: "require-secure-transport turned off later", owner: TLS, apply: mysqlArgs("--require-secure-transport=OFF") },
+    { id: "--skip-require-secure-transport", owner: TLS, apply: mysqlArgs("--skip-require-secure-transport") },
+    { id: "--loose-require_secure_transport=0", owner: TLS, apply: mysqlArgs("--loose-require_secure_transport=0") },
+    { id: "TLS 1.1 allowed by a later --tls_version", owner: TLS, apply: mysqlArgs("--tls_version=TLSv1.1,TLSv1.2") },
+    { id: "TLS switched off (empty tls-version)", owner: TLS, apply: mysqlArgs("--tls-version=") },
+    { id: "eLabFTW without DB_CERT_PATH", owner: "elabftw-db-cert-path", apply: container("-elabftw-container", (p) => {
+        const envs: string[] = plain(p.envs);
+        envs.splice(envs.findIndex((e) => e.startsWith("DB_CERT_PATH=")), 1);
+    }) },
+    // Containers.
+    { id: "no-new-privileges dropped", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.securityOpts = [])) },
+    { id: "no-new-privileges:false", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.securityOpts = ["no-new-privileges:false"])) },
+    { id: "SYS_ADMIN added", owner: HARDENING, apply: container("-elabftw-container", (p) => plain(p.capabilities).adds.push("SYS_ADMIN")) },
+    { id: "CAP_NET_ADMIN added (prefixed spelling)", owner: HARDENING, apply: container("-mysql-container", (p) => plain(p.capabilities).adds.push("cap_net_admin")) },
+    { id: "ALL added", owner: HARDENING, apply: container("-mysql-container", (p) => (plain(p.capabilities).adds = ["ALL"])) },
+    { id: "nothing dropped", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.capabilities = { adds: ["CHOWN"], drops: [] })) },
+    { id: "privileged", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.privileged = true)) },
+    { id: "host network", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.networkMode = "host")) },
+    { id: "host PID namespace", owner: HARDENING, apply: container("-mysql-container", (p) => (p.pidMode = "host")) },
+    { id: "host user namespace", owner: HARDENING, apply: container("-mysql-container", (p) => (p.usernsMode = "host")) },
+    { id: "Docker socket mounted read-only", owner: HARDENING, apply: container("-elabftw-container", (p) => plain(p.mounts).push({ type: "bind", source: "/var/run/docker.sock", target: "/var/run/docker.sock", readOnly: true })) },
+    { id: "host root mounted read-only", owner: HARDENING, apply: container("-elabftw-container", (p) => plain(p.mounts).push({ type: "bind", source: "//", target: "/host", readOnly: true })) },
+    { id: "a host disk device", owner: HARDENING, apply: container("-mysql-container", (p) => (p.devices = [{ hostPath: "/dev/sdb", containerPath: "/dev/sdb" }])) },
+    { id: "seccomp unconfined", owner: HARDENING, apply: container("-elabftw-container", (p) => plain(p.securityOpts).push("seccomp=unconfined")) },
+    { id: "HTTPS published on every address", owner: "private-published-ports", apply: container("-elabftw-container", (p) => (plain(p.ports)[0].ip = "0.0.0.0")) },
+    // Secrets.
+    { id: "chpasswd in the cloud-init snippet", owner: "no-plaintext-secrets", apply: (g) => changed(g, "proxmoxve:index/fileLegacy:FileLegacy", "-web-user-data", (p) => (plain(p.sourceRaw).data += "chpasswd:\n  expire: false\n")) },
+    { id: "Borg passphrase on a command line", owner: "no-plaintext-secrets", apply: (g) => changed(g, T.command, "-backup-db-timers", (p) => (p.create = `BORG_PASSPHRASE=hunter2hunter2 ${p.create}`)) },
+];
+
+describe("the mutation corpus", () => {
+    it("has at least 60 single violations", () => {
+        assert.ok(CORPUS.length >= 60, `${CORPUS.length} mutations`);
+        assert.equal(new Set(CORPUS.map((m) => m.id)).size, CORPUS.length);
+    });
+
+    it("each is caught by its own policy, and by no other unless documented", async () => {
+        const failures: string[] = [];
+        let caught = 0;
+        for (const m of CORPUS) {
+            const { violations } = await evaluate(rules, m.apply(run.resources));
+            const policies = [...new Set(violations.map((v) => v.policy))].sort();
+            const expected = [m.owner, ...(m.also ? [m.also.policy] : [])].sort();
+            if (policies.includes(m.owner)) caught++;
+            if (JSON.stringify(policies) !== JSON.stringify(expected)) failures.push(`${m.id}: caught by [${policies.join(", ")}], expected [${expected.join(", ")}]`);
+            for (const v of violations) if (!/Fix: /.test(v.message)) failures.push(`${m.id}: ${v.policy} gives no fix`);
+        }
+        console.log(`mutation corpus: ${caught}/${CORPUS.length} caught by their owning policy, ${CORPUS.length - failures.length} exactly`);
+        assert.deepEqual(failures, []);
+    });
+});

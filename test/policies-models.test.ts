@@ -1,0 +1,148 @@
+// The policy pack's models, directly, with the tricky forms: first match, disabled rules, security
+// groups, IP sets with exclusions, macros and service names, null/"" as any, unknown names as maybe;
+// mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
+import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/proxmoxFirewall";
+import { reach } from "../policies/models/reachability";
+import { isOn, mysqldOptions, tlsVersions } from "../policies/models/mysqld";
+import { olderThan, parseImageReference } from "../policies/models/imageReference";
+import { effectiveCapabilities, hostAccess, noNewPrivileges } from "../policies/models/dockerContainer";
+import { acceptsEverything, parseRuleset } from "../policies/models/nftables";
+
+const vm = (rules: RuleProps[], options: PveVm["options"] = { enabled: true, inputPolicy: "DROP", outputPolicy: "DROP" }): PveVm => ({ vmId: 100, name: "db", address: "10.0.0.11", nics: [true], options, rules });
+const world = (v: PveVm, extra: Partial<PveFirewall> = {}): PveFirewall => ({ aliases: [], ipsets: [], groups: [], vms: [v], ...extra });
+const passes = (fw: PveFirewall, peer: string, proto: "tcp" | "udp" | "icmp", dport: number, direction: "in" | "out" = "in") => guestVerdict(fw, fw.vms[0], direction, { peer: toInt(peer), proto, dport, iface: "net0" }).pass;
+
+describe("Proxmox firewall model", () => {
+    it("applies the first matching rule, then the policy", () => {
+        const fw = world(vm([{ type: "in", action: "DROP", source: "10.8.0.0/16" }, { type: "in", action: "ACCEPT", source: "10.0.0.0/8", proto: "tcp", dport: "3306" }]));
+        assert.equal(passes(fw, "10.8.1.1", "tcp", 3306), "no");
+        assert.equal(passes(fw, "10.9.1.1", "tcp", 3306), "yes");
+        assert.equal(passes(fw, "10.9.1.1", "tcp", 3307), "no");
+        assert.equal(passes(fw, "10.9.1.1", "tcp", 3307, "out"), "no");
+    });
+
+    it("skips disabled rules and reads null and \"\" as any", () => {
+        const fw = world(vm([{ type: "in", action: "DROP", source: "10.8.0.0/16", enabled: false }, { type: "in", action: "ACCEPT", source: "10.8.0.0/16", proto: null, dport: "", dest: "" }]));
+        assert.equal(passes(fw, "10.8.1.1", "udp", 9), "yes");
+        assert.equal(passes(fw, "10.8.1.1", "icmp", 0), "yes");
+    });
+
+    it("falls back on Proxmox's defaults: input DROP, output ACCEPT", () => {
+        const fw = world(vm([], { enabled: true, inputPolicy: null, outputPolicy: "" }));
+        assert.equal(passes(fw, "1.1.1.1", "tcp", 443), "no");
+        assert.equal(passes(fw, "1.1.1.1", "tcp", 443, "out"), "yes");
+    });
+
+    it("expands macros (any case) and service names, port lists and ranges", () => {
+        const fw = world(vm([{ type: "in", action: "ACCEPT", macro: "mysql" }, { type: "in", action: "ACCEPT", proto: "udp", dport: "syslog,6000:6010" }]));
+        assert.equal(passes(fw, "1.1.1.1", "tcp", 3306), "yes");
+        assert.equal(passes(fw, "1.1.1.1", "udp", 3306), "no");
+        assert.equal(passes(fw, "1.1.1.1", "udp", 514), "yes");
+        assert.equal(passes(fw, "1.1.1.1", "udp", 6005), "yes");
+        assert.equal(passes(fw, "1.1.1.1", "udp", 6011), "no");
+    });
+
+    it("inlines security groups where they are referenced", () => {
+        const groups = [{ name: "dba", rules: [{ type: "in", action: "ACCEPT", source: "10.8.0.0/16", proto: "tcp", dport: "3306" }] }];
+        const fw = world(vm([{ type: "in", action: "DROP", source: "10.8.5.0/24" }, { type: "in", securityGroup: "dba" }]), { groups });
+        assert.equal(passes(fw, "10.8.1.1", "tcp", 3306), "yes");
+        assert.equal(passes(fw, "10.8.5.1", "tcp", 3306), "no");
+    });
+
+    it("resolves aliases and IP sets, guest scope first, with !/nomatch exclusions", () => {
+        const fw = world(vm([{ type: "in", action: "ACCEPT", source: "+admins", proto: "tcp", dport: "22" }, { type: "in", action: "ACCEPT", source: "dc/web", proto: "tcp", dport: "3306" }]), {
+            ipsets: [
+                { name: "admins", cidrs: [{ name: "192.168.0.0/16" }] },
+                { name: "admins", vmId: 100, cidrs: [{ name: "10.0.0.0/8" }, { name: "!10.8.0.0/16" }, { name: "10.8.1.0/24" }] },
+            ],
+            aliases: [{ name: "web", cidr: "10.0.0.10" }, { name: "web", cidr: "10.9.9.9", vmId: 100 }],
+        });
+        assert.equal(passes(fw, "10.1.1.1", "tcp", 22), "yes");
+        assert.equal(passes(fw, "10.8.2.1", "tcp", 22), "no", "excluded by the ! entry");
+        assert.equal(passes(fw, "10.8.1.1", "tcp", 22), "yes", "the more specific entry wins");
+        assert.equal(passes(fw, "192.168.1.1", "tcp", 22), "no", "the guest's IP set hides the datacenter's");
+        assert.equal(passes(fw, "10.0.0.10", "tcp", 3306), "yes", "dc/ names the datacenter alias");
+    });
+
+    it("answers maybe for what it cannot read, and only for ACCEPT rules", () => {
+        assert.equal(passes(world(vm([{ type: "in", action: "ACCEPT", macro: "NoSuchMacro" }])), "1.1.1.1", "tcp", 1), "maybe");
+        assert.equal(passes(world(vm([{ type: "in", action: "ACCEPT", source: "no-such-alias" }])), "1.1.1.1", "tcp", 1), "maybe");
+        assert.equal(passes(world(vm([{ type: "in", action: "DROP", source: "no-such-alias" }])), "1.1.1.1", "tcp", 1), "no");
+    });
+
+    it("restricts a rule to its iface", () => {
+        const fw = world(vm([{ type: "in", action: "ACCEPT", iface: "net1" }]));
+        assert.equal(passes(fw, "1.1.1.1", "tcp", 1), "no");
+    });
+
+    it("evaluates every packet class and counts them", () => {
+        const fw = world(vm([{ type: "in", action: "DROP", source: "10.8.0.0/16" }, { type: "in", action: "ACCEPT", source: "10.0.0.0/8", proto: "tcp", dport: "3306" }]));
+        const r = reach(fw, fw.vms[0], "in", setOf("10.0.0.0/8"));
+        assert.deepEqual(r.exposures.map((e) => [e.peers.map(String).join("-"), e.proto, e.ports.join("-")]), [
+            [`${toInt("10.0.0.0")}-${toInt("10.7.255.255")}`, "tcp", "3306-3306"],
+            [`${toInt("10.9.0.0")}-${toInt("10.255.255.255")}`, "tcp", "3306-3306"],
+        ]);
+        assert.match(r.evidence, /^3 endpoints × 3 ports × 3 protocols evaluated$/);
+    });
+
+    it("knows when networks add up to the whole Internet", () => {
+        assert.equal(covers(setOf("0.0.0.0/1", "128.0.0.0/1"), INTERNET), true);
+        assert.equal(covers(setOf("0.0.0.0/1"), INTERNET), false);
+    });
+});
+
+describe("mysqld options", () => {
+    it("keeps the last occurrence, with skip/loose/enable forms and _ or -", () => {
+        assert.equal(isOn(mysqldOptions(["mysqld", "--require-secure-transport=ON", "--require_secure_transport=OFF"]).get("require_secure_transport")), false);
+        assert.equal(isOn(mysqldOptions(["mysqld", "--require-secure-transport=ON", "--skip-require-secure-transport"]).get("require_secure_transport")), false);
+        assert.equal(isOn(mysqldOptions(["mysqld", "--loose-require-secure-transport=OFF", "--require-secure-transport"]).get("require_secure_transport")), true);
+        assert.deepEqual(tlsVersions(mysqldOptions(["mysqld"])), ["TLSv1.2", "TLSv1.3"]);
+        assert.deepEqual(tlsVersions(mysqldOptions(["mysqld", "--tls-version="])), []);
+        assert.equal(mysqldOptions(["mysqld", "--tls-version=TLSv1.3"], ["[client]\ntls_version=TLSv1\n[mysqld]\ntls-version = TLSv1.1\n"]).get("tls_version"), "TLSv1.3");
+        assert.equal(mysqldOptions(["mysqld"], ["[mysqld]\ntls-version = TLSv1.1\n"]).get("tls_version"), "TLSv1.1");
+    });
+});
+
+describe("image references", () => {
+    it("parses registry, repository, tag, digest and family", () => {
+        assert.deepEqual(parseImageReference("mysql:8.4.8"), { registry: "docker.io", repository: "library/mysql", tag: "8.4.8", digest: undefined, family: "mysql", version: [8, 4, 8] });
+        assert.equal(parseImageReference("index.docker.io/library/mariadb:11.4")?.family, "mariadb");
+        assert.equal(parseImageReference("mysql/mysql-server:8.0.32-1.2")?.family, "mysql");
+        assert.equal(parseImageReference("registry.lab:5000/mysql:8.4.8")?.family, undefined, "a private registry's copy is not known to be MySQL");
+        assert.equal(parseImageReference(`elabftw/elabimg@sha256:${"a".repeat(64)}`)?.digest, `sha256:${"a".repeat(64)}`);
+        assert.equal(olderThan([8, 0, 39], [8, 4, 0]), true);
+        assert.equal(olderThan([8], [8, 4, 0]), undefined);
+        assert.equal(olderThan([8, 4], [8, 4, 0]), undefined);
+    });
+});
+
+describe("Docker container semantics", () => {
+    it("computes the effective capabilities", () => {
+        assert.deepEqual(effectiveCapabilities({ capabilities: { drops: ["ALL"], adds: ["CHOWN", "cap_setuid"] } }), ["CHOWN", "SETUID"]);
+        assert.deepEqual(effectiveCapabilities({ capabilities: { adds: ["ALL"] } }), ["ALL"]);
+        assert.deepEqual(effectiveCapabilities({ privileged: true }), ["ALL"]);
+        assert.equal(effectiveCapabilities({ capabilities: null }).length, 14);
+    });
+
+    it("reads no-new-privileges and host access in their spellings", () => {
+        assert.equal(noNewPrivileges({ securityOpts: ["no-new-privileges"] }), true);
+        assert.equal(noNewPrivileges({ securityOpts: ["no-new-privileges=true", "no-new-privileges:false"] }), false);
+        assert.deepEqual(hostAccess({ mounts: [{ type: "bind", source: "/run/", target: "/r" }], networkMode: "HOST" }).map((a) => a.what), [
+            "shares the host's network namespace (networkMode: host)",
+            "mounts the container engine's socket (/run) at /r",
+        ]);
+        assert.deepEqual(hostAccess({ mounts: [{ type: "volume", source: "/", target: "/x" }], networkMode: null }), []);
+    });
+});
+
+describe("nftables ruleset", () => {
+    it("reads chains' hooks and policies (nft's default is accept) and accept-all rules", () => {
+        const chains = parseRuleset("table inet t {\n chain a {\n type filter hook input priority 0; policy drop;\n ip saddr 10.0.0.1 accept\n }\n chain b {\n type filter hook output priority 0;\n counter accept comment \"x\"\n }\n}\n");
+        assert.deepEqual(chains.map((c) => [c.table, c.name, c.hook, c.policy]), [["inet t", "a", "input", "drop"], ["inet t", "b", "output", "accept"]]);
+        assert.equal(acceptsEverything(chains[0].rules[0]), false);
+        assert.equal(acceptsEverything(chains[1].rules[0]), true);
+    });
+});
