@@ -141,6 +141,8 @@ describe("Fix lines of the checks across keys", () => {
         { name: "a timestamping login the authority does not use", changes: { timestampLogin: "unit" }, key: "timestampLogin" },
         { name: "a mail sender without a relay", changes: { smtpHost: undefined, smtpFrom: "elabftw@lab.example.org" }, key: "smtpFrom" },
         { name: "a checksum without an image URL", changes: { cloudImageChecksum: "a".repeat(128) }, key: "cloudImageChecksum" },
+        { name: "HA with volumes on storage not declared shared", changes: { highAvailability: "true" }, key: "highAvailability" },
+        { name: "a hidden local form without SAML", changes: { samlEnabled: "false", localLogin: "everyone", localLoginHidden: "true" }, key: "localLoginHidden" },
         { name: "host encryption on storages not declared encrypted", changes: { diskEncryption: "host-datastore", encryptedDatastores: '["other"]' }, key: "encryptedDatastores" },
     ];
     for (const { name, changes, key } of SCENARIOS) {

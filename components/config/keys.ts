@@ -110,7 +110,7 @@ export const KEYS = {
     highAvailability: {
         type: "boolean",
         description: "Register both VMs as Proxmox HA resources (state started), so the cluster restarts them on another node. Needs every disk kind and the snippets on storages listed in sharedDatastores.",
-        fix: "pulumi config set highAvailability true",
+        fix: "pulumi config set highAvailability false   # true needs every volume on storage listed in sharedDatastores",
         schema: z.boolean().default(false),
     },
     vmIdRange: {

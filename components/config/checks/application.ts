@@ -27,7 +27,7 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
                 if (c.localLoginHidden) problem("localLoginHidden", "hides the only login form while samlEnabled is false", "pulumi config set localLoginHidden false");
                 return;
             }
-            if (c.localLoginHidden && c.localLogin !== "sysadmin-only") problem("localLoginHidden", "limits the hidden form to the sysadmin, but localLogin is everyone", "pulumi config set localLogin sysadmin-only   # or pulumi config set localLoginHidden false");
+            if (c.localLoginHidden && c.localLogin !== "sysadmin-only") problem("localLoginHidden", "limits the hidden form to the sysadmin, but localLogin is everyone: set localLogin sysadmin-only", "pulumi config set localLogin sysadmin-only   # or pulumi config set localLoginHidden false");
             if (c.samlIdpMetadataUrl !== undefined) {
                 for (const key of manual) problem(key, "is set together with samlIdpMetadataUrl: keep either the metadata URL or the manual samlIdp* keys", `pulumi config rm ${key}   # or pulumi config rm samlIdpMetadataUrl`);
                 return;

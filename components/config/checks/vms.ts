@@ -78,7 +78,11 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
             for (const kind of HA_KINDS) {
                 const id = placed.get(kind)?.[0];
                 if (id && !c.sharedDatastores.includes(id)) {
-                    problem("highAvailability", `is true, but "${id}" (the ${kind} volumes) is not in sharedDatastores: another node could not start the VM. Put ${HA_KINDS.join(", ")} on shared storage (Ceph, NFS) and list it, or set highAvailability false`);
+                    problem(
+                        "highAvailability",
+                        `is true, but "${id}" (the ${kind} volumes) is not in sharedDatastores: another node could not start the VM. Put ${HA_KINDS.join(", ")} on shared storage (Ceph, NFS) and list it, or set highAvailability false`,
+                        `pulumi config set highAvailability false   # or, once ${id} is shared storage: pulumi config set --path "sharedDatastores[${c.sharedDatastores.length}]" ${id}`,
+                    );
                 }
             }
         },
