@@ -101,7 +101,7 @@ export function nftTable(config: PlatformConfig, role: Role): string {
 /** A word for systemd's ExecStart: quoted when it holds a space, % doubled (specifiers). */
 export function systemdWord(word: string): string {
     const escaped = word.replace(/%/g, "%%");
-    return /^[A-Za-z0-9_./=:,@+-]+$/.test(escaped) ? escaped : `"${escaped.replace(/(["\\])/g, "\\$1")}"`;
+    return /^[A-Za-z0-9_./=:,@+%-]+$/.test(escaped) ? escaped : `"${escaped.replace(/(["\\])/g, "\\$1")}"`;
 }
 
 export interface AlarmUnits {

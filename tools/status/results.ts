@@ -66,7 +66,7 @@ export function renderJson(unit: string, results: readonly CheckResult[], errors
  * a line for every VM address. Never trust on first use.
  */
 export function knownHostsFor(source: unknown, addresses: readonly string[]): string {
-    const texts = typeof source === "string" ? [source] : source && typeof source === "object" ? Object.values(source) : [];
+    const texts = typeof source === "string" ? [source] : source && typeof source === "object" ? Object.values(source) : [source];
     if (!texts.every((text) => typeof text === "string")) throw new Error("sshKnownHosts must be known_hosts text, or an object of such texts per VM");
     const lines = (texts as string[]).flatMap((text) => text.split("\n")).map((line) => line.trim()).filter((line) => line && !line.startsWith("#"));
     for (const line of lines) {
