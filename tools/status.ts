@@ -69,7 +69,7 @@ function ask(config: PlatformConfig, role: Role, knownHostsFile: string, identit
         child.stderr.on("data", (chunk) => (stderr += chunk));
         child.on("error", (error) => resolve({ vm: role, error: error.message }));
         child.on("close", (code) => {
-            if (code !== 0) return resolve({ vm: role, error: `ssh ${config.admin.user}@${config.vms[role].address} exited ${code}: ${stderr.trim().split("\n").slice(-2).join(" ")}` });
+            if (code !== 0) return resolve({ vm: role, error: `ssh ${config.admin.user}@${config.vms[role].address} exited ${code}: ${stderr.replace(/\r/g, "").trim().split("\n").slice(-2).join(" ")}` });
             try {
                 resolve(parseStatusLines(role, stdout));
             } catch (error) {
