@@ -1,6 +1,7 @@
 // npm run status: its command line, the table and JSON it prints, the exit codes, the known_hosts
 // it trusts; the plan's arguments per VM and the alarm timer's schedule through systemd-analyze.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { validateConfig } from "../components/config";
@@ -108,5 +109,19 @@ describe("the monitoring plan", () => {
         assert.deepEqual([...used].sort(), Object.keys(ALARM_TAGS).filter((tag) => tag !== "elabftw-alarms").sort());
         assert.equal(systemdWord("100%"), "100%%");
         assert.equal(systemdWord('a "b"'), '"a \\"b\\""');
+    });
+
+    it("is what docs/operating.md documents: every check the script emits and every alarm tag", () => {
+        const docs = readFileSync("docs/operating.md", "utf8");
+        const day2 = docs.slice(docs.indexOf("## Day 2: status and alarms"));
+        const web = flags("web");
+        const db = flags("db");
+        const certs = [web.certs, db.certs].flatMap((list) => list.split(",").map((entry: string) => `cert-${entry.split(":")[0]}`));
+        const named = [...scriptText("elabftw-status.sh").matchAll(/emit ([a-z-]+) /g)].map((m) => m[1]);
+        const checks = [...new Set([...named, "borg-check", "restore-drill", `archive-${web["archive-prefix"]}`, `archive-${db["archive-prefix"]}`, "container-elabftw", "container-mysql", ...certs])];
+        assert.ok(checks.length >= 19);
+        for (const check of checks) assert.ok(day2.includes(`\`${check.replace(/^container-.*/, "container-<name>")}\``), `${check} is not in docs/operating.md's Day 2 table`);
+        for (const tag of Object.keys(ALARM_TAGS)) assert.ok(day2.includes(`\`${tag}\``), `${tag} is not in docs/operating.md`);
+        assert.ok(day2.includes(ALARM_CALENDAR.split(" ")[1].slice(0, 5)), "the alarm time");
     });
 });
