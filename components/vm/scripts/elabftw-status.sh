@@ -169,7 +169,8 @@ check_archive() {
         # The backup scripts' own reader of borg.env: borg_env where it exists, load_env before.
         if [ "$(type -t borg_env)" = function ]; then borg_env "$borg_env"; else load_env "$borg_env"; fi
         local out last age
-        if ! out=$(borg list --last 1 --glob-archives "$archive_prefix-*" --json 2>&1); then
+        # A running backup holds the lock: wait a little, never the backups' long wait.
+        if ! out=$(command borg --lock-wait 30 list --last 1 --glob-archives "$archive_prefix-*" --json 2>&1); then
             emit "archive-$archive_prefix" fail "cannot list ${BORG_REPO:-the repository}: ${out:0:160}"
             exit 0
         fi
