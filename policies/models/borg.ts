@@ -100,25 +100,30 @@ function dumpFileOption(args: readonly string[]): string | undefined {
 
 const writesStdout = (stage: SimpleCommand) => stage.redirects.filter((r) => (r.fd === 1 || r.fd === "&") && /^(>|>>|>\||>&)$/.test(r.op) && r.target !== "/dev/null");
 
+/** Where a dump stage's output goes, when that is not straight into `borg create`. */
+function stageLeak(stage: SimpleCommand, next: SimpleCommand | undefined): string | undefined {
+    const words = stage.words.map((w) => w.text);
+    const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
+    if (at < 0) return undefined;
+    const tool = words[at].slice(words[at].lastIndexOf("/") + 1);
+    const args = words.slice(at + 1);
+    if (args.some((a) => /^(-V|--version|-\?|--help)$/.test(a))) return undefined;
+    const file = dumpFileOption(args);
+    if (file) return `${tool} writes its dump with ${file}`;
+    const redirect = writesStdout(stage)[0];
+    if (redirect) return `${tool}'s output is redirected (${redirect.op}${redirect.target})`;
+    if (!next) return `${tool}'s output goes to the standard output of its caller (a log, a terminal or Pulumi's state)`;
+    const borg = borgSubcommand(effectiveCommand(next).argv);
+    return borg?.subcommand === "create" ? undefined : `${tool}'s output is piped into ${effectiveCommand(next).argv.slice(0, 2).join(" ")}, not into borg create`;
+}
+
 /** Each dump in a script whose output is not streamed straight into `borg create`, with where it goes. */
 export function dumpLeaks(script: string): string[] {
     const leaks: string[] = [];
     for (const { stages } of pipelines(script)) {
         stages.forEach((stage, index) => {
-            const words = stage.words.map((w) => w.text);
-            const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
-            if (at < 0) return;
-            const tool = words[at].slice(words[at].lastIndexOf("/") + 1);
-            const args = words.slice(at + 1);
-            if (args.some((a) => /^(-V|--version|-\?|--help)$/.test(a))) return;
-            const file = dumpFileOption(args);
-            if (file) return leaks.push(`${tool} writes its dump with ${file}`);
-            const redirect = writesStdout(stage)[0];
-            if (redirect) return leaks.push(`${tool}'s output is redirected (${redirect.op}${redirect.target})`);
-            const next = stages[index + 1];
-            if (!next) return leaks.push(`${tool}'s output goes to the standard output of its caller (a log, a terminal or Pulumi's state)`);
-            const borg = borgSubcommand(effectiveCommand(next).argv);
-            if (borg?.subcommand !== "create") leaks.push(`${tool}'s output is piped into ${effectiveCommand(next).argv.slice(0, 2).join(" ")}, not into borg create`);
+            const leak = stageLeak(stage, stages[index + 1]);
+            if (leak) leaks.push(leak);
         });
     }
     return leaks;
