@@ -9,7 +9,7 @@ const KEY_MATERIAL: [RegExp, string][] = [
     [/\bdef00000[0-9a-f]{128}\b/, "an eLabFTW SECRET_KEY (defuse key)"],
 ];
 
-const SECRET_NAME = /(PASS(WORD|WD|PHRASE)?|SECRET|TOKEN|CREDENTIALS?|(^|_)KEY$|_KEY_|PRIVATE)/i;
+const SECRET_NAME = /(PASS(WORD|WD|PHRASE)?|(^|_)PWD$|SECRET|TOKEN|CREDENTIALS?|(^|_)KEY$|_KEY_|PRIVATE)/i;
 const REFERENCE_NAME = /(_FILE|_PATH|_COMMAND|_CMD|COMMAND|_DIR|_ID|_HASH_ALGO|_LENGTH|_AGE|_TTL)$/i;
 
 /** The kinds of key material in a text. */
