@@ -6,6 +6,7 @@ import { CloudImage, LoadedConfig, PlatformConfig, Role } from "./config";
 import { DatabaseLifecycle, ELABFTW_DIR, ELABFTW_HTTPS_PORT, ElabftwServer, ElabftwSettings, SITE_CA_ON_VM } from "./elabftw";
 import { dockerVm, SecureVm } from "./vm";
 import { EdgeHandOff, GuestFirewall, ProxmoxFirewall } from "./network";
+import { Monitoring } from "./monitoring";
 import { DATABASE, MYSQL_EXEC, MysqlServer, OPERATOR_CLIENT_CONFIG, ROOT_CLIENT_CONFIG } from "./database";
 import { OPERATOR_COMMON_NAME, PrivateCa, Secrets } from "./pki";
 
@@ -244,6 +245,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        new Monitoring(`${name}-monitoring`, { config, vms: { web: { connection: web.connection, ready: web.dataDisk.mounted }, db: { connection: db.connection, ready: db.dataDisk.mounted } } }, { parent: this });
         this.registerOutputs({});
     }
 }

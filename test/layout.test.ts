@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import { REPO } from "../components/config/stackFile";
 
 const COMPONENTS = path.join(REPO, "components");
-const AREAS = ["backup", "config", "database", "elabftw", "network", "pki", "vm"];
+const AREAS = ["backup", "config", "database", "elabftw", "monitoring", "network", "pki", "vm"];
 
 /** Files of plain logic: loadable and testable without Pulumi. Every other file uses Pulumi. */
 const PURE_MODELS = [
@@ -24,6 +24,7 @@ const PURE_MODELS = [
     "config/sshKeys.ts",
     "config/stackFile.ts",
     "config/types.ts",
+    "monitoring/statusPlan.ts",
     "config/validate.ts",
     "elabftw/instanceSettings.ts",
     "network/addresses.ts",

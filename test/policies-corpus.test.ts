@@ -9,6 +9,7 @@ import { PVE_TYPES } from "../policies/models/pveResources";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { evaluate } from "../tools/offline/policyEngine";
 import { changed, plain, without, withResource } from "./support/mutations";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 const T = {
     ...PVE_TYPES,
@@ -17,6 +18,7 @@ const T = {
     provider: "pulumi:providers:docker",
     command: "command:remote:Command",
     edge: "elabftw:firewall:EdgeHandOff",
+    snippet: "proxmoxve:index/fileLegacy:FileLegacy",
 };
 type Graph = CapturedResource[];
 type Props = Record<string, any>;
@@ -35,6 +37,17 @@ const mysqlArgs = (...args: string[]) => container("-mysql-container", (p) => pl
 const image = (suffix: string, name: string) => (g: readonly CapturedResource[]) => changed(g, T.image, suffix, (p) => (p.name = name));
 const nft = (suffix: string, edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.command, suffix, (p) => (p.stdin = edit(String(plain(p.stdin)))));
 const script = (suffix: string, edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.command, suffix, (p) => (p.stdin = edit(String(plain(p.stdin)))));
+const sql = (edit: (text: string) => string) => script("-mysql-operator-account", edit);
+const env = (name: string, value: string) => container("-elabftw-container", (p) => {
+    const envs: string[] = plain(p.envs);
+    envs.splice(envs.findIndex((e) => e.startsWith(`${name}=`)), 1, `${name}=${value}`);
+});
+const userData = (vm: "web" | "db", edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.snippet, `-${vm}-user-data`, (p) => (plain(p.sourceRaw).data = edit(plain(p.sourceRaw).data)));
+const writeFile = (path: string, content: string) => (text: string) => text.replace("write_files:\n", `write_files:\n  - path: ${path}\n    permissions: "0644"\n    content: |\n${content.split("\n").map((l) => `      ${l}`).join("\n")}\n`);
+const dumpScript = (edit: (text: string) => string) => script("-backup-db-script-elabftw-backup", edit);
+// Key material made at run time: no key pattern in tracked files.
+const pemKey = () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const defuseKey = () => `def00000${randomBytes(64).toString("hex")}`;
 const dbaGroup = (g: readonly CapturedResource[]) => {
     const template = g.find((r) => r.type === T.alias)!;
     const withGroup = withResource(g, template, T.group, "dba-group", { name: "dba", rules: [inRule({ source: VPN, proto: "tcp", dport: "3306" })] });
@@ -55,6 +68,9 @@ const HARDENING = "container-hardening";
 const TLS = "mysql-tls-only";
 const DISK = "cnrs-disk-encryption";
 const BACKUP = "cnrs-backup-encryption";
+const OPERATOR = "mysql-operator-certificate-bound";
+const HTTPS = "elabftw-https-on";
+const SECRETS = "no-plaintext-secrets";
 
 export const CORPUS: readonly Mutation[] = [
     // Firewall paths: the DB reached from the VPN or the lab, HTTPS from elsewhere than the edge.
@@ -153,6 +169,46 @@ export const CORPUS: readonly Mutation[] = [
     // Secrets.
     { id: "chpasswd in the cloud-init snippet", owner: "no-plaintext-secrets", apply: (g) => changed(g, "proxmoxve:index/fileLegacy:FileLegacy", "-web-user-data", (p) => (plain(p.sourceRaw).data += "chpasswd:\n  expire: false\n")) },
     { id: "Borg passphrase on a command line", owner: "no-plaintext-secrets", apply: (g) => changed(g, T.command, "-backup-db-timers", (p) => (p.create = `BORG_PASSPHRASE=hunter2hunter2 ${p.create}`)) },
+    // The operator account as the server leaves it after the accounts step's SQL.
+    { id: "operator: ALTER dropped, an existing account keeps its REQUIRE", owner: OPERATOR, apply: sql((t) => t.replace(/^ALTER USER .*\n/m, "")) },
+    { id: "operator: REQUIRE X509 (any certificate of the CA)", owner: OPERATOR, apply: sql((t) => t.replace(/REQUIRE SUBJECT '[^']*'/g, "REQUIRE X509")) },
+    { id: "operator: a later lower-case alter user ... require ssl", owner: OPERATOR, apply: sql((t) => `${t}alter user operator require ssl;\n`) },
+    { id: "operator: subject of another CN", owner: OPERATOR, apply: sql((t) => t.replace(/CN=elabftw-operator/g, "CN=operator")) },
+    { id: "operator: REQUIRE NONE after a comment", owner: OPERATOR, apply: sql((t) => `${t}-- temporary, for the migration\nALTER USER "operator"@"%" REQUIRE NONE;\n`) },
+    { id: "operator: a second passwordless account", owner: OPERATOR, apply: sql((t) => `${t}CREATE USER IF NOT EXISTS dumper@'10.20.30.%';\n`) },
+    // eLabFTW's HTTPS, as elabimg runs DISABLE_HTTPS.
+    { id: "https: DISABLE_HTTPS=true", owner: HTTPS, apply: env("DISABLE_HTTPS", "true") },
+    { id: "https: DISABLE_HTTPS of blanks", owner: HTTPS, apply: env("DISABLE_HTTPS", "  ") },
+    { id: "https: DISABLE_HTTPS=/bin/true with a comment", owner: HTTPS, apply: env("DISABLE_HTTPS", "/bin/true # TLS ends at the edge") },
+    // Borg options and variables; dumps wherever commands are written.
+    { id: "Borg --encryption given twice, none last", owner: BACKUP, apply: dumpScript((t) => t.replace("--encryption=repokey-blake2", "--encryption=repokey-blake2 --encryption none")) },
+    { id: "Borg bundled -enone", owner: BACKUP, apply: dumpScript((t) => t.replace("--encryption=repokey-blake2", "-enone")) },
+    { id: "Borg 2 rcreate authenticated on the init command line", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-web-init", (p) => (p.create = String(p.create).replace("borg init --encryption=repokey-blake2", "borg --lock-wait 60 rcreate --encryption=authenticated-blake2"))) },
+    { id: "Borg init without --encryption", owner: BACKUP, apply: dumpScript((t) => t.replace("--encryption=repokey-blake2 ", "")) },
+    { id: "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes in borg.env", owner: BACKUP, apply: script("-backup-db-borg-env", (t) => `${t}BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes\n`) },
+    { id: "empty BORG_PASSPHRASE in borg.env", owner: BACKUP, apply: script("-backup-web-borg-env", (t) => `${t}BORG_PASSPHRASE=''\n`) },
+    { id: "empty BORG_NEW_PASSPHRASE in a unit's Environment=", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("Type=oneshot", "Type=oneshot\nEnvironment=\"BORG_NEW_PASSPHRASE=\"")) },
+    { id: "dump --result-file in a unit", owner: BACKUP, apply: script("-backup-db-unit-elabftw-restore-drill-service", (t) => t.replace("ExecStart=", "ExecStartPre=-/usr/bin/docker exec mysql mysqldump --result-file=/var/lib/mysql/drill.sql elabftw\nExecStart=")) },
+    { id: "dump with -r before the client options", owner: BACKUP, apply: dumpScript((t) => t.replace("mysqldump --defaults-extra-file", "mysqldump -r /srv/elabftw/last.sql --defaults-extra-file")) },
+    { id: "dump through tee into borg", owner: BACKUP, apply: dumpScript((t) => t.replace('"$database" |\n', '"$database" | tee /srv/elabftw/last.sql |\n')) },
+    { id: "dump in a cron file written by cloud-init", owner: BACKUP, apply: userData("db", writeFile("/etc/cron.d/elabftw-dump", "0 3 * * * root docker exec mysql mysqldump elabftw 2>/dev/null >/root/elabftw.sql")) },
+    { id: "dump piped into ssh in cloud-init runcmd", owner: BACKUP, apply: userData("db", (t) => `${t}  - docker exec mysql mysqldump elabftw | ssh backup@10.20.60.20 'cat > elabftw.sql'\n`) },
+    { id: "dump to Pulumi's state before an upgrade", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => (p.create = "sudo docker exec -i mysql mariadb-dump --all-databases")) },
+    { id: "dump to stderr and stdout (&>) in the restore drill", owner: BACKUP, apply: script("-backup-db-script-elabftw-restore-drill", (t) => `${t}\nmysqldump elabftw &>"/tmp/drill-$(date +%F).sql"\n`) },
+    // Disks: Docker's data-root, volumes, extra disks.
+    { id: "Docker data-root dropped from daemon.json", owner: DISK, apply: userData("web", (t) => t.replace(/^ *"data-root": .*\n/m, "")) },
+    { id: "Docker data-root on the OS disk", owner: DISK, apply: userData("db", (t) => t.replace('"data-root": "/srv/elabftw/docker"', '"data-root": "/var/lib/docker-data"')) },
+    { id: "Docker's legacy graph key instead of data-root", owner: DISK, apply: userData("db", (t) => t.replace('"data-root": "/srv/elabftw/docker"', '"graph": "/opt/docker"')) },
+    { id: "uploads in a local volume bound to the OS disk", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0] = { type: "volume", source: "uploads", target: "/elabftw/uploads", volumeOptions: { driverName: "local", driverOptions: { type: "none", o: "bind", device: "/opt/uploads" } } })) },
+    { id: "an extra disk on plain storage", owner: DISK, apply: (g) => changed(g, T.vm, "-db", (p) => plain(p.disks).push({ interface: "scsi2", datastoreId: "local-lvm", size: 50, fileFormat: "raw" })) },
+    // Secrets in plaintext places.
+    { id: "secret in a container label", owner: SECRETS, apply: container("-mysql-container", (p) => plain(p.labels).push({ label: "org.example.backup-password", value: "Tr0ub4dor-and-3" })) },
+    { id: "MYSQL_PWD on a command line", owner: SECRETS, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => (p.create = `MYSQL_PWD=Tr0ub4dor3x ${p.create}`)) },
+    { id: "SMTP password in cloud-init runcmd", owner: SECRETS, apply: userData("web", (t) => `${t}  - SMTP_PASSWORD=hunter2hunter2 /usr/local/sbin/configure-mail\n`) },
+    { id: "Borg passphrase in a write_files environment file", owner: SECRETS, apply: userData("db", writeFile("/etc/default/elabftw-backup", "BORG_PASSPHRASE=correct-horse-battery")) },
+    { id: "private key in write_files", owner: SECRETS, apply: (g) => userData("web", writeFile("/root/.ssh/id_ed25519", pemKey().trim()))(g) },
+    { id: "SECRET_KEY in a unit's Environment=", owner: SECRETS, apply: (g) => script("-backup-web-unit-elabftw-backup-uploads-service", (t) => t.replace("Type=oneshot", `Type=oneshot\nEnvironment=ELAB_SECRET=${defuseKey()}`))(g) },
+    { id: "API token exported in an installed script", owner: SECRETS, apply: script("-backup-web-script-elabftw-restore", (t) => `${t}\nexport ELABFTW_API_TOKEN="3-4f8a9c2e1b7d"\n`) },
 ];
 
 describe("the mutation corpus", () => {

@@ -48,6 +48,25 @@ describe("policy pack on a production stack", () => {
         assert.equal((await evaluate(rules, graph)).violations.length, 3);
     });
 
+    it("accountability-on-production: anonymous users on (PHP reads \"1\" as true)", async () => {
+        const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => (p.config.anon_users = "1"));
+        assert.deepEqual(await onlyPolicies(graph), ["accountability-on-production"]);
+    });
+
+    it("accountability-on-production: audit logs off, or left as the instance has them", async () => {
+        for (const change of [(c: Record<string, string>) => (c.emit_audit_logs = "0"), (c: Record<string, string>) => delete c.emit_audit_logs]) {
+            const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => change(p.config));
+            assert.deepEqual(await onlyPolicies(graph), ["accountability-on-production"]);
+        }
+    });
+
+    it("accountability-on-production: a test stack may open anonymous access", async () => {
+        const untag = (g: typeof run.resources, vm: string) => changed(g, "proxmoxve:index/vmLegacy:VmLegacy", vm, (p) => (p.tags = ["test"]));
+        const graph = untag(untag(run.resources, "-db"), "-web");
+        const settings = changed(graph, "elabftw:app:ElabftwSettings", "-settings", (p) => (p.config.anon_users = "1"));
+        assert.ok(!(await onlyPolicies(settings)).includes("accountability-on-production"));
+    });
+
     it("cnrs-dedicated-egress-address: a documentation address is refused outside test stacks", async () => {
         const graph = changed(run.resources, "elabftw:firewall:EdgeHandOff", "-edge", (p) => (p.egressPublicAddress = "203.0.113.25"));
         assert.deepEqual(await onlyPolicies(graph), ["cnrs-dedicated-egress-address"]);

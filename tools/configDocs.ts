@@ -7,6 +7,7 @@ import { parseDocument, stringify } from "yaml";
 import { z } from "zod";
 import { KEYS, KEY_NAMES, KeySpec } from "../components/config/keys";
 import { REPO } from "../components/config/stackFile";
+import { Command, EXIT, EXIT_CODES_HELP, runCommand } from "./cli";
 
 const spec = (key: string) => (KEYS as Record<string, KeySpec>)[key];
 const defaultOf = (key: string) => (spec(key).schema as z.ZodType).safeParse(undefined);
@@ -117,7 +118,17 @@ export function productionExample(): string {
 export const TABLE_START = "<!-- config-keys:start -->";
 export const TABLE_END = "<!-- config-keys:end -->";
 
-if (require.main === module) {
+const COMMAND: Command = {
+    name: "config:docs",
+    synopsis: "",
+    options: {},
+    positionals: 0,
+    help: ["Regenerates, from components/config/keys.ts and settingsKeys.ts: the config section of Pulumi.yaml,", "the keys table of docs/configuration.md and Pulumi.prod.yaml.example. Takes no argument.", "", EXIT_CODES_HELP].join("\n"),
+};
+
+if (require.main === module) void runCommand(COMMAND, regenerate);
+
+function regenerate(): number {
     const projectFile = path.join(REPO, "Pulumi.yaml");
     const document = parseDocument(readFileSync(projectFile, "utf8"));
     document.set("config", projectConfigSection());
@@ -130,5 +141,6 @@ if (require.main === module) {
     if (start < 0 || end < start) throw new Error(`docs/configuration.md lacks the ${TABLE_START} ... ${TABLE_END} markers`);
     writeFileSync(referenceFile, `${reference.slice(0, start + TABLE_START.length)}\n${keysTable()}\n${reference.slice(end)}`);
     writeFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), productionExample());
-    console.log("Pulumi.yaml, Pulumi.prod.yaml.example and docs/configuration.md updated from components/config/keys.ts");
+    console.log("Pulumi.yaml, Pulumi.prod.yaml.example and docs/configuration.md: regenerated from components/config/keys.ts");
+    return EXIT.ok;
 }

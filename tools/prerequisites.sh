@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Debian packages the tests run for real, in one list that the README, `npm test` and .ci/run
 # all use, so they cannot drift apart.
-#   tools/prerequisites.sh check     lists every missing command at once (exit 1), or says all are there
-#   tools/prerequisites.sh install   apt-get installs them (root, Debian 12 or later)
+#   tools/prerequisites.sh check [vm]   lists every missing package at once (exit 1), or says all
+#                                       are there; `vm` checks the booted guest's too (npm run test:vm)
+#   tools/prerequisites.sh install      apt-get installs both lists (root, Debian 12 or later)
 set -euo pipefail
 
 # package:command-it-provides, and why the tests need it.
@@ -24,15 +25,32 @@ PREREQUISITES=(
     "curl:curl"                     # the instance-settings script
     "jq:jq"                         # the instance-settings script
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
+    "openssh-server:sshd"           # the Borg host the backups reach over SSH (and the guest's)
 )
 
-packages() { for entry in "${PREREQUISITES[@]}"; do printf '%s\n' "${entry%%:*}"; done; }
+# npm run test:vm: the guest image and the booted VM (tools/guest-image/, test/vm/).
+VM_PREREQUISITES=(
+    "mmdebstrap:mmdebstrap"         # the Debian 13 root file system
+    "dosfstools:mkfs.vfat"          # the ESP and the NoCloud seed
+    "mtools:mcopy"                  # files into FAT images without a mount
+    "dpkg-dev:dpkg-scanpackages"    # the image's local repository for docker.io
+    "qemu-system-x86:qemu-system-x86_64" # the VM (TCG)
+    "qemu-utils:qemu-img"           # the copy-on-write OS disk
+    "ovmf:/usr/share/OVMF/OVMF_CODE_4M.ms.fd" # UEFI with Secure Boot
+    "swtpm:swtpm"                   # the vTPM
+    "swtpm-tools:swtpm_setup"       # its initial state
+    "socat:socat"                   # the syslog listener
+)
+
+packages() { for entry in "$@"; do printf '%s\n' "${entry%%:*}"; done; }
 
 missing() {
     local entry package command
-    for entry in "${PREREQUISITES[@]}"; do
+    for entry in "$@"; do
         package="${entry%%:*}" command="${entry#*:}"
-        if [ "$command" = php-mysql ]; then
+        if [[ "$command" == /* ]]; then
+            [ -e "$command" ] && continue
+        elif [ "$command" = php-mysql ]; then
             command -v php >/dev/null 2>&1 && php -m 2>/dev/null | grep -x pdo_mysql >/dev/null && continue
         elif command -v "$command" >/dev/null 2>&1 || [ -x "/usr/sbin/$command" ] || [ -x "/sbin/$command" ]; then
             continue
@@ -41,26 +59,28 @@ missing() {
     done
 }
 
-case "${1:-}" in
-    check)
-        mapfile -t absent < <(missing)
+case "${1:-} ${2:-}" in
+    "check "|"check vm")
+        wanted=("${PREREQUISITES[@]}") what="npm test"
+        [ "${2:-}" = vm ] && wanted+=("${VM_PREREQUISITES[@]}") what="npm run test:vm"
+        mapfile -t absent < <(missing "${wanted[@]}")
         if [ "${#absent[@]}" -gt 0 ]; then
-            echo "npm test needs these Debian packages, missing here: ${absent[*]}" >&2
+            echo "$what needs these Debian packages, missing here: ${absent[*]}" >&2
             echo "Install them with: sudo bash tools/prerequisites.sh install   (or: sudo apt-get install ${absent[*]})" >&2
             exit 1
         fi
-        [ "$(id -u)" = 0 ] || { echo "npm test needs root (network namespaces, cryptsetup on a file): run it as root or in a disposable VM/container" >&2; exit 1; }
-        echo "prerequisites: all $(packages | wc -l) packages present"
+        [ "$(id -u)" = 0 ] || { echo "$what needs root (network namespaces, cryptsetup on a file): run it as root or in a disposable VM/container" >&2; exit 1; }
+        echo "prerequisites: all $(packages "${wanted[@]}" | wc -l) packages present"
         ;;
-    install)
+    "install ")
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        mapfile -t wanted < <(packages)
+        mapfile -t wanted < <(packages "${PREREQUISITES[@]}" "${VM_PREREQUISITES[@]}")
         apt-get install -y -qq "${wanted[@]}" >/dev/null
         echo "prerequisites: installed ${wanted[*]}"
         ;;
     *)
-        echo "usage: tools/prerequisites.sh check|install" >&2
+        echo "usage: tools/prerequisites.sh check [vm] | install" >&2
         exit 64
         ;;
 esac

@@ -77,7 +77,8 @@ export class Backup extends pulumi.ComponentResource {
         this.passphrases = pulumi.secret(byRole(passphrases.web, passphrases.db));
         const prune = (role: BackupRole) => pruneCommand(args.target, role, args.plans[role].keepDaily, args.plans[role].keepMonthly);
         this.pruneCommands = { web: prune("web"), db: prune("db") };
-        this.registerOutputs({});
+        // The retention the backup host applies: registered so the dossier (and policies) can read it.
+        this.registerOutputs({ pruneCommands: this.pruneCommands });
     }
 
     private onVm(name: string, role: BackupRole, args: BackupArgs, passphrase: pulumi.Output<string>) {

@@ -124,7 +124,7 @@ export const KEYS = {
     highAvailability: {
         type: "boolean",
         description: "Register both VMs as Proxmox HA resources (state started), so the cluster restarts them on another node. Needs every disk kind and the snippets on storages listed in sharedDatastores.",
-        fix: "pulumi config set highAvailability true",
+        fix: "pulumi config set highAvailability false   # true needs every volume on storage listed in sharedDatastores",
         schema: z.boolean().default(false),
     },
     vmIdRange: {
@@ -389,7 +389,7 @@ export const KEYS = {
     mysqlVersion: {
         type: "string",
         description: "MySQL server release (exact 8.4.x LTS tag of the official mysql image).",
-        fix: "pulumi config set mysqlVersion 8.4.7",
+        fix: "pulumi config set mysqlVersion 8.4.8",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
     },
     backupTime: {

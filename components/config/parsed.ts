@@ -6,7 +6,8 @@ import { BackupTarget } from "./types";
 
 export type Parsed = { [K in KeyName]: z.output<(typeof KEYS)[K]["schema"]> };
 
-export type Report = (key: KeyName, message: string) => void;
+/** Records a problem; `fix` replaces the key's generic fix when the problem needs its own. */
+export type Report = (key: KeyName, message: string, fix?: string) => void;
 
 export function parseBackupTarget(target: string): BackupTarget {
     const ssh = /^ssh:\/\/([^@]+)@([^:/]+)(?::(\d+))?(\/.*)$/.exec(target);

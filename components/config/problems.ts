@@ -1,4 +1,5 @@
 // How a config problem is reported: the key, the value (never a secret's), what is wrong and the fix.
+import * as path from "node:path";
 import { KEYS, KEY_NAMES, KeySpec } from "./keys";
 import { PROJECT } from "./types";
 
@@ -12,15 +13,31 @@ export interface ConfigProblem {
 }
 
 export class ConfigError extends Error {
-    constructor(readonly problems: readonly ConfigProblem[]) {
+    /** `source`: the stack file the config was read from, when a tool read it (not under the Pulumi CLI). */
+    constructor(
+        readonly problems: readonly ConfigProblem[],
+        readonly source?: string,
+    ) {
+        const file = source ? path.basename(source) : "Pulumi.<stack>.yaml";
         super(
-            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
-                problems
-                    .map((p) => `  - ${PROJECT}:${p.key}${p.value === undefined ? " (not set)" : ` = ${JSON.stringify(p.value)}`}: ${p.message}.\n      Fix: ${p.fix}`)
-                    .join("\n"),
+            `Invalid stack configuration${source ? ` in ${source}` : ""} (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
+                problems.map((p) => `  - ${PROJECT}:${p.key}${p.value === undefined ? " (not set)" : ` = ${shownValue(p.value)}`}: ${p.message}.\n      Fix: ${p.fix}`).join("\n") +
+                `\nEach Fix is a \`pulumi config\` command for the selected stack; without the Pulumi CLI, edit the same key (${PROJECT}:<key>) under config: in ${file}.`,
         );
         this.name = "ConfigError";
     }
+}
+
+/**
+ * A value as a problem shows it: never a secret (callers pass "[secret]"), and never anything that
+ * looks like key material (a private key pasted into a public-key setting, a PEM block).
+ */
+export function shownValue(value: unknown): string {
+    const text = JSON.stringify(value) ?? String(value);
+    if (/-----BEGIN [A-Z0-9 ]*-----|PRIVATE KEY|b3BlbnNzaC1rZXktdjE|def0{5}[0-9a-f]{20}/.test(text)) return "[key material, not shown]";
+    // A public key or any long base64 run: its first characters identify it, the rest is noise.
+    const short = text.replace(/[A-Za-z0-9+/]{40,}={0,2}/g, (run) => `${run.slice(0, 12)}...`);
+    return short.length > 200 ? `${short.slice(0, 120)}... (${short.length} characters)` : short;
 }
 
 function editDistance(a: string, b: string): number {

@@ -35,12 +35,32 @@ function coerce(key: KeyName, text: string): unknown {
     }
 }
 
+/** zod's generic messages ("Invalid option: expected one of ...") said in the project's words. */
+function inProjectWords(key: KeyName, issue: z.core.$ZodIssue, value: unknown): string {
+    if (issue.code === "invalid_value" && issue.values.length > 1) {
+        const allowed = issue.values.map(String);
+        const typed = String(value).toLowerCase();
+        const near = allowed.find((v) => typed.length >= 2 && (v.startsWith(typed) || typed.startsWith(v)));
+        return `is not one of the allowed values ${allowed.join(", ")}${near ? ` (did you mean ${near}?)` : ""}: ${spec(key)!.description.replace(/\.$/, "")}`;
+    }
+    if (issue.code === "invalid_type") {
+        const expected: Record<string, string> = {
+            number: "is not a whole number",
+            boolean: "is not true or false",
+            array: 'is not a list (in the stack file, a YAML sequence; with the CLI, pulumi config set --path "<key>[0]" <value>)',
+            string: "is not a text value",
+        };
+        if (issue.expected in expected) return expected[issue.expected].replace("<key>", key);
+    }
+    return issue.message;
+}
+
 /**
  * Validates the project's config (short keys without the "elabftw-onprem:" prefix, string values).
  * Returns the typed platform config and, separately, the secret settings, so that the caller
- * wraps them as secrets before anything else sees them.
+ * wraps them as secrets before anything else sees them. `source` names the stack file a tool read.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>): { config: PlatformConfig; secrets: SecretSettings } {
+export function validateConfig(raw: Readonly<Record<string, string>>, source?: string): { config: PlatformConfig; secrets: SecretSettings } {
     const problems: ConfigProblem[] = [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
@@ -49,7 +69,7 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
         else problems.push(unknownKeyProblem(key, text));
     }
     const shown = (key: string) => (spec(key)?.secret ? "[secret]" : values[key]);
-    const report: Report = (key, message) => problems.push({ key, value: shown(key), message, fix: KEYS[key].fix });
+    const report: Report = (key, message, fix) => problems.push({ key, value: shown(key), message, fix: fix ?? KEYS[key].fix });
 
     const parsed: Record<string, unknown> = {};
     const invalid = new Set<KeyName>();
@@ -62,13 +82,13 @@ export function validateConfig(raw: Readonly<Record<string, string>>): { config:
         invalid.add(key);
         for (const issue of result.error.issues) {
             const where = issue.path.length > 0 ? ` (item ${issue.path.join(".")})` : "";
-            report(key, key in values ? `${issue.message}${where}` : "is required and not set");
+            report(key, key in values ? `${inProjectWords(key, issue, values[key])}${where}` : "is required and not set");
         }
     }
     for (const { reads, check } of CROSS_CHECKS) {
         if (reads.every((key) => !invalid.has(key))) check(parsed as Parsed, report);
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (problems.length > 0) throw new ConfigError(problems, source);
     const config = parsed as Parsed;
     return {
         config: build(config),

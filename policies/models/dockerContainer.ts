@@ -58,3 +58,31 @@ export function hostAccess(props: Record<string, any>): HostAccess[] {
     }
     return found;
 }
+
+/**
+ * Where dockerd keeps images, containers' writable layers and named volumes: daemon.json's
+ * "data-root" (or the older "graph", still read by Debian 12's Docker 20.10), else /var/lib/docker.
+ * A daemon.json that does not parse stops dockerd; it is read as the default too.
+ */
+export function dockerDataRoot(daemonJson: string | undefined): string {
+    try {
+        const config = daemonJson === undefined ? {} : JSON.parse(daemonJson);
+        return normalisePath(String(config["data-root"] ?? config.graph ?? "/var/lib/docker"));
+    } catch {
+        return "/var/lib/docker";
+    }
+}
+
+/** Where the container's named and anonymous volumes live on the host (a local volume bound to a device path lives there). */
+export function volumePaths(props: Record<string, any>, dataRoot: string): { source: string; target: string; readOnly: boolean }[] {
+    const mounts = (Array.isArray(props.mounts) ? props.mounts : []).filter((m: any) => (m.type ?? "volume") === "volume");
+    const volumes = (Array.isArray(props.volumes) ? props.volumes : []).filter((v: any) => !v.hostPath && !v.fromContainer);
+    const place = (name: string, options: Record<string, any> | undefined) => {
+        const opts = options?.driverOptions ?? options?.driverOpts ?? {};
+        return /(^|,)bind(,|$)/.test(String(opts.o ?? "")) && opts.device ? normalisePath(String(opts.device)) : `${dataRoot}/volumes/${name || "<anonymous>"}`;
+    };
+    return [
+        ...mounts.map((m: any) => ({ source: place(String(m.source ?? ""), m.volumeOptions), target: String(m.target ?? ""), readOnly: m.readOnly === true })),
+        ...volumes.map((v: any) => ({ source: `${dataRoot}/volumes/${v.volumeName || "<anonymous>"}`, target: String(v.containerPath ?? ""), readOnly: v.readOnly === true })),
+    ];
+}

@@ -1,57 +1,48 @@
-// CNRS « Chiffrement des sauvegardes ».
+// CNRS « Chiffrement des sauvegardes ». Decided on the commands the deployment runs or installs
+// (remote commands, scripts, systemd units, cron files, cloud-init), as Borg, the dump tools and
+// the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
+import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations } from "../models/borg";
 import { cnrs, installedFiles, ofType, TYPES, violation, vmAddress } from "./common";
+import { deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
-const ENCRYPTING_MODES = /--encryption[= ](repokey|keyfile)(-blake2)?\b/;
 const DATA_DISK = "/srv/elabftw/";
 
-/** A mysqldump (or mariadb-dump, mysqlpump) whose output goes to a file rather than straight into `borg create`. */
-export function plaintextDump(text: string): boolean {
-    // Join continued lines, and a pipeline that goes on after a trailing "|".
-    const logical = text.replace(/\\\n\s*/g, " ").replace(/\|\s*\n\s*/g, "| ");
-    return logical.split("\n").some((line) => {
-        const at = line.search(/\b(mysqldump|mariadb-dump|mysqlpump)\b/);
-        if (at < 0 || line.trim().startsWith("#")) return false;
-        const rest = line.slice(at);
-        const pipe = rest.indexOf("|");
-        const redirect = /(^|[^0-9&])>\s*[^&\s]/.exec(rest);
-        if (pipe >= 0 && (!redirect || redirect.index > pipe)) return !/^\|\s*borg create\b/.test(rest.slice(pipe));
-        return redirect !== null;
-    });
-}
+/** A mysqldump (or mariadb-dump, mysqlpump) whose output does not go straight into `borg create`. */
+export const plaintextDump = (script: string): boolean => dumpLeaks(script).length > 0;
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs have Borg backups created with an encrypting mode (repokey or keyfile), a passphrase kept on the encrypted disk, and no mysqldump written to a file in plaintext.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
+        const scripts = deployedScripts(args.resources);
         for (const vm of ofType(args.resources, TYPES.vm)) {
             const address = vmAddress(vm);
             if (!address) continue;
-            const files = installedFiles(args.resources, address);
-            const initialised = ofType(args.resources, TYPES.command).some((c) => c.props.connection?.host === address && /elabftw-backup\.sh'? init\b/.test(c.props.create ?? ""));
-            const script: string | undefined = files.get("/usr/local/sbin/elabftw-backup.sh")?.props.stdin;
-            if (!initialised || script === undefined) {
-                reportViolation(violation(REQUIREMENT, vm.name, "has no Borg backup", "keep the Backup component for both VMs"), vm.urn);
+            const onVm = scripts.filter((s) => s.host === address);
+            // A repository exists once Pulumi runs a command that creates it.
+            if (!onVm.some((s) => s.runByPulumi && repositoryCreations(s.script).length > 0)) {
+                reportViolation(violation(REQUIREMENT, vm.name, "has no Borg backup (no command creates a Borg repository)", "keep the Backup component for both VMs"), vm.urn);
                 continue;
             }
-            if (!ENCRYPTING_MODES.test(script) || /--encryption[= ](none|authenticated)/.test(script)) {
-                reportViolation(violation(REQUIREMENT, vm.name, "creates its Borg repository without encryption", "initialise it with --encryption=repokey-blake2"), vm.urn);
+            for (const s of onVm) {
+                for (const creation of repositoryCreations(s.script).filter((c) => !encryptingMode(c.encryption))) {
+                    const how = creation.encryption === undefined ? "with no --encryption" : `with --encryption ${creation.encryption}, which does not encrypt`;
+                    reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs ${creation.command} ${how}: the repository is created without encryption`, "initialise it with --encryption=repokey-blake2"), s.resource.urn);
+                }
+                for (const problem of borgEnvironmentProblems(assignments(s.script))) {
+                    reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "remove the variable; Borg reads its passphrase with BORG_PASSCOMMAND from the encrypted disk"), s.resource.urn);
+                }
             }
-            if (![...files.keys()].some((path) => path.startsWith(DATA_DISK) && path.endsWith("/passphrase"))) {
+            if (![...installedFiles(args.resources, address).keys()].some((path) => path.startsWith(DATA_DISK) && path.endsWith("/passphrase"))) {
                 reportViolation(violation(REQUIREMENT, vm.name, "keeps no Borg passphrase on its encrypted disk", `install it under ${DATA_DISK} and read it with BORG_PASSCOMMAND`), vm.urn);
             }
         }
-        // Command lines, and the scripts and units the program installs (other files' contents are secrets).
-        const installedCode = ofType(args.resources, TYPES.vm)
-            .flatMap((vm) => [...installedFiles(args.resources, vmAddress(vm) ?? "")])
-            .filter(([path]) => /^\/(usr\/local\/s?bin|etc\/systemd\/system|etc\/cron\.[a-z]+|etc\/crontab|var\/spool\/cron)\b/.test(path))
-            .map(([, c]) => ({ c, text: c.props.stdin as string }));
-        const texts = [...ofType(args.resources, TYPES.command).map((c) => ({ c, text: c.props.create as string })), ...installedCode].filter(({ text }) => typeof text === "string");
-        for (const { c, text } of texts) {
-            if (plaintextDump(text)) {
-                reportViolation(violation(REQUIREMENT, c.name, "writes a mysqldump to a file", "stream the dump straight into borg create (elabftw-backup.sh db)"), c.urn);
+        for (const s of scripts) {
+            for (const leak of dumpLeaks(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `leaves a plaintext dump: ${leak}`, "stream the dump straight into borg create (elabftw-backup.sh db)"), s.resource.urn);
             }
         }
     },

@@ -1,7 +1,8 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { hostPaths } from "../models/dockerContainer";
+import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
 import { cnrs, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
+import { cloudInitFiles } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -13,15 +14,19 @@ function datastoresOf(vm: PolicyResource): string[] {
     );
 }
 
+type Disk = { interface?: string; serial?: string; datastoreId?: string };
+const disksOf = (vm: PolicyResource) => (vm.props.disks ?? []) as Disk[];
+const deviceOf = (serial: string) => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${serial}`;
+const commandsOn = (vm: PolicyResource, resources: readonly PolicyResource[]) => ofType(resources, TYPES.command).filter((c) => c.props.connection?.host === vmAddress(vm));
+const luksFormatted = (serial: string, onVm: PolicyResource[]) => onVm.some((c) => (c.props.create ?? "").includes(`luks-format.sh --device ${deviceOf(serial)} `));
+
 /** The program's LUKS formatting of this VM's data disk (by its serial), followed by a mount through crypttab. */
 function luksOnDataDisk(vm: PolicyResource, resources: readonly PolicyResource[]): boolean {
-    const serial = ((vm.props.disks ?? []) as { interface?: string; serial?: string }[]).find((d) => d.interface !== "scsi0" && d.serial)?.serial;
+    const serial = disksOf(vm).find((d) => d.interface !== "scsi0" && d.serial)?.serial;
     if (!serial) return false;
-    const onVm = ofType(resources, TYPES.command).filter((c) => c.props.connection?.host === vmAddress(vm));
-    const device = `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${serial}`;
-    const formatted = onVm.some((c) => (c.props.create ?? "").includes(`luks-format.sh --device ${device} `));
-    const opened = onVm.some((c) => (c.props.create ?? "").includes(`data-disk-mount.sh --device ${device} `) && (c.props.create ?? "").includes("--luks-name "));
-    return formatted && opened;
+    const onVm = commandsOn(vm, resources);
+    const opened = onVm.some((c) => (c.props.create ?? "").includes(`data-disk-mount.sh --device ${deviceOf(serial)} `) && (c.props.create ?? "").includes("--luks-name "));
+    return luksFormatted(serial, onVm) && opened;
 }
 
 /** Mount points the program opens from LUKS on this VM (data-disk-mount.sh --mount-point X ... --luks-name). */
@@ -51,7 +56,19 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
             if (plain.length > 0 && luksOnDataDisk(vm, args.resources)) {
                 // The VM's own disks are plain: what the containers write must land on the LUKS mount.
                 const mountPoints = luksMountPoints(vm, args.resources);
+                const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+                if (!mountPoints.some((p) => under(dataRoot, p))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
+                }
+                // Any other data disk on a plain storage must be LUKS-formatted too.
+                const [, ...extra] = disksOf(vm).filter((d) => d.interface !== "scsi0" && !encryptedDatastores.includes(String(d.datastoreId)));
+                for (const disk of extra.filter((d) => !d.serial || !luksFormatted(d.serial, commandsOn(vm, args.resources)))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `has the disk ${disk.interface} on ${disk.datastoreId}, not declared encrypted, with no LUKS formatting`, "put it on an encrypted storage, or give it a serial and LUKS-format it like the data disk"), vm.urn);
+                }
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
+                    for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
+                        reportViolation(violation(REQUIREMENT, container.name, `writes ${volume.target} to the volume at ${volume.source}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "keep volumes under the LUKS mount (Docker's data-root there, or bind mounts)"), container.urn);
+                    }
                     for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
                         reportViolation(
                             violation(REQUIREMENT, container.name, `writes ${mount.target} to ${mount.source} on ${vm.name}'s unencrypted OS disk (encrypted: ${mountPoints.join(", ")})`, "keep every writable bind mount under the LUKS data disk's mount point"),

@@ -5,9 +5,12 @@ import { cnrsDiskEncryption } from "./cnrsDiskEncryption";
 import { cnrsInfrastructureFirewall } from "./cnrsInfrastructureFirewall";
 import { cnrsNoOutsideAccess } from "./cnrsNoOutsideAccess";
 import { cnrsTwoVms } from "./cnrsTwoVms";
+import { accountabilityOnProduction } from "./accountabilityOnProduction";
 import { containerHardening } from "./containerHardening";
 import { elabftwDbCertPath } from "./elabftwDbCertPath";
+import { elabftwHttpsOn } from "./elabftwHttpsOn";
 import { keyStrength } from "./keyStrength";
+import { mysqlOperatorCertificate } from "./mysqlOperatorCertificate";
 import { mysqlTlsOnly } from "./mysqlTlsOnly";
 import { noPlaintextSecrets } from "./noPlaintextSecrets";
 import { passwordPolicyBaseline } from "./passwordPolicyBaseline";
@@ -23,14 +26,15 @@ import { verifiedCloudImage } from "./verifiedCloudImage";
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, elabftwDbCertPath, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
 
-/** eLabFTW's instance settings (authentication, passwords, mail, timestamping). */
-export const instanceSettings = [samlSsoOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
+/** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
+export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
 
 export const rules: Policies = [...cnrsRequirements, ...hardening, ...instanceSettings];
 
 export {
+    accountabilityOnProduction,
     cnrsBackupEncryption,
     cnrsDedicatedEgressAddress,
     cnrsDiskEncryption,
@@ -39,7 +43,9 @@ export {
     cnrsTwoVms,
     containerHardening,
     elabftwDbCertPath,
+    elabftwHttpsOn,
     keyStrength,
+    mysqlOperatorCertificate,
     mysqlTlsOnly,
     noPlaintextSecrets,
     passwordPolicyBaseline,

@@ -23,13 +23,13 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             const manual = (["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl"] as const).filter((key) => c[key] !== undefined);
             if (!c.samlEnabled) {
-                if (c.localLogin !== "everyone") problem("localLogin", "limits local login to the sysadmin while samlEnabled is false: nobody else could log in");
-                if (c.localLoginHidden) problem("localLoginHidden", "hides the only login form while samlEnabled is false");
+                if (c.localLogin !== "everyone") problem("localLogin", "limits local login to the sysadmin while samlEnabled is false: nobody else could log in", "pulumi config set localLogin everyone   # or turn SAML on: pulumi config set samlEnabled true");
+                if (c.localLoginHidden) problem("localLoginHidden", "hides the only login form while samlEnabled is false", "pulumi config set localLoginHidden false");
                 return;
             }
-            if (c.localLoginHidden && c.localLogin !== "sysadmin-only") problem("localLoginHidden", "limits the hidden form to the sysadmin, but localLogin is everyone: set localLogin sysadmin-only");
+            if (c.localLoginHidden && c.localLogin !== "sysadmin-only") problem("localLoginHidden", "limits the hidden form to the sysadmin, but localLogin is everyone: set localLogin sysadmin-only", "pulumi config set localLogin sysadmin-only   # or pulumi config set localLoginHidden false");
             if (c.samlIdpMetadataUrl !== undefined) {
-                for (const key of manual) problem(key, "is set together with samlIdpMetadataUrl: keep either the metadata URL or the manual samlIdp* keys");
+                for (const key of manual) problem(key, "is set together with samlIdpMetadataUrl: keep either the metadata URL or the manual samlIdp* keys", `pulumi config rm ${key}   # or pulumi config rm samlIdpMetadataUrl`);
                 return;
             }
             for (const key of ["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate"] as const) {
@@ -42,11 +42,11 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             const custom = c.timestampAuthority === "custom";
             if (custom && c.timestampUrl === undefined) problem("timestampUrl", "is required with timestampAuthority custom");
-            if (!custom && c.timestampUrl !== undefined) problem("timestampUrl", `is only used with timestampAuthority custom (not ${c.timestampAuthority})`);
+            if (!custom && c.timestampUrl !== undefined) problem("timestampUrl", `is only used with timestampAuthority custom (not ${c.timestampAuthority})`, "pulumi config rm timestampUrl");
             const needsCredentials = TS_AUTHORITIES[c.timestampAuthority];
             for (const key of ["timestampLogin", "timestampPassword"] as const) {
                 if (needsCredentials && c[key] === undefined) problem(key, `is required with timestampAuthority ${c.timestampAuthority}`);
-                if (!needsCredentials && c.timestampAuthority !== "custom" && c[key] !== undefined) problem(key, `is not used by timestampAuthority ${c.timestampAuthority}`);
+                if (!needsCredentials && c.timestampAuthority !== "custom" && c[key] !== undefined) problem(key, `is not used by timestampAuthority ${c.timestampAuthority}`, `pulumi config rm ${key}`);
             }
         },
     },
@@ -55,7 +55,7 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             if (c.smtpHost === undefined) {
                 for (const key of ["smtpFrom", "smtpUser", "smtpPassword"] as const) {
-                    if (c[key] !== undefined) problem(key, "is set but smtpHost is not: set smtpHost too, or remove it");
+                    if (c[key] !== undefined) problem(key, "is set but smtpHost is not: set smtpHost too, or remove it", `pulumi config rm ${key}   # or pulumi config set smtpHost <relay name>`);
                 }
                 return;
             }
@@ -64,7 +64,11 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
             // The relay is a name: the flow to its address is the sysadmin's to declare.
             const flows = extraFlows(c.extraFlows);
             if (!flows.some((f) => f.action === "allow" && f.from.includes("web") && f.protocols.includes("tcp") && f.ports.includes(c.smtpPort))) {
-                problem("smtpHost", `has no flow from the web VM to the relay: add "allow tcp web -> <relay address> ${c.smtpPort} # SMTP relay" to extraFlows`);
+                problem(
+                    "smtpHost",
+                    `has no flow from the web VM to the relay on port ${c.smtpPort}: the firewall would drop eLabFTW's mail`,
+                    `pulumi config set --path "extraFlows[${c.extraFlows.length}]" "allow tcp web -> <relay IPv4 address> ${c.smtpPort} # SMTP relay"`,
+                );
             }
         },
     },

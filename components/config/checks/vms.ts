@@ -53,12 +53,18 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             if (c.diskEncryption !== "host-datastore") return;
             const placed = placements(c.datastores);
+            const missing = new Map<string, string[]>(); // storage id -> the kinds of volume it holds
             for (const kind of ["os", "data", "efi", "tpm", "cloudinit"] as const) {
                 const id = placed.get(kind)?.[0];
-                if (id && !c.encryptedDatastores.includes(id)) {
-                    problem("encryptedDatastores", `does not list "${id}", which holds the ${kind} volumes, while diskEncryption is host-datastore`);
-                }
+                if (id && !c.encryptedDatastores.includes(id)) missing.set(id, [...(missing.get(id) ?? []), kind]);
             }
+            [...missing].forEach(([id, kinds], index) =>
+                problem(
+                    "encryptedDatastores",
+                    `does not list "${id}", which holds the ${kinds.join(", ")} volumes, while diskEncryption is host-datastore`,
+                    `pulumi config set --path "encryptedDatastores[${c.encryptedDatastores.length + index}]" ${id}   # only if ${id} is encrypted on the host; else diskEncryption guest-luks`,
+                ),
+            );
         },
     },
     {
@@ -72,7 +78,11 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
             for (const kind of HA_KINDS) {
                 const id = placed.get(kind)?.[0];
                 if (id && !c.sharedDatastores.includes(id)) {
-                    problem("highAvailability", `is true, but "${id}" (the ${kind} volumes) is not in sharedDatastores: another node could not start the VM. Put ${HA_KINDS.join(", ")} on shared storage (Ceph, NFS) and list it, or set highAvailability false`);
+                    problem(
+                        "highAvailability",
+                        `is true, but "${id}" (the ${kind} volumes) is not in sharedDatastores: another node could not start the VM. Put ${HA_KINDS.join(", ")} on shared storage (Ceph, NFS) and list it, or set highAvailability false`,
+                        `pulumi config set highAvailability false   # or, once ${id} is shared storage: pulumi config set --path "sharedDatastores[${c.sharedDatastores.length}]" ${id}`,
+                    );
                 }
             }
         },
@@ -94,12 +104,12 @@ export const VMS_CHECKS: readonly CrossCheck[] = [
         reads: ["cloudImageUrl", "cloudImageVolume", "cloudImageChecksum"],
         check: (c, problem) => {
             const hasUrl = c.cloudImageUrl !== undefined;
-            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source");
+            if (hasUrl && c.cloudImageVolume !== undefined) problem("cloudImageVolume", "is set together with cloudImageUrl: keep only one image source", "pulumi config rm cloudImageVolume   # or pulumi config rm-all cloudImageUrl cloudImageChecksum");
             if (!hasUrl && c.cloudImageVolume === undefined) {
                 problem("cloudImageVolume", "is not set, nor is cloudImageUrl: give a dated image URL with its checksum, or an image already on the node");
             }
             if (hasUrl && c.cloudImageChecksum === undefined) problem("cloudImageChecksum", "is required with cloudImageUrl: an image is only imported after its checksum matches");
-            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl");
+            if (!hasUrl && c.cloudImageChecksum !== undefined) problem("cloudImageChecksum", "is only used with cloudImageUrl", "pulumi config rm cloudImageChecksum");
         },
     },
 ];

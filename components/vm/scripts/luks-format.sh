@@ -51,7 +51,9 @@ fi
 
 uuid=$(cryptsetup luksUUID "$device")
 options="luks,discard,nofail"
-[ "$tpm2" = yes ] && options="$options,tpm2-device=auto"
+# headless=true: when the vTPM refuses, fail at once (boot "degraded", SSH up) instead of waiting
+# forever for a console passphrase nobody types; recovery: docs/operating.md.
+[ "$tpm2" = yes ] && options="$options,tpm2-device=auto,headless=true"
 touch "$crypttab"
 if ! grep -qE "^${name}[[:space:]]" "$crypttab"; then
     printf '%s UUID=%s none %s\n' "$name" "$uuid" "$options" >>"$crypttab"

@@ -1,0 +1,130 @@
+// Borg and the MySQL dump tools as they read their command lines and environment:
+// - `borg init` (1.x), `borg rcreate` and `borg repo-create` (2.x) take their mode from
+//   `--encryption=M`, `--encryption M`, `-e M` or `-eM` (argparse: the last one wins); only the
+//   repokey and keyfile families encrypt (`none` and `authenticated*` do not);
+// - BORG_PASSPHRASE or BORG_NEW_PASSPHRASE set to "" makes Borg use an empty passphrase, so the
+//   repokey in the repository opens for anyone; BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK set to
+//   one of Borg's yes answers (y Y yes Yes YES 1) lets it write into an unencrypted repository;
+// - mysqldump, mariadb-dump and mysqlpump write where their standard output goes, or to
+//   `--result-file`/`-r` (my_getopt: `-rFILE`, `-r FILE`, bundled after flags), or one file per
+//   table with `--tab`/`-T`: a dump stays encrypted only when its output goes straight into
+//   `borg create`.
+import { commandName, effectiveCommand, pipelines, SimpleCommand, Word } from "./shell";
+
+const DUMP_TOOLS = new Set(["mysqldump", "mariadb-dump", "mariadbdump", "mysqlpump"]);
+const REPOSITORY_CREATION = new Set(["init", "rcreate", "repo-create"]);
+const BORG_YES = new Set(["y", "Y", "yes", "Yes", "YES", "1"]);
+/** Borg's global options that take a value (they may come before the subcommand). */
+const BORG_GLOBAL_WITH_VALUE = new Set(["--remote-path", "--upload-ratelimit", "--upload-buffer", "--lock-wait", "--umask", "--debug-topic", "--repo", "-r"]);
+
+export const encryptingMode = (mode: string | undefined): boolean => mode !== undefined && /^(repokey|keyfile)(-|$)/.test(mode);
+
+/** The subcommand and its arguments of a borg command line, past borg's global options. */
+function borgSubcommand(argv: readonly string[]): { subcommand: string; args: string[] } | undefined {
+    if (!/^borg(backup)?$/.test(commandName(argv))) return undefined;
+    let n = 1;
+    while (n < argv.length && argv[n].startsWith("-")) n += BORG_GLOBAL_WITH_VALUE.has(argv[n]) ? 2 : 1;
+    return n < argv.length ? { subcommand: argv[n], args: argv.slice(n + 1) } : undefined;
+}
+
+export interface RepositoryCreation {
+    readonly command: string;
+    /** The mode Borg uses (the last one given), or undefined when none is (Borg then refuses to run). */
+    readonly encryption: string | undefined;
+}
+
+function encryptionOption(args: readonly string[]): string | undefined {
+    let mode: string | undefined;
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        if (a === "--") break;
+        if (a === "--encryption" || a === "-e") mode = args[++i];
+        else if (a.startsWith("--encryption=")) mode = a.slice("--encryption=".length);
+        else if (/^-e./.test(a)) mode = a.slice(2);
+    }
+    return mode;
+}
+
+/** Every Borg repository creation a script runs. */
+export function repositoryCreations(script: string): RepositoryCreation[] {
+    return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+        const { argv } = effectiveCommand(stage);
+        const borg = borgSubcommand(argv);
+        return borg && REPOSITORY_CREATION.has(borg.subcommand) ? [{ command: `borg ${borg.subcommand}`, encryption: encryptionOption(borg.args) }] : [];
+    });
+}
+
+/** Environment assignments a script makes: before a command, standalone, or with export/declare -x/env. */
+export function assignments(script: string): { name: string; value: Word }[] {
+    return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+        const { env, argv } = effectiveCommand(stage);
+        const exported = /^(export|declare|typeset|readonly|local)$/.test(commandName(argv))
+            ? argv.slice(1).filter((a) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(a)).map((a) => ({ name: a.slice(0, a.indexOf("=")), value: { text: a.slice(a.indexOf("=") + 1), literal: true } }))
+            : [];
+        return [...[...env].map(([name, value]) => ({ name, value })), ...exported];
+    });
+}
+
+/** What the Borg variables among `env` do to the backups' encryption. */
+export function borgEnvironmentProblems(env: readonly { name: string; value: Word }[]): string[] {
+    const problems: string[] = [];
+    for (const { name, value } of env) {
+        if ((name === "BORG_PASSPHRASE" || name === "BORG_NEW_PASSPHRASE") && value.literal && value.text === "") problems.push(`sets ${name} to an empty passphrase (the repository key then opens without one)`);
+        if (name === "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK" && value.literal && BORG_YES.has(value.text)) problems.push(`sets ${name}=${value.text} (Borg then writes into an unencrypted repository without asking)`);
+    }
+    return problems;
+}
+
+/** Where a dump tool's own options write the dump: --result-file/-r, or per-table files with --tab/-T. */
+function dumpFileOption(args: readonly string[]): string | undefined {
+    const REQUIRES_VALUE = "hPSruwTWe";
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        const long = /^--(result-file|tab)(=(.*))?$/.exec(a);
+        if (long) return `--${long[1]} ${long[3] ?? args[i + 1] ?? ""}`;
+        if (!/^-[A-Za-z]/.test(a)) continue;
+        // Bundled short options: a flag's letters, until one that takes the rest as its value.
+        for (let k = 1; k < a.length; k++) {
+            const letter = a[k];
+            if (letter === "p") break; // -p[password]: the rest is the password
+            if (REQUIRES_VALUE.includes(letter)) {
+                const value = a.slice(k + 1) || args[i + 1] || "";
+                if (letter === "r" || letter === "T") return `-${letter} ${value}`;
+                if (!a.slice(k + 1)) i++;
+                break;
+            }
+        }
+    }
+    return undefined;
+}
+
+const writesStdout = (stage: SimpleCommand) => stage.redirects.filter((r) => (r.fd === 1 || r.fd === "&") && /^(>|>>|>\||>&)$/.test(r.op) && r.target !== "/dev/null");
+
+/** Where a dump stage's output goes, when that is not straight into `borg create`. */
+function stageLeak(stage: SimpleCommand, next: SimpleCommand | undefined): string | undefined {
+    const words = stage.words.map((w) => w.text);
+    const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
+    if (at < 0) return undefined;
+    const tool = words[at].slice(words[at].lastIndexOf("/") + 1);
+    const args = words.slice(at + 1);
+    if (args.some((a) => /^(-V|--version|-\?|--help)$/.test(a))) return undefined;
+    const file = dumpFileOption(args);
+    if (file) return `${tool} writes its dump with ${file}`;
+    const redirect = writesStdout(stage)[0];
+    if (redirect) return `${tool}'s output is redirected (${redirect.op}${redirect.target})`;
+    if (!next) return `${tool}'s output goes to the standard output of its caller (a log, a terminal or Pulumi's state)`;
+    const borg = borgSubcommand(effectiveCommand(next).argv);
+    return borg?.subcommand === "create" ? undefined : `${tool}'s output is piped into ${effectiveCommand(next).argv.slice(0, 2).join(" ")}, not into borg create`;
+}
+
+/** Each dump in a script whose output is not streamed straight into `borg create`, with where it goes. */
+export function dumpLeaks(script: string): string[] {
+    const leaks: string[] = [];
+    for (const { stages } of pipelines(script)) {
+        stages.forEach((stage, index) => {
+            const leak = stageLeak(stage, stages[index + 1]);
+            if (leak) leaks.push(leak);
+        });
+    }
+    return leaks;
+}

@@ -1,0 +1,99 @@
+// Where a deployment writes commands, read as the software that runs them reads them:
+// - systemd units: Exec*= lines (their `-@:+!` prefixes dropped), Environment= assignments and
+//   EnvironmentFile= paths;
+// - cron files: the command after the five time fields (or an @nickname), after the user field in
+//   /etc/crontab and /etc/cron.d, up to the first unescaped `%` (the rest is its stdin); NAME=value
+//   lines set the environment;
+// - cloud-init user-data: runcmd and bootcmd (a string runs under sh, a list is an argv),
+//   write_files (base64/gzip encodings decoded where plain base64) and the password settings;
+// - a written file's path says how it is read (script, unit, cron file, environment file, data).
+import { parse } from "yaml";
+import { pipelines } from "./shell";
+
+export type TextKind = "shell" | "unit" | "cron" | "env" | "data";
+
+export interface WrittenFile {
+    readonly path: string;
+    readonly content: string;
+}
+
+/** How the system reads a file at this path. */
+export function kindOfPath(path: string, referencedEnvFiles: readonly string[] = []): TextKind {
+    if (referencedEnvFiles.includes(path) || /\.env$|\/environment$|\/default\/[^/]+$/.test(path)) return "env";
+    if (/^\/etc\/systemd\/system\/.+\.(service|timer|socket|path)$|\.service\.d\/.+\.conf$/.test(path)) return "unit";
+    if (/^\/etc\/crontab$|^\/etc\/cron\.d\/|^\/var\/spool\/cron\//.test(path)) return "cron";
+    if (/^\/(usr\/(local\/)?)?s?bin\/|^\/etc\/cron\.(hourly|daily|weekly|monthly)\/|^\/etc\/profile\.d\/|^\/etc\/rc\.local$|\.sh$/.test(path)) return "shell";
+    return "data";
+}
+
+/** The shell commands of a systemd unit, and its environment. */
+export function unitText(unit: string): { commands: string[]; environment: string[]; environmentFiles: string[] } {
+    const logical = unit.replace(/\\\n/g, " ");
+    const commands: string[] = [];
+    const environment: string[] = [];
+    const environmentFiles: string[] = [];
+    for (const line of logical.split("\n")) {
+        const entry = /^\s*([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
+        if (!entry) continue;
+        const [, key, value] = entry;
+        if (/^Exec[A-Za-z]*$/.test(key)) commands.push(value.replace(/^[-@:+!|]+/, ""));
+        else if (key === "Environment") environment.push(value);
+        else if (key === "EnvironmentFile") environmentFiles.push(value.replace(/^-/, ""));
+    }
+    // Environment="A=b c" D=e: the same quoting as a shell word list.
+    const assignments = environment.flatMap((value) => pipelines(`: ${value}`).flatMap((p) => p.stages).flatMap((s) => s.words.slice(1).map((w) => w.text)));
+    return { commands, environment: assignments, environmentFiles };
+}
+
+/** The shell commands of a cron file, and its environment lines. */
+export function cronText(text: string, withUserField: boolean): { commands: string[]; environment: string[] } {
+    const commands: string[] = [];
+    const environment: string[] = [];
+    for (const raw of text.split("\n")) {
+        const line = raw.trim();
+        if (line === "" || line.startsWith("#")) continue;
+        if (/^[A-Za-z_][A-Za-z0-9_]*\s*=/.test(line)) { environment.push(line.replace(/\s*=\s*/, "=")); continue; }
+        const fields = line.split(/\s+/);
+        const skip = (line.startsWith("@") ? 1 : 5) + (withUserField ? 1 : 0);
+        const command = fields.slice(skip).join(" ");
+        const percent = /(^|[^\\])%/.exec(command);
+        commands.push((percent ? command.slice(0, percent.index + percent[1].length) : command).replace(/\\%/g, "%"));
+    }
+    return { commands, environment };
+}
+
+export const isCronWithUserField = (path: string) => path === "/etc/crontab" || path.startsWith("/etc/cron.d/");
+
+export interface CloudConfig {
+    /** runcmd and bootcmd entries as shell text. */
+    readonly commands: string[];
+    readonly files: WrittenFile[];
+    /** Top-level and per-user password settings present: chpasswd, password, passwd, plain_text_passwd, hashed_passwd. */
+    readonly passwordSettings: string[];
+}
+
+const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+
+/** The parts of cloud-init user-data that run or write something; undefined when it is not #cloud-config. */
+export function cloudConfig(userData: string): CloudConfig | undefined {
+    if (!userData.startsWith("#cloud-config")) return undefined;
+    let doc: Record<string, any>;
+    try {
+        doc = parse(userData) ?? {};
+    } catch {
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"] };
+    }
+    const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
+    const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
+    const files = (Array.isArray(doc.write_files) ? doc.write_files : []).map((f: Record<string, any>) => {
+        const encoding = String(f.encoding ?? "");
+        const content = /^(b64|base64)$/.test(encoding) ? Buffer.from(String(f.content ?? ""), "base64").toString("utf8") : String(f.content ?? "");
+        return { path: String(f.path ?? ""), content };
+    });
+    const PASSWORD_KEYS = ["chpasswd", "password", "passwd", "plain_text_passwd", "hashed_passwd"];
+    const passwordSettings = PASSWORD_KEYS.filter((k) => k in doc);
+    for (const user of Array.isArray(doc.users) ? doc.users : []) {
+        if (user && typeof user === "object") passwordSettings.push(...PASSWORD_KEYS.filter((k) => k in user).map((k) => `users[${user.name ?? "?"}].${k}`));
+    }
+    return { commands, files, passwordSettings };
+}

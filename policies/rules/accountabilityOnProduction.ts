@@ -1,0 +1,29 @@
+// Traceability on production: every action in the notebook is tied to a named, authenticated user
+// and recorded. eLabFTW reads its settings as PHP truthiness ("" and "0" are off); a key the
+// settings component does not set keeps whatever the instance had, so it must be set.
+import { StackValidationPolicy } from "@pulumi/policy";
+import { isProductionStack } from "./common";
+import { settingsProps, settingsResources } from "./instanceSettings";
+
+const phpTruthy = (value: string) => value !== "" && value !== "0";
+
+export const accountabilityOnProduction: StackValidationPolicy = {
+    name: "accountability-on-production",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        if (!isProductionStack(args.resources)) return;
+        // A stack without managed settings is reported by saml-sso-on-production.
+        for (const resource of settingsResources(args.resources)) {
+            const { config } = settingsProps(resource);
+            const anon = config.anon_users;
+            if (anon === undefined || phpTruthy(anon)) {
+                reportViolation(`${resource.name}: anonymous users are ${anon === undefined ? "left as the instance has them" : `on (anon_users=${JSON.stringify(anon)})`} on a production stack, so entries may be read without a named account. Fix: pulumi config set anonymousUsers false.`, resource.urn);
+            }
+            const audit = config.emit_audit_logs;
+            if (audit === undefined || !phpTruthy(audit)) {
+                reportViolation(`${resource.name}: audit logs are ${audit === undefined ? "left as the instance has them" : `off (emit_audit_logs=${JSON.stringify(audit)})`} on a production stack. Fix: pulumi config set auditLogs true.`, resource.urn);
+            }
+        }
+    },
+};

@@ -1,0 +1,50 @@
+// Hardening: the operator account (backups, healthcheck) has no password: its client certificate is
+// its credential, so the server must require that certificate's subject. Decided on the SQL the
+// program sends to mysql (the standard input of each command that runs the mysql client), as the
+// server leaves the accounts after it, on a new or an existing server.
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { accountsAfter, oneLineSubject } from "../models/mysqlAccounts";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
+import { ofType, TYPES } from "./common";
+
+const CERT_REQUEST = "tls:index/certRequest:CertRequest";
+
+/** The subjects of the client certificates the stack issues (client_auth), as the server will see them. */
+function clientSubjects(resources: readonly PolicyResource[]): string[] {
+    return ofType(resources, TYPES.locallySignedCert)
+        .filter((cert) => ((cert.props.allowedUses ?? []) as string[]).includes("client_auth"))
+        .flatMap((cert) => cert.dependencies.filter((d) => d.type === CERT_REQUEST).map((csr) => oneLineSubject(csr.props.subject ?? {})));
+}
+
+/** Commands whose script runs the mysql client: their standard input is SQL. */
+const runsMysql = (command: PolicyResource) =>
+    pipelines(String(command.props.create ?? "")).some((p) => p.stages.some((s) => /^(mysql|mariadb)$/.test(commandName(effectiveCommand(s).argv))));
+
+export const mysqlOperatorCertificate: StackValidationPolicy = {
+    name: "mysql-operator-certificate-bound",
+    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before; the operator account exists.",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        const subjects = clientSubjects(args.resources);
+        if (subjects.length === 0) return;
+        const steps = ofType(args.resources, TYPES.command).filter(runsMysql);
+        let passwordless = 0;
+        for (const step of steps) {
+            for (const [name, state] of accountsAfter(String(step.props.stdin ?? ""))) {
+                if (state.password) continue;
+                passwordless++;
+                const fix = `end the SQL with ALTER USER ${name.replace(/^(.*)@(.*)$/, "'$1'@'$2'")} REQUIRE SUBJECT '${subjects[0]}'`;
+                if (state.require === "unknown") {
+                    reportViolation(`${step.name}: the account ${name} has no password and keeps whatever REQUIRE an existing server gave it (CREATE USER IF NOT EXISTS changes nothing there). Fix: ${fix}.`, step.urn);
+                } else if (state.require.kind !== "SPECIFIED" || state.require.subject === undefined) {
+                    reportViolation(`${step.name}: the account ${name} has no password and requires ${state.require.kind === "SPECIFIED" ? "no subject" : state.require.kind}: any certificate the CA signs, or none, logs in. Fix: ${fix}.`, step.urn);
+                } else if (!subjects.includes(state.require.subject)) {
+                    reportViolation(`${step.name}: the account ${name} requires SUBJECT '${state.require.subject}', which no client certificate of the stack has (they have ${subjects.join(", ")}). Fix: ${fix}.`, step.urn);
+                }
+            }
+        }
+        if (passwordless === 0) {
+            reportViolation(`The stack issues a client certificate (${subjects.join(", ")}) but no command creates the MySQL account it logs into. Fix: keep the MysqlServer's operator-account step (CREATE USER ... REQUIRE SUBJECT).`);
+        }
+    },
+};

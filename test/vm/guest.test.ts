@@ -1,0 +1,160 @@
+// The web VM booted for real: the Debian 13 image of tools/guest-image/, OVMF Secure Boot, swtpm as
+// the vTPM, the program's own user-data as the NoCloud seed and the program's own remote commands
+// over SSH in dependency order; then a reboot (the vTPM opens the data disk), and the refusals: a
+// changed Secure Boot state (PCR 7) and a replaced vTPM leave the disk locked, the boot finishes,
+// Docker stays off the plaintext OS disk, and the recovery passphrase opens it over SSH.
+// Runs as root (network namespace, tap). The two refusal boots run with ELABFTW_VM_NEGATIVE=1 (each
+// boot costs minutes under TCG on 2 shared cores: docs/testing.md). ELABFTW_VM_BOOT_TIMEOUT (s)
+// bounds each wait for SSH; ELABFTW_VM_KEEP=1 keeps the work folder (console logs) for a post-mortem.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { webGuestPlan, type GuestPlan } from "./graph";
+import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeSeed, powerOff, powerOn, run, startBorgHost, startSyslog } from "./guest";
+import { documentedRecoveryCommand, stateAfterBoot } from "./checks";
+
+const BOOT_TIMEOUT = Number(process.env.ELABFTW_VM_BOOT_TIMEOUT ?? 900) * 1000;
+const negative = process.env.ELABFTW_VM_NEGATIVE === "1";
+const work = mkdtempSync(path.join(tmpdir(), "elabftw-vm-"));
+const timings: Record<string, number> = {};
+const timed = async <T>(label: string, action: () => Promise<T> | T): Promise<T> => {
+    const started = Date.now();
+    try {
+        return await action();
+    } finally {
+        timings[label] = Math.round((Date.now() - started) / 1000);
+        console.log(`# timing ${label}: ${timings[label]} s`);
+    }
+};
+
+let plan: GuestPlan;
+let netns: Netns | undefined;
+let ssh: Ssh;
+let machine: Awaited<ReturnType<typeof powerOn>> | undefined;
+let bootId: string | undefined;
+/** Set once the program's commands have all run: the later boots make sense only after that. */
+let provisioned = false;
+const syslogFile = path.join(work, "syslog.txt");
+const files = { os: path.join(work, "os.qcow2"), data: path.join(work, "data.raw"), seed: path.join(work, "seed.img"), vars: path.join(work, "vars.fd"), tpm: path.join(work, "tpm") };
+
+async function boot(vars: string, tpmState: string) {
+    await powerOff(machine);
+    machine = await powerOn(netns!, { directory: work, tpmState, vars, osDisk: files.os, dataDisk: files.data, dataSerial: plan.dataSerial, seed: files.seed, mac: "bc:24:11:0e:1a:b0" });
+    bootId = await ssh.waitForBoot(bootId, BOOT_TIMEOUT);
+}
+
+const consoleTail = () => (machine ? run("tail", ["-n", "40", machine.console]).stdout : "");
+
+describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout: 40 * 60_000 }, () => {
+    before(async () => {
+        const image = await timed("image (build or cache)", () => {
+            const result = run("bash", [path.join(__dirname, "../../tools/guest-image/build.sh")], { timeoutMs: 40 * 60_000 });
+            if (result.status !== 0) throw new Error(`guest image build failed:\n${result.stderr}`);
+            return result.stdout.trim().split("\n").pop()!;
+        });
+        run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "vm-test", "-f", path.join(work, "admin")]);
+        plan = await webGuestPlan(readFileSync(path.join(work, "admin.pub"), "utf8").trim());
+        const adminSource = "10.20.50.2"; // in adminNetwork (10.20.50.0/28): the only source the guest's nftables admits on 22
+        const borg = new URL(plan.backupTarget);
+        netns = new Netns([{ cidr: `${plan.gateway}/${plan.prefixLength}` }, { cidr: `${adminSource}/32` }, { cidr: `${plan.syslogAddress}/32` }, { cidr: `${borg.hostname}/32` }]);
+        ssh = new Ssh(netns, path.join(work, "admin"), `${plan.adminUser}@${plan.address}`, adminSource);
+        startSyslog(netns, plan.syslogAddress, syslogFile);
+        const borgHome = path.join(work, "borg");
+        startBorgHost(netns, borgHome, { address: borg.hostname, port: Number(borg.port || 22), user: borg.username, publicKey: plan.backupPublicKey });
+        // The filer's administrator prepares the unit's folder; Borg creates the repository in it.
+        run("mkdir", ["-p", path.join(borgHome, "home", path.posix.dirname(borg.pathname.replace(/^\/\.\//, "")))]);
+        run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", image, files.os]);
+        run("truncate", ["-s", "2G", files.data]);
+        makeSeed(files.seed, {
+            "user-data": plan.userData,
+            "meta-data": `instance-id: elabftw-vm-test-${process.pid}\nlocal-hostname: ${plan.hostname}\n`,
+            "network-config": [
+                "version: 1", "config:", "  - type: physical", "    name: eth0", "    mac_address: 'bc:24:11:0e:1a:b0'", "    subnets:",
+                "      - type: static", `        address: '${plan.address}'`, `        netmask: '${prefixToMask(plan.prefixLength)}'`, `        gateway: '${plan.gateway}'`,
+                "  - type: nameserver", "    address:", ...plan.dnsServers.map((s) => `      - '${s}'`), "    search:", `      - '${plan.dnsDomain}'`, "",
+            ].join("\n"),
+        });
+        createTpmState(files.tpm);
+        copyVars(OVMF_VARS_SECURE, files.vars);
+    });
+
+    after(tearDown);
+    async function tearDown() {
+        await powerOff(machine);
+        machine = undefined;
+        await netns?.destroy();
+        netns = undefined;
+        console.log(`# timings ${JSON.stringify(timings)}`);
+        if (process.env.ELABFTW_VM_KEEP !== "1") rmSync(work, { recursive: true, force: true });
+        else console.log(`# kept ${work}`);
+    }
+    // Interrupted (CI timeout, Ctrl-C): the same teardown, so no QEMU, swtpm or namespace is left.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void tearDown().finally(() => process.exit(130)));
+
+    it("boots with Secure Boot on and runs the program's commands in dependency order", { timeout: 20 * 60_000 }, async () => {
+        await timed("power-on to SSH", () => boot(files.vars, files.tpm));
+        assert.match(ssh.must("sudo mokutil --sb-state 2>/dev/null || sudo od -An -t u1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"), /SecureBoot enabled| 1\s*$/);
+        await timed("the program's commands", () => {
+            for (const step of plan.steps) {
+                const result = ssh.run(step.create, { input: step.stdin, timeoutMs: 15 * 60_000 });
+                assert.equal(result.status, 0, `${step.name} failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}\n${consoleTail()}`);
+            }
+        });
+        assert.match(ssh.must("sudo cryptsetup luksDump /dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_" + plan.dataSerial), /systemd-tpm2/);
+        provisioned = true;
+    });
+
+    it("after a reboot, the vTPM opens the data disk with no passphrase, before Docker, with the firewall, syslog and timers", { timeout: 15 * 60_000 }, async () => {
+        assert.ok(provisioned, "the first boot did not complete: nothing to reboot into");
+        ssh.run("sudo systemctl reboot", { timeoutMs: 60_000 });
+        await timed("reboot to SSH", () => ssh.waitForBoot(bootId, BOOT_TIMEOUT).then((id) => (bootId = id)));
+        const state = stateAfterBoot(ssh);
+        assert.equal(state.system, "running", `boot state ${state.system}; failed units: ${state.failed}`);
+        assert.equal(state.unlock, "active", "systemd-cryptsetup@ did not open the disk");
+        // No key file and headless: nothing but the TPM2 token could have opened it.
+        assert.match(ssh.must("cat /etc/crypttab"), /^elabdata UUID=\S+ none \S*tpm2-device=auto\S*headless=true/m);
+        assert.doesNotMatch(state.unlockLog, /passphrase|password/i, `the unlock asked for a passphrase:\n${state.unlockLog}`);
+        assert.equal(state.mountSource, "/dev/mapper/elabdata");
+        assert.equal(state.dockerRoot, "/srv/elabftw/docker");
+        assert.ok(state.dockerStartedAt > state.mountedAt && state.mountedAt > 0, `Docker started at ${state.dockerStartedAt}, the mount at ${state.mountedAt}`);
+        assert.match(state.nftables, /table inet elabftw/);
+        assert.match(state.timers, /elabftw-backup-uploads\.timer/);
+        assert.match(state.timers, /elabftw-backup-check-uploads\.timer/);
+        const marker = `elabftw-vm-test-${process.pid}-${Date.now()}`;
+        ssh.must(`logger -t elabftw-vm-test ${marker}`);
+        const deadline = Date.now() + 30_000;
+        while (!readFileSync(syslogFile, "utf8").includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+        assert.ok(readFileSync(syslogFile, "utf8").includes(marker), "the syslog listener did not receive the guest's line");
+        // The repository the program initialised opens with the key and passphrase on the data disk.
+        ssh.must("sudo bash -c 'set -a; . /srv/elabftw/backup/borg.env; borg info'");
+    });
+
+    for (const [label, vars, tpm] of [
+        ["Secure Boot off (PCR 7 changed)", () => copyVars(OVMF_VARS_NO_KEYS, path.join(work, "vars-no-keys.fd")), () => files.tpm],
+        ["a replaced vTPM", () => files.vars, () => (createTpmState(path.join(work, "tpm-new")), path.join(work, "tpm-new"))],
+    ] as const) {
+        it(`with ${label} the disk stays locked, the boot ends, Docker stays off the OS disk, and the recovery passphrase opens it`, { skip: !negative, timeout: 15 * 60_000 }, async () => {
+            assert.ok(provisioned, "the first boot did not complete: nothing to refuse");
+            await timed(`boot with ${label}`, () => boot(vars(), tpm()));
+            const state = stateAfterBoot(ssh);
+            assert.equal(state.system, "degraded", `boot state ${state.system} (expected degraded: the unlock failed, nothing waits)`);
+            assert.equal(state.unlock, "failed");
+            assert.equal(state.mountSource, "", "the data disk is mounted although the TPM refused");
+            assert.notEqual(state.docker, "active", "Docker started without the encrypted disk");
+            assert.equal(ssh.run("test -e /srv/elabftw/docker").status, 1, "Docker wrote its data-root on the plaintext OS disk");
+            // The documented procedure, as written in docs/operating.md, with the escrowed passphrase.
+            ssh.must(documentedRecoveryCommand(), { input: plan.recoveryPassphrase });
+            const recovered = stateAfterBoot(ssh);
+            assert.equal(recovered.mountSource, "/dev/mapper/elabdata");
+            assert.equal(recovered.docker, "active");
+            assert.ok(ssh.must("sudo ls /srv/elabftw/backup").includes("borg.env"), "the recovered disk does not hold the files written before");
+        });
+    }
+});
+
+function prefixToMask(prefix: number): string {
+    const mask = prefix === 0 ? 0 : (~0 << (32 - prefix)) >>> 0;
+    return [24, 16, 8, 0].map((shift) => (mask >>> shift) & 255).join(".");
+}
