@@ -93,15 +93,19 @@ const mountTargets = (props: Record<string, any>): string[] => ((props.mounts ??
 
 /** The MySQL container: it runs mysqld, keeps MySQL's data directory, or initialises a MySQL database. */
 export function isDatabaseContainer(props: Record<string, any>): boolean {
-    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return true;
+    // Mounts first: a container's command is computed by the Docker provider when the program does
+    // not set it (eLabFTW's), so it is unknown in a preview and reading it would skip the policy.
+    if (mountTargets(props).includes("/var/lib/mysql")) return true;
     if (mountTargets(props).includes("/elabftw/uploads")) return false;
+    if (props.command?.[0] === "mysqld") return true;
     return "MYSQL_DATABASE" in envOf(props);
 }
 
 /** The eLabFTW container: it keeps eLabFTW's uploads, or has eLabFTW's database and site settings. */
 export function isApplicationContainer(props: Record<string, any>): boolean {
     if (mountTargets(props).includes("/elabftw/uploads")) return true;
-    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return false;
+    if (mountTargets(props).includes("/var/lib/mysql")) return false;
+    if (props.command?.[0] === "mysqld") return false;
     const env = envOf(props);
     return "DB_HOST" in env && "SITE_URL" in env;
 }

@@ -43,6 +43,16 @@ serve({
         "proxmoxve:index/vmLegacy:VmLegacy": {
             computed: ["bootOrders", "hotplug", "macAddresses", "name", "vga", "vmId"],
             replaceOnChanges: ["amdSev"],
+            // network_device.mac_address is Optional+Computed in bpg's schema: left unset, the plan
+            // keeps the MAC Proxmox generated (no diff, no change of the NIC).
+            carryComputed(olds, news) {
+                const before = Array.isArray(olds.networkDevices) ? (olds.networkDevices as Props[]) : [];
+                if (!Array.isArray(news.networkDevices)) return news;
+                const devices = (news.networkDevices as Props[]).map((d, k) =>
+                    d && (d.macAddress === undefined || d.macAddress === null || d.macAddress === "") && before[k]?.macAddress ? { ...d, macAddress: before[k].macAddress } : d,
+                );
+                return { ...news, networkDevices: devices };
+            },
             create(inputs) {
                 const vmId = typeof inputs.vmId === "number" ? inputs.vmId : nextVmId++;
                 const devices = Array.isArray(inputs.networkDevices) ? (inputs.networkDevices as Props[]) : [];

@@ -120,6 +120,11 @@ export interface TypeSpec {
     create(inputs: Props, urn: string): Promise<{ id: string; outs: Props }> | { id: string; outs: Props };
     /** Changes it in place; the default keeps the computed properties of the state. */
     update?(olds: Props, news: Props, urn: string): Promise<Props> | Props;
+    /**
+     * Nested Optional+Computed attributes the program left unset keep the state's value (Terraform
+     * plans them from the prior state): returns the news with those filled from the olds.
+     */
+    carryComputed?(olds: Props, news: Props): Props;
     /** Extra replacement reasons from the state (e.g. a certificate due for renewal). */
     extraReplaces?(olds: Props, news: Props): string[];
     delete?(id: string, state: Props): Promise<void> | void;
@@ -215,8 +220,9 @@ export function serve(standIn: StandIn): void {
         return out;
     };
 
-    const diff = (urn: string, olds: Props, news: Props): { changed: string[]; replaces: string[] } => {
+    const diff = (urn: string, olds: Props, sent: Props): { changed: string[]; replaces: string[] } => {
         const [token, spec] = specOf(urn);
+        const news = spec.carryComputed ? spec.carryComputed(olds, sent) : sent;
         const { all, outputOnly } = propertiesOf(token);
         const changed: string[] = [];
         for (const p of all) {
@@ -299,7 +305,8 @@ export function serve(standIn: StandIn): void {
                 const urn = req.getUrn();
                 const [token, spec] = specOf(urn);
                 const olds = req.getOlds().toJavaScript() as Props;
-                const news = req.getNews().toJavaScript() as Props;
+                const sent = req.getNews().toJavaScript() as Props;
+                const news = spec.carryComputed ? spec.carryComputed(olds, sent) : sent;
                 const { outputOnly } = propertiesOf(token);
                 const kept: Props = {};
                 for (const p of [...outputOnly, ...(spec.computed ?? [])]) if (news[p] === undefined || news[p] === null) kept[p] = olds[p];

@@ -1,0 +1,239 @@
+// The program and the policy pack under the real Pulumi engine (CLI v3.248.0 built from its Go
+// modules by tools/pulumi-toolchain/build.sh): the CLI's own config handling, `pulumi preview
+// --policy-pack policies` of the example and production stacks, non-compliant stacks refused,
+// `pulumi up`, a second `up` with no change, an upgrade without replacement, `pulumi destroy` of a
+// test stack and its refusal on a production stack, and the exported state scanned for plaintext
+// secrets.
+// Real: the engine (steps, diffs, state, secrets encryption, protection, the policy analyzer
+// protocol and the pack itself). Stand-ins, since no cluster, registry or VM exists here (each
+// plugin's header says what it reproduces): the five provider plugins and the Node.js language
+// host (the Go module proxy refuses the real ones: tools/pulumi-toolchain/README.md). Remote
+// commands are recorded, not run.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { parse, stringify } from "yaml";
+import { rules } from "../../policies/rules";
+import { Engine, eventsOf, policyFindings, stepsOf } from "./harness";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { REPO } from "../../components/config/stackFile";
+
+const MANDATORY = new Set(rules.filter((rule) => (rule.enforcementLevel ?? "advisory") === "mandatory").map((rule) => rule.name));
+const PROJECT = "elabftw-onprem";
+
+/**
+ * Mandatory policies that read a value the engine cannot know in a preview that creates the stack
+ * (an output of another resource), so the engine runs them at `pulumi up` only. Each reason is
+ * what makes the value unknown; anything else skipped fails the test.
+ */
+const SKIPPED_IN_PREVIEW: Record<string, string> = {
+    // The containers' image is the pulled RemoteImage's id (Docker's state holds the id, so a name
+    // would diff forever); the RemoteImage's own reference is checked in preview by the same policy.
+    "pinned-container-images": "the container's image is the id of an image pulled in the same run",
+    // eLabFTW's environment holds DB_PASSWORD and SECRET_KEY, generated in the same run.
+    "elabftw-db-cert-path": "eLabFTW's environment list holds secrets generated in the same run",
+    "elabftw-https-on": "eLabFTW's environment list holds secrets generated in the same run",
+};
+
+/** The production example with its placeholders filled, as a unit would before `stack init`. */
+function productionStackFile(): string {
+    const text = readFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), "utf8");
+    const document = parse(text) as { config: Record<string, unknown> };
+    document.config[`${PROJECT}:egressPublicAddress`] = "147.210.1.25";
+    for (const [key, value] of Object.entries(document.config)) {
+        assert.ok(!(typeof value === "string" && value.startsWith("REPLACE")), `${key} still holds a placeholder the test does not fill`);
+    }
+    return stringify(document);
+}
+
+function preview(engine: Engine, stack: string, extra: string[] = []) {
+    const run = engine.pulumi(["preview", "--stack", stack, "--policy-pack", "policies", "--json", ...extra]);
+    return { run, events: eventsOf(run), findings: policyFindings(eventsOf(run)) };
+}
+
+function assertCompliantPreview(result: ReturnType<typeof preview>, stack: string) {
+    assert.equal(result.run.status, 0, `${stack}: ${result.run.stderr.slice(-3000)}`);
+    assert.deepEqual(result.findings.mandatory, [], `${stack}: mandatory violations`);
+    const skippedMandatory = [...new Set(result.findings.skipped.map((s) => s.policy).filter((policy) => MANDATORY.has(policy)))].sort();
+    assert.deepEqual(skippedMandatory, Object.keys(SKIPPED_IN_PREVIEW).sort(), `${stack}: mandatory policies the engine could not run in preview`);
+    assert.ok(result.events.some((e) => e.policyAnalyzeStackSummaryEvent), `${stack}: the stack policies ran`);
+}
+
+describe("the real Pulumi engine", { concurrency: false }, () => {
+    let engine: Engine;
+    before(() => {
+        engine = new Engine();
+        engine.writeStackFile("prod", productionStackFile());
+        for (const stack of ["dev", "prod"]) assert.equal(engine.pulumi(["stack", "init", stack]).status, 0);
+    });
+    after(() => engine?.remove());
+
+    it("accepts Pulumi.yaml and the stack files with the CLI's own config handling", () => {
+        for (const stack of ["dev", "prod"]) {
+            const listed = engine.pulumi(["config", "--stack", stack, "--json"]);
+            assert.equal(listed.status, 0, listed.stderr);
+            const config = JSON.parse(listed.stdout) as Record<string, { value?: unknown; secret: boolean }>;
+            assert.equal(config[`${PROJECT}:stackKind`].value, stack === "dev" ? "test" : "production");
+            assert.ok(Object.keys(config).length > 30, `${stack}: the CLI lists the stack's keys`);
+        }
+        // A secret set the CLI's way is encrypted in the stack file and marked secret in the listing.
+        const set = engine.pulumi(["config", "set", "--stack", "dev", "--secret", `${PROJECT}:smtpPassword`, "engine-test-smtp-secret"]);
+        assert.equal(set.status, 0, set.stderr);
+        assert.doesNotMatch(engine.readStackFile("dev"), /engine-test-smtp-secret/);
+        const listed = JSON.parse(engine.pulumi(["config", "--stack", "dev", "--json"]).stdout);
+        assert.equal(listed[`${PROJECT}:smtpPassword`].secret, true);
+        assert.equal(engine.pulumi(["config", "rm", "--stack", "dev", `${PROJECT}:smtpPassword`]).status, 0);
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`previews the ${stack} stack with the policy pack: no mandatory violation, no mandatory policy left unrun`, () => {
+            const result = preview(engine, stack);
+            assertCompliantPreview(result, stack);
+            const created = stepsOf(result.events).filter((s) => s.op === "create").length;
+            console.log(`engine: preview ${stack} with the policy pack: ${result.run.seconds.toFixed(1)} s, ${created} resources to create`);
+        });
+    }
+
+    // Realistic mistakes that the config validator accepts but the requirements refuse.
+    const NON_COMPLIANT: { name: string; stack: "dev" | "prod"; set: Record<string, string>; policy: string }[] = [
+        { name: "host-datastore encryption on storage the security officer did not declare", stack: "dev", set: { diskEncryption: "host-datastore", encryptedDatastores: '["local-zfs"]' }, policy: "cnrs-disk-encryption" },
+        { name: "SAML off on production", stack: "prod", set: { samlEnabled: "false", localLogin: "everyone" }, policy: "saml-sso-on-production" },
+        { name: "MFA off", stack: "dev", set: { mfaEnforcement: "off" }, policy: "password-policy-baseline" },
+        { name: "weak passwords", stack: "dev", set: { passwordComplexity: "weak" }, policy: "password-policy-baseline" },
+        { name: "SMTP without certificate check", stack: "dev", set: { smtpHost: "smtp.lab.example.org", smtpFrom: "elabftw@lab.example.org", smtpVerifyCert: "false", extraFlows: '["allow tcp web -> 10.20.60.25 587 # SMTP relay"]' }, policy: "smtp-verifies-certificate" },
+        { name: "anonymous users on production", stack: "prod", set: { anonymousUsers: "true" }, policy: "accountability-on-production" },
+        { name: "audit logs off on production", stack: "prod", set: { auditLogs: "false" }, policy: "accountability-on-production" },
+        { name: "HTTPS opened to the lab subnet, around the reverse proxy", stack: "dev", set: { extraFlows: '["allow tcp labSubnet -> web 443 # direct access from the lab"]' }, policy: "cnrs-no-access-from-outside" },
+    ];
+
+    for (const violation of NON_COMPLIANT) {
+        it(`refuses a stack with ${violation.name} (${violation.policy})`, () => {
+            const before = engine.readStackFile(violation.stack);
+            try {
+                for (const [key, value] of Object.entries(violation.set)) {
+                    const args = ["config", "set", "--stack", violation.stack, `${PROJECT}:${key}`, value];
+                    if (value.startsWith("[")) {
+                        // Arrays: one --path entry per item, as the docs say.
+                        engine.pulumi(["config", "rm", "--stack", violation.stack, `${PROJECT}:${key}`]);
+                        (JSON.parse(value) as string[]).forEach((item, index) => {
+                            const set = engine.pulumi(["config", "set", "--stack", violation.stack, "--path", `${PROJECT}:${key}[${index}]`, item]);
+                            assert.equal(set.status, 0, set.stderr);
+                        });
+                    } else {
+                        const set = engine.pulumi(args);
+                        assert.equal(set.status, 0, set.stderr);
+                    }
+                }
+                const result = preview(engine, violation.stack);
+                assert.notEqual(result.run.status, 0, "the preview must fail");
+                assert.ok(
+                    result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),
+                    `expected ${violation.policy} among: ${result.findings.mandatory.join("\n") || result.run.stderr.slice(-2000)}`,
+                );
+            } finally {
+                engine.writeStackFile(violation.stack, before);
+            }
+        });
+    }
+
+    it("creates the test stack (stand-ins), keeps every secret encrypted in the state, and returns them on demand", () => {
+        // --skip-preview: the events are those of the update alone, where every value is known.
+        const up = engine.pulumi(["up", "--stack", "dev", "--yes", "--skip-preview", "--policy-pack", "policies", "--json"]);
+        assert.equal(up.status, 0, up.stderr.slice(-3000));
+        const findings = policyFindings(eventsOf(up));
+        assert.deepEqual(findings.mandatory, []);
+        assert.deepEqual(findings.skipped.filter((s) => MANDATORY.has(s.policy)), [], "every mandatory policy runs on the real state at up");
+        console.log(`engine: up dev (stand-ins): ${up.seconds.toFixed(1)} s`);
+
+        const exported = engine.pulumi(["stack", "export", "--stack", "dev"]);
+        const revealed = engine.pulumi(["stack", "export", "--stack", "dev", "--show-secrets"]);
+        assert.equal(exported.status, 0, exported.stderr);
+        const secrets = secretValues(JSON.parse(exported.stdout), JSON.parse(revealed.stdout));
+        assert.ok(secrets.length >= 15, `the state holds the generated secrets (found ${secrets.length})`);
+        const leaks = secrets.filter((secret) => exported.stdout.includes(secret));
+        assert.deepEqual(leaks.map((l) => `${l.slice(0, 6)}…`), [], "a secret value appears in plaintext in the exported state");
+
+        const outputs = engine.pulumi(["stack", "output", "--stack", "dev", "--json", "--show-secrets"]);
+        const values = JSON.parse(outputs.stdout);
+        assert.match(values.elabftwSecretKey, /^def00000[0-9a-f]{128}$/);
+        assert.ok(secrets.includes(values.sysadminPassword), "the sysadmin password comes back with --show-secrets");
+        const hidden = JSON.parse(engine.pulumi(["stack", "output", "--stack", "dev", "--json"]).stdout);
+        assert.equal(hidden.sysadminPassword, "[secret]");
+    });
+
+    it("converges: a second up changes nothing, and an eLabFTW upgrade replaces no VM and no data-disk step", () => {
+        const again = engine.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
+        assert.equal(again.status, 0, `a second run would change something:\n${again.stderr.slice(-2000)}`);
+        const changed = stepsOf(eventsOf(again)).filter((s) => s.op !== "same");
+        assert.deepEqual(changed, []);
+
+        const before = engine.readStackFile("dev");
+        try {
+            assert.equal(engine.pulumi(["config", "set", "--stack", "dev", `${PROJECT}:elabftwVersion`, "5.6.13"]).status, 0);
+            const upgrade = preview(engine, "dev");
+            assert.equal(upgrade.run.status, 0, upgrade.run.stderr.slice(-2000));
+            const steps = stepsOf(upgrade.events).filter((s) => s.op !== "same");
+            const replaced = steps.filter((s) => /replace/.test(s.op)).map((s) => s.urn.split("::").pop()!);
+            assert.ok(steps.length > 0, "the upgrade changes something");
+            assert.ok(!replaced.some((name) => /-vm$|luks|mount|ready|cloud-init/.test(name)), `replaced: ${replaced.join(", ")}`);
+            assert.ok(replaced.some((name) => /elabftw-container|elabftw-image/.test(name)), `the eLabFTW container is recreated on the new image: ${replaced.join(", ")}`);
+        } finally {
+            engine.writeStackFile("dev", before);
+        }
+    });
+
+    it("destroys the test stack entirely", () => {
+        const destroy = engine.pulumi(["destroy", "--stack", "dev", "--yes"]);
+        assert.equal(destroy.status, 0, destroy.stderr.slice(-3000));
+        console.log(`engine: destroy dev (stand-ins): ${destroy.seconds.toFixed(1)} s`);
+        const state = JSON.parse(engine.pulumi(["stack", "export", "--stack", "dev"]).stdout);
+        assert.deepEqual(state.deployment.resources ?? [], []);
+    });
+
+    it("refuses to destroy a production stack's protected resources", () => {
+        const up = engine.pulumi(["up", "--stack", "prod", "--yes", "--skip-preview"]);
+        assert.equal(up.status, 0, up.stderr.slice(-3000));
+        const destroy = engine.pulumi(["destroy", "--stack", "prod", "--yes"]);
+        assert.notEqual(destroy.status, 0, "destroy must fail on a production stack");
+        assert.match(destroy.stdout + destroy.stderr, /protected/);
+        const left = (JSON.parse(engine.pulumi(["stack", "export", "--stack", "prod"]).stdout).deployment.resources ?? []) as { type: string; protect?: boolean }[];
+        const protectedLeft = left.filter((r) => r.protect);
+        console.log(`engine: production destroy refused; ${left.length} resources left in the state, ${protectedLeft.length} of them protected`);
+        for (const type of ["proxmoxve:index/vmLegacy:VmLegacy", "docker:index/container:Container", "random:index/randomPassword:RandomPassword"]) {
+            assert.ok(protectedLeft.some((r) => r.type === type), `a protected ${type} is still there`);
+        }
+    });
+});
+
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** Every plaintext value the state holds as a secret (pairing the encrypted and the revealed export). */
+function secretValues(encrypted: unknown, revealed: unknown, found: string[] = []): string[] {
+    if (encrypted && typeof encrypted === "object" && !Array.isArray(encrypted) && (encrypted as Record<string, unknown>)[SIG_KEY] === SECRET_SIG) {
+        // --show-secrets puts the value, JSON-encoded, in the envelope's plaintext field.
+        const plaintext = (revealed as Record<string, unknown> | undefined)?.plaintext;
+        collectStrings(typeof plaintext === "string" ? JSON.parse(plaintext) : revealed, found);
+        return found;
+    }
+    if (Array.isArray(encrypted) && Array.isArray(revealed)) encrypted.forEach((item, index) => secretValues(item, revealed[index], found));
+    else if (encrypted && typeof encrypted === "object" && revealed && typeof revealed === "object") {
+        for (const key of Object.keys(encrypted)) secretValues((encrypted as Record<string, unknown>)[key], (revealed as Record<string, unknown>)[key], found);
+    }
+    return found;
+}
+
+function collectStrings(value: unknown, found: string[]): void {
+    if (typeof value === "string") {
+        if (value.length < 12) return;
+        found.push(value);
+        // The same bytes in another encoding (a random provider's id is the base64 of its bytes).
+        if (/^([0-9a-f]{2}){12,}$/.test(value)) found.push(Buffer.from(value, "hex").toString("base64").replace(/=+$/, ""));
+        // Each line of a multi-line secret (a PEM body line is enough to rebuild nothing, but a key line is).
+        for (const line of value.split("\n")) if (line.length >= 40 && !line.startsWith("-----")) found.push(line);
+    } else if (Array.isArray(value)) value.forEach((item) => collectStrings(item, found));
+    else if (value && typeof value === "object") {
+        // A secret stored as a JSON string inside the envelope.
+        for (const inner of Object.values(value)) collectStrings(inner, found);
+    }
+}
