@@ -101,6 +101,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                     pool,
                     recoveryPassphrase: this.secrets.luksRecoveryPassphrases[role],
                     sshPrivateKey: args.sshPrivateKey,
+                    proxmoxApi: args.proxmoxApi,
                 },
                 { parent: this },
             );

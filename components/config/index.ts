@@ -18,6 +18,20 @@ export interface LoadedConfig {
     /** Passwords of the mail relay and of the timestamping authority (instance settings). */
     readonly smtpPassword?: pulumi.Output<string>;
     readonly timestampPassword?: pulumi.Output<string>;
+    /** The Proxmox provider's API settings, for reading the VMs' host keys through the guest agent. */
+    readonly proxmoxApi: ProxmoxApiAccess;
+}
+
+/** Unset values fall back, in the reader, to PROXMOX_VE_ENDPOINT / _API_TOKEN / _INSECURE, as the provider does. */
+export interface ProxmoxApiAccess {
+    readonly endpoint?: string;
+    readonly apiToken?: pulumi.Output<string>;
+    readonly insecure?: boolean;
+}
+
+function proxmoxApi(): ProxmoxApiAccess {
+    const provider = new pulumi.Config("proxmoxve");
+    return { endpoint: provider.get("endpoint"), apiToken: provider.getSecret("apiToken"), insecure: provider.getBoolean("insecure") };
 }
 
 /** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
@@ -42,6 +56,7 @@ export function loadConfig(): LoadedConfig {
             elabftwSecretKey: secret(secrets.elabftwSecretKey),
             smtpPassword: secret(secrets.smtpPassword),
             timestampPassword: secret(secrets.timestampPassword),
+            proxmoxApi: proxmoxApi(),
         };
     } catch (error) {
         // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.
