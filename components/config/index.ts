@@ -3,6 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT, PlatformConfig, validateConfig } from "./validate";
 
+// Internal to @pulumi/pulumi (no typing) but what its own Config uses: the language host hands the
+// names of the keys set with --secret to the program (PULUMI_CONFIG_SECRET_KEYS).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
+
 export * from "./validate";
 export { KEYS, KEY_NAMES, STORAGE_KINDS } from "./keys";
 export type { KeyName, StorageKind } from "./keys";
@@ -47,7 +52,9 @@ export function projectConfig(): Record<string, string> {
 /** Validates the stack config; a bad one stops the program before any resource is registered. */
 export function loadConfig(): LoadedConfig {
     try {
-        const { config, secrets } = validateConfig(projectConfig());
+        const raw = projectConfig();
+        const encrypted = new Set(Object.keys(raw).filter((key) => isConfigSecret(`${PROJECT}:${key}`)));
+        const { config, secrets } = validateConfig(raw, encrypted);
         const secret = (value?: string) => (value === undefined ? undefined : pulumi.secret(value));
         return {
             config,
