@@ -17,6 +17,7 @@ const PURE_MODELS = [
     "config/checks/application.ts",
     "config/checks/network.ts",
     "config/checks/vms.ts",
+    "config/grammars.ts",
     "config/keys.ts",
     "config/parsed.ts",
     "config/problems.ts",
@@ -31,6 +32,7 @@ const PURE_MODELS = [
     "network/flowMatrix.ts",
     "pki/defuseKey.ts",
     "vm/cloudInit.ts",
+    "vm/hostKey.ts",
     "vm/remoteScript.ts",
 ];
 
