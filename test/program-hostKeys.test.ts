@@ -58,3 +58,17 @@ describe("SSH host keys in the program graph", () => {
         }
     });
 });
+
+describe("LUKS header escrow in the program graph", () => {
+    it("backs up each data disk's header after its vTPM enrolment, as a secret kept out of the log", async () => {
+        for (const role of ["web", "db"] as const) {
+            const backup = run.one("command:remote:Command", `elabftw-${role}-data-luks-header-backup`);
+            assert.ok(backup.additionalSecretOutputs.includes("stdout"));
+            assert.equal(backup.inputs.logging, "stderr");
+            assert.match(backup.inputs.create, /luks-header-backup\.sh.*--device/s);
+            assert.ok(backup.dependencies.includes(run.one("command:remote:Command", `elabftw-${role}-data-luks-format`).urn));
+        }
+        const output = run.outputs.luksHeaderBackups as { isSecret: Promise<boolean> };
+        assert.equal(await output.isSecret, true);
+    });
+});
