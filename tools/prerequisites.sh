@@ -24,6 +24,8 @@ PREREQUISITES=(
     "curl:curl"                     # the instance-settings script
     "jq:jq"                         # the instance-settings script
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
+    "openssh-server:sshd"           # the host-key test's SSH server in a network namespace
+    "grub-common:grub-mkpasswd-pbkdf2" # the GRUB lock's password hash and grub-script-check
 )
 
 packages() { for entry in "${PREREQUISITES[@]}"; do printf '%s\n' "${entry%%:*}"; done; }

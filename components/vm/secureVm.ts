@@ -164,6 +164,12 @@ export class SecureVm extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [this.ready] },
         );
+        // The serial console must not boot an edited kernel command line while the vTPM unlocks the disk.
+        new command.remote.Command(
+            `${name}-grub-lock`,
+            { connection: this.connection, create: scriptCommand("grub-lock.sh"), triggers: vmIdentity },
+            { parent: this, dependsOn: [this.ready] },
+        );
         this.dataDisk = new DataDisk(
             `${name}-data`,
             { connection: this.connection, encryption: platform.diskEncryption, recoveryPassphrase: args.recoveryPassphrase, vmIdentity, after: this.ready },
