@@ -165,6 +165,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 host: dockerVm(`${name}-db-docker`, db, config.admin.user, this),
                 version: config.versions.mysql,
+                digest: config.imageDigests.mysql,
                 timezone: config.site.timezone,
                 caCertPem: this.pki.caCertPem,
                 server: this.pki.mysqlServer,
@@ -181,6 +182,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 host: dockerVm(`${name}-web-docker`, web, config.admin.user, this),
                 version: config.versions.elabftw,
+                digest: config.imageDigests.elabftw,
                 fqdn: config.site.fqdn,
                 siteUrl: config.site.siteUrl,
                 timezone: config.site.timezone,

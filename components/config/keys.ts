@@ -366,6 +366,18 @@ export const KEYS = {
         fix: "pulumi config set mysqlVersion 8.4.7",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
     },
+    elabftwImageDigest: {
+        type: "string",
+        description: "Registry digest of elabftw/elabimg:<elabftwVersion> (sha256:<64 hex>): the image is then pulled as name:tag@digest, so a re-pushed tag cannot change what runs. The production-image-digests policy requires it on production.",
+        fix: "pulumi config set elabftwImageDigest \"$(docker buildx imagetools inspect elabftw/elabimg:<elabftwVersion> --format '{{.Manifest.Digest}}')\"",
+        schema: z.string().regex(/^sha256:[0-9a-f]{64}$/, "is not a registry digest (sha256: and 64 lowercase hex digits)").optional(),
+    },
+    mysqlImageDigest: {
+        type: "string",
+        description: "Registry digest of mysql:<mysqlVersion> (sha256:<64 hex>), pulled as name:tag@digest. The production-image-digests policy requires it on production.",
+        fix: "pulumi config set mysqlImageDigest \"$(docker buildx imagetools inspect mysql:<mysqlVersion> --format '{{.Manifest.Digest}}')\"",
+        schema: z.string().regex(/^sha256:[0-9a-f]{64}$/, "is not a registry digest (sha256: and 64 lowercase hex digits)").optional(),
+    },
     backupTime: {
         type: "string",
         description: "Time of day (HH:MM, the VMs' time zone) of the daily backups; a random delay of up to 10 minutes is added.",

@@ -27,6 +27,8 @@ export const ROOT_CLIENT_CONFIG = `${SECRETS_IN_CONTAINER}/root.cnf`;
 export interface MysqlServerArgs {
     readonly host: DockerVm;
     readonly version: string;
+    /** Registry digest: pulled as mysql:<version>@<digest>. */
+    readonly digest?: string;
     readonly timezone: string;
     readonly caCertPem: pulumi.Input<string>;
     readonly server: IssuedCertificate;
@@ -116,7 +118,7 @@ export class MysqlServer extends pulumi.ComponentResource {
 
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: `mysql:${args.version}`, keepLocally: true },
+            { name: `mysql:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
             { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 

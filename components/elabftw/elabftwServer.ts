@@ -20,6 +20,8 @@ export const SITE_CA_ON_VM = `${ELABFTW_DIR}/tls/site-ca.pem`;
 export interface ElabftwServerArgs {
     readonly host: DockerVm;
     readonly version: string;
+    /** Registry digest: pulled as elabftw/elabimg:<version>@<digest>. */
+    readonly digest?: string;
     readonly fqdn: string;
     readonly siteUrl: string;
     readonly timezone: string;
@@ -83,7 +85,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
 
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: `elabftw/elabimg:${args.version}`, keepLocally: true },
+            { name: `elabftw/elabimg:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
             { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 

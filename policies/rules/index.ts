@@ -14,6 +14,7 @@ import { passwordPolicyBaseline } from "./passwordPolicyBaseline";
 import { pinnedContainerImages } from "./pinnedContainerImages";
 import { privatePublishedPorts } from "./privatePublishedPorts";
 import { productionProtection } from "./productionProtection";
+import { productionImageDigests } from "./productionImageDigests";
 import { samlSsoOnProduction } from "./samlSsoOnProduction";
 import { smtpVerifiesCertificate } from "./smtpVerifiesCertificate";
 import { timestampingConfigured } from "./timestampingConfigured";
@@ -23,7 +24,7 @@ import { verifiedCloudImage } from "./verifiedCloudImage";
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, elabftwDbCertPath, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, elabftwDbCertPath, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection, productionImageDigests];
 
 /** eLabFTW's instance settings (authentication, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
