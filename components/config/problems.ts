@@ -5,6 +5,21 @@ import { PROJECT } from "./types";
 
 export const spec = (key: string): KeySpec | undefined => (KEYS as Record<string, KeySpec>)[key];
 
+/** Text that may be (part of) a private key: PEM armour, OpenSSH's key format in clear or in base64, PuTTY's. */
+const PRIVATE_KEY_SHAPE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|openssh-key-v1|b3BlbnNzaC1rZXktdjE|PuTTY-User-Key-File/;
+
+/** What an error may show of a value: never a secret key's, never anything shaped like a private key. */
+export function reportedValue(key: string, value: unknown): unknown {
+    if (value === undefined) return undefined;
+    if (spec(key)?.secret) return "[secret]";
+    return PRIVATE_KEY_SHAPE.test(JSON.stringify(value) ?? "") ? "[not shown: it looks like a private key]" : value;
+}
+
+/** A message that quotes a value shaped like a private key says so instead. */
+export function shownMessage(message: string): string {
+    return PRIVATE_KEY_SHAPE.test(message) ? "holds what looks like a private key (not shown): a setting never takes one, except the secret keys" : message;
+}
+
 export interface ConfigProblem {
     readonly key: string;
     readonly value: unknown;
@@ -67,7 +82,7 @@ export function unknownKeyProblem(key: string, value: string): ConfigProblem {
     const hint = nearest.distance <= 3 ? `did you mean ${nearest.known}? ` : "";
     return {
         key,
-        value: spec(nearest.known)?.secret ? "[secret]" : value,
+        value: spec(nearest.known)?.secret ? "[secret]" : reportedValue(key, value),
         message: `is not a setting of this program (${hint}docs/configuration.md lists every key)`,
         fix: `pulumi config rm ${key}${hint ? `; pulumi config set ${nearest.known} ...` : ""}`,
     };
