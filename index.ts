@@ -25,6 +25,8 @@ export const egressPublicAddress = platform.edge.egressPublicAddress;
 export const diskEncryption = config.diskEncryption;
 /** Escrow these with the unit's disaster-recovery material: they open the data disks without the vTPM. */
 export const luksRecoveryPassphrases = pulumi.secret(platform.secrets.luksRecoveryPassphrases);
+/** With the passphrases: restores a damaged LUKS header (base64 | gunzip > f; cryptsetup luksHeaderRestore DEV --header-backup-file f). */
+export const luksHeaderBackups = pulumi.secret({ web: platform.vms.web.dataDisk.luksHeaderBackup, db: platform.vms.db.dataDisk.luksHeaderBackup });
 
 /** Public: what the reverse proxy and operators trust for the site and the database. */
 export const caCertificate = platform.pki.caCertPem;

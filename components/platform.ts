@@ -113,6 +113,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
                     recoveryPassphrase: this.secrets.luksRecoveryPassphrases[role],
                     sshPrivateKey: args.sshPrivateKey,
                     haManaged: config.highAvailability,
+                    proxmoxApi: args.proxmoxApi,
                 },
                 { parent: this },
             );
@@ -180,6 +181,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 host: dockerVm(`${name}-db-docker`, db, config.admin.user, this),
                 version: config.versions.mysql,
+                digest: config.imageDigests.mysql,
                 timezone: config.site.timezone,
                 caCertPem: this.pki.caCertPem,
                 server: this.pki.mysqlServer,
@@ -198,6 +200,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             {
                 host: dockerVm(`${name}-web-docker`, web, config.admin.user, this),
                 version: config.versions.elabftw,
+                digest: config.imageDigests.elabftw,
                 fqdn: config.site.fqdn,
                 siteUrl: config.site.siteUrl,
                 timezone: config.site.timezone,

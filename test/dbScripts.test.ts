@@ -1,13 +1,18 @@
 // The database lifecycle scripts, run for real through the command lines the program sends, with a
 // stand-in for `docker` (no Docker engine runs here): it records each call's arguments and runs
 // `docker exec ... sh -c` code locally against a stand-in eLabFTW `bin/` that records its own.
+// The stand-in bin/init reads --ask-password's answer as eLabFTW 5.6.12's db:install does (Symfony
+// Console's QuestionHelper: one line from stdin, trimmed). Every other program the scripts start
+// through PATH goes through a shim that records its argv, so a secret on any command line shows.
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { beforeEach, describe, it } from "node:test";
 import { scriptCommand } from "../components/vm/remoteScript";
+import { SYSADMIN_PASSWORD_SPECIALS } from "../components/pki/secrets";
 
 const PASSWORD = "Sysadmin-Pass.w0rd:Of=Test^Only";
 let dir: string;
@@ -27,12 +32,21 @@ beforeEach(() => {
         `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/docker.log"\n[ "$1" = exec ] || exit 0\nshift\n[ "$1" = -i ] && shift\nshift\ncd "${dir}/elabftw" && exec "$@"\n`,
     );
     // bin/init: fails the first INIT_FAILURES calls (MySQL still starting), then succeeds and, on a
-    // fresh schema (INIT_KEY set), prints the sysadmin API key as db:install does.
+    // fresh schema (INIT_KEY set), prints the sysadmin API key as db:install does. With
+    // --ask-password it prompts on stderr and reads the answer from stdin, as Symfony does, and only
+    // on a fresh schema: on an existing one db:install returns before asking, leaving stdin unread.
     executable(
         path.join(dir, "elabftw", "bin", "init"),
         `#!/bin/bash\nprintf '%s\\n' "$*" >> "${dir}/init.log"\ncount=$(wc -l < "${dir}/init.log")\n[ "$count" -gt "\${INIT_FAILURES:-0}" ] || exit 1\n` +
+            `case " $* " in *" --ask-password "*) if [ -n "\${INIT_KEY:-}" ]; then printf '[?] Enter password: ' >&2; IFS= read -r answer || exit 1; ` +
+            `printf '%s' "$answer" > "${dir}/received-password"; else exec 0<&-; fi ;; esac\n` +
             `if [ -n "\${INIT_KEY:-}" ]; then echo "Sysadmin key: $INIT_KEY"; else echo "Schema present: skipping"; fi\n`,
     );
+    // argv recorder: every external program the scripts start through PATH.
+    for (const program of ["mktemp", "grep", "sed", "head", "mkdir", "chmod", "mv", "dirname", "seq", "sleep", "rm", "cat", "sh"]) {
+        const real = spawnSync("sh", ["-c", `command -v ${program}`], { encoding: "utf8" }).stdout.trim();
+        executable(path.join(dir, "path", program), `#!/bin/bash\nprintf '%s ' "${program}" "$@" >> "${dir}/argv.log"\necho >> "${dir}/argv.log"\nexec ${real} "$@"\n`);
+    }
     // bin/console: db:check exits CHECK_EXIT (1 = migrations pending).
     executable(
         path.join(dir, "elabftw", "bin", "console"),
@@ -51,12 +65,27 @@ const installArgs = () => ["--container", "elabftw", "--email", "admin@lab.examp
 const API_KEY = `1-${"0123456789abcdef".repeat(5)}`;
 
 describe("elabftw-db-install.sh", () => {
-    it("creates the first sysadmin with the password from stdin, never on docker's command line", () => {
-        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD);
+    it("creates the first sysadmin with the password on db:install's prompt, on no command line", () => {
+        const result = runScript("elabftw-db-install.sh", installArgs(), PASSWORD, { INIT_KEY: API_KEY });
         assert.equal(result.status, 0, result.stderr);
-        assert.equal(log("init.log"), `db:install -e admin@lab.example.org -f Marie -l Curie-Skłodowska -p ${PASSWORD}\n`);
-        assert.ok(!log("docker.log").includes(PASSWORD), "the password is on docker's command line");
-        assert.doesNotMatch(log("init.log"), / -r\b/);
+        assert.equal(log("init.log"), "db:install --email=admin@lab.example.org --firstname=Marie --lastname=Curie-Skłodowska --ask-password\n");
+        assert.equal(log("received-password"), PASSWORD);
+        assert.ok(log("argv.log").includes("mktemp"), "the argv recorder saw nothing");
+        for (const file of ["docker.log", "init.log", "argv.log"]) assert.ok(!log(file).includes(PASSWORD), `the password is on a command line (${file})`);
+        assert.ok(!`${result.stdout}${result.stderr}`.includes(PASSWORD), "the password is in the output Pulumi stores");
+        assert.doesNotMatch(log("init.log"), / -r\b|--reset/);
+    });
+
+    it("accepts every password the program generates, one starting with '-' too", () => {
+        const alphabet = `ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789${SYSADMIN_PASSWORD_SPECIALS}`;
+        const passwords = [`-${PASSWORD}`, `--${PASSWORD}`, `${SYSADMIN_PASSWORD_SPECIALS}Aa1`, ...Array.from({ length: 8 }, () =>
+            Array.from(randomBytes(32), (b) => alphabet[b % alphabet.length]).join(""))];
+        for (const password of passwords) {
+            const result = runScript("elabftw-db-install.sh", installArgs(), password, { INIT_KEY: API_KEY });
+            assert.equal(result.status, 0, result.stderr);
+            assert.equal(log("received-password"), password);
+            for (const file of ["docker.log", "init.log", "argv.log"]) assert.ok(!log(file).includes(password), `${password} on a command line (${file})`);
+        }
     });
 
     it("retries while the database is still starting", () => {

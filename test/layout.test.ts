@@ -17,6 +17,7 @@ const PURE_MODELS = [
     "config/checks/application.ts",
     "config/checks/network.ts",
     "config/checks/vms.ts",
+    "config/grammars.ts",
     "config/keys.ts",
     "config/parsed.ts",
     "config/problems.ts",
@@ -33,6 +34,7 @@ const PURE_MODELS = [
     "pki/defuseKey.ts",
     "vm/cloudInit.ts",
     "vm/privileges.ts",
+    "vm/hostKey.ts",
     "vm/remoteScript.ts",
 ];
 

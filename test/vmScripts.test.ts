@@ -3,7 +3,8 @@
 // so the volume is checked with --test-passphrase rather than opened).
 import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
@@ -155,5 +156,35 @@ describe("install-file.sh", () => {
         assert.equal(symbolic.status, 1);
         assert.match(symbolic.stderr, /owner must be numeric/);
         assert.equal(readFileSync(target, "utf8"), "second-version");
+    });
+});
+
+describe("luks-header-backup.sh on a file-backed disk (real cryptsetup)", () => {
+    it("prints one line that restores a destroyed header, after which the passphrase opens the disk again", () => {
+        const image = newImage("header-backup.img");
+        assert.equal(luksFormat(image, path.join(dir, "crypttab-header"), PASSPHRASE).status, 0);
+        const backup = sh(scriptCommand("luks-header-backup.sh", ["--device", image, "--work-dir", dir]).slice("sudo ".length));
+        assert.equal(backup.status, 0, backup.stderr);
+        const lines = backup.stdout.split("\n").filter(Boolean);
+        assert.equal(lines.length, 1);
+        assert.ok(lines[0].length < 2_000_000, `${lines[0].length} characters: too big for the state`);
+        const restored = path.join(dir, "restored-header");
+        writeFileSync(restored, gunzipSync(Buffer.from(lines[0], "base64")));
+        // Destroy the header: the disk no longer opens.
+        const fd = openSync(image, "r+");
+        writeSync(fd, Buffer.alloc(4 * 1024 * 1024), 0, 4 * 1024 * 1024, 0);
+        closeSync(fd);
+        assert.notEqual(cryptsetup(["isLuks", image]).status, 0);
+        assert.notEqual(cryptsetup(["open", "--test-passphrase", "--key-file=-", image], PASSPHRASE).status, 0);
+        const restore = cryptsetup(["luksHeaderRestore", "--batch-mode", image, "--header-backup-file", restored]);
+        assert.equal(restore.status, 0, restore.stderr);
+        assert.equal(cryptsetup(["open", "--test-passphrase", "--key-file=-", image], PASSPHRASE).status, 0);
+        assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith("luks-header.")), [], "the temporary copy was left behind");
+    });
+
+    it("refuses a device without a LUKS header", () => {
+        const result = sh(scriptCommand("luks-header-backup.sh", ["--device", newImage("plain.img"), "--work-dir", dir]).slice("sudo ".length));
+        assert.equal(result.status, 1);
+        assert.equal(result.stdout, "");
     });
 });

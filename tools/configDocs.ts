@@ -76,6 +76,9 @@ const PRODUCTION_VALUES: Record<string, unknown> = {
     fqdn: "elabftw.ibgc.example.org",
     elabftwVersion: "5.6.12",
     mysqlVersion: "8.4.8",
+    // No published digest could be checked from here: placeholders the validator refuses until replaced.
+    elabftwImageDigest: "REPLACE-with-the-digest-of-elabftw/elabimg:5.6.12",
+    mysqlImageDigest: "REPLACE-with-the-digest-of-mysql:8.4.8",
     backupTarget: "ssh://borg@10.20.60.20:22/./elabftw-ibgc",
     backupHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1GxCkAO9AwNQjZJ5XiA2LZ8fvrUYL9o5BLNo8RhaP root@backup",
     backupKeepDaily: 60,

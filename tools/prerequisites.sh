@@ -26,6 +26,7 @@ PREREQUISITES=(
     "jq:jq"                         # the instance-settings script
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
     "openssh-server:sshd"           # the Borg host the backups reach over SSH (and the guest's)
+    "grub-common:grub-mkpasswd-pbkdf2" # the GRUB lock's password hash and grub-script-check
 )
 
 # npm run test:vm: the guest image and the booted VM (tools/guest-image/, test/vm/).

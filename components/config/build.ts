@@ -91,6 +91,7 @@ export function build(c: Parsed): PlatformConfig {
         },
         site: { fqdn: c.fqdn, siteUrl, timezone: c.timezone },
         versions: { elabftw: c.elabftwVersion, mysql: c.mysqlVersion },
+        imageDigests: { elabftw: c.elabftwImageDigest, mysql: c.mysqlImageDigest },
         backupTarget: c.backupTarget,
         backup: {
             target: parseBackupTarget(c.backupTarget),

@@ -3,6 +3,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, PROJECT, PlatformConfig, validateConfig } from "./validate";
 
+// Internal to @pulumi/pulumi (no typing) but what its own Config uses: the language host hands the
+// names of the keys set with --secret to the program (PULUMI_CONFIG_SECRET_KEYS).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(fullKey: string): boolean };
+
 export * from "./validate";
 export { KEYS, KEY_NAMES, STORAGE_KINDS } from "./keys";
 export type { KeyName, StorageKind } from "./keys";
@@ -18,6 +23,20 @@ export interface LoadedConfig {
     /** Passwords of the mail relay and of the timestamping authority (instance settings). */
     readonly smtpPassword?: pulumi.Output<string>;
     readonly timestampPassword?: pulumi.Output<string>;
+    /** The Proxmox provider's API settings, for reading the VMs' host keys through the guest agent. */
+    readonly proxmoxApi: ProxmoxApiAccess;
+}
+
+/** Unset values fall back, in the reader, to PROXMOX_VE_ENDPOINT / _API_TOKEN / _INSECURE, as the provider does. */
+export interface ProxmoxApiAccess {
+    readonly endpoint?: string;
+    readonly apiToken?: pulumi.Output<string>;
+    readonly insecure?: boolean;
+}
+
+function proxmoxApi(): ProxmoxApiAccess {
+    const provider = new pulumi.Config("proxmoxve");
+    return { endpoint: provider.get("endpoint"), apiToken: provider.getSecret("apiToken"), insecure: provider.getBoolean("insecure") };
 }
 
 /** The project's keys from the stack config, without their "elabftw-onprem:" prefix. */
@@ -33,7 +52,9 @@ export function projectConfig(): Record<string, string> {
 /** Validates the stack config; a bad one stops the program before any resource is registered. */
 export function loadConfig(): LoadedConfig {
     try {
-        const { config, secrets } = validateConfig(projectConfig());
+        const raw = projectConfig();
+        const encrypted = new Set(Object.keys(raw).filter((key) => isConfigSecret(`${PROJECT}:${key}`)));
+        const { config, secrets } = validateConfig(raw, undefined, encrypted);
         const secret = (value?: string) => (value === undefined ? undefined : pulumi.secret(value));
         return {
             config,
@@ -42,6 +63,7 @@ export function loadConfig(): LoadedConfig {
             elabftwSecretKey: secret(secrets.elabftwSecretKey),
             smtpPassword: secret(secrets.smtpPassword),
             timestampPassword: secret(secrets.timestampPassword),
+            proxmoxApi: proxmoxApi(),
         };
     } catch (error) {
         // RunError: Pulumi shows the message alone, without a stack trace the admin has no use for.

@@ -8,6 +8,7 @@ import { isIpv4, isIpv4Network } from "../network/addresses";
 import { parseExtraFlow } from "../network/flowMatrix";
 import { sshPrivateKeyProblem, sshPublicKeyProblem } from "./sshKeys";
 import { SETTINGS_KEYS } from "./settingsKeys";
+import { EMAIL, EMAIL_RULE, FILE_URL, SITE_URL } from "./grammars";
 
 export type PulumiConfigType = "string" | "integer" | "boolean" | "array";
 
@@ -23,7 +24,7 @@ export interface KeySpec {
 export const STORAGE_KINDS = ["os", "data", "efi", "tpm", "cloudinit", "snippets", "import"] as const;
 export type StorageKind = (typeof STORAGE_KINDS)[number];
 
-const storageId = /^[a-z][a-z0-9._-]*[a-z0-9]$/;
+const storageId = /^(?=.{2,100}$)[a-z][a-z0-9._-]*[a-z0-9]$/;
 const ipv4 = z.string().refine(isIpv4, "is not an IPv4 address (a.b.c.d)");
 const network = z.string().refine(isIpv4Network, "is not an IPv4 network in CIDR form with host bits zero (a.b.c.0/24)");
 const vmId = z.number().int().min(100).max(999_999_999);
@@ -167,8 +168,7 @@ export const KEYS = {
         fix: "pulumi config set cloudImageUrl https://cloud.debian.org/images/cloud/trixie/<date>/debian-13-generic-amd64-<date>.qcow2",
         schema: z
             .string()
-            .url()
-            .refine((url) => url.startsWith("https://"), "must use https")
+            .regex(FILE_URL, "is not an https URL of letters, digits and . _ ~ + - (no query, no spaces or shell characters)")
             .refine((url) => !/\/(latest|daily)\//.test(url), "points at a moving image (latest/daily): pick a dated folder")
             .refine((url) => /\.(qcow2|raw|img)$/.test(url), "must end in .qcow2, .raw or .img")
             .optional(),
@@ -183,7 +183,7 @@ export const KEYS = {
         type: "string",
         description: "Volume id of a cloud image already on the node's import storage (e.g. local:import/debian-13-generic-amd64-<date>.qcow2), instead of cloudImageUrl.",
         fix: "pulumi config set cloudImageVolume <storage>:import/<file>.qcow2",
-        schema: z.string().regex(/^[a-z][a-z0-9._-]*:import\/[A-Za-z0-9._-]+\.(qcow2|raw|vmdk)$/, "is not an import volume id (<storage>:import/<file>.qcow2)").optional(),
+        schema: z.string().regex(/^(?=.{1,255}$)[a-z][a-z0-9._-]*:import\/[A-Za-z0-9._-]+\.(qcow2|raw|vmdk)$/, "is not an import volume id (<storage>:import/<file>.qcow2)").optional(),
     },
     bridge: {
         type: "string",
@@ -369,9 +369,9 @@ export const KEYS = {
         fix: "pulumi config set siteUrl https://<fqdn>",
         schema: z
             .string()
-            .url()
-            .refine((url) => url.startsWith("https://"), "must start with https:// (eLabFTW is served over TLS only)")
-            .refine((url) => !url.endsWith("/"), "must not end with a slash")
+            .refine((url) => url.startsWith("https://"), { message: "must start with https:// (eLabFTW is served over TLS only)", abort: true })
+            .refine((url) => !url.endsWith("/"), { message: "must not end with a slash", abort: true })
+            .regex(SITE_URL, "must be https://<lowercase host>[:port][/path] with a path of letters, digits and . _ ~ - only (elabimg copies it into php-fpm's config with sed)")
             .optional(),
     },
     timezone: {
@@ -391,6 +391,18 @@ export const KEYS = {
         description: "MySQL server release (exact 8.4.x LTS tag of the official mysql image).",
         fix: "pulumi config set mysqlVersion 8.4.8",
         schema: versionSchema("MySQL", /^8\.4\.\d+$/, "an exact 8.4.x LTS release; 8.0 reached end of life on 2026-04-30"),
+    },
+    elabftwImageDigest: {
+        type: "string",
+        description: "Registry digest of elabftw/elabimg:<elabftwVersion> (sha256:<64 hex>): the image is then pulled as name:tag@digest, so a re-pushed tag cannot change what runs. The production-image-digests policy requires it on production.",
+        fix: "pulumi config set elabftwImageDigest \"$(docker buildx imagetools inspect elabftw/elabimg:<elabftwVersion> --format '{{.Manifest.Digest}}')\"",
+        schema: z.string().regex(/^sha256:[0-9a-f]{64}$/, "is not a registry digest (sha256: and 64 lowercase hex digits)").optional(),
+    },
+    mysqlImageDigest: {
+        type: "string",
+        description: "Registry digest of mysql:<mysqlVersion> (sha256:<64 hex>), pulled as name:tag@digest. The production-image-digests policy requires it on production.",
+        fix: "pulumi config set mysqlImageDigest \"$(docker buildx imagetools inspect mysql:<mysqlVersion> --format '{{.Manifest.Digest}}')\"",
+        schema: z.string().regex(/^sha256:[0-9a-f]{64}$/, "is not a registry digest (sha256: and 64 lowercase hex digits)").optional(),
     },
     backupTime: {
         type: "string",
@@ -433,7 +445,7 @@ export const KEYS = {
         type: "string",
         description: "Email (login) of the first eLabFTW sysadmin, created by db:install; the password is generated (output sysadminPassword).",
         fix: "pulumi config set sysadminEmail <address of the unit's eLabFTW administrator>",
-        schema: z.string().regex(/^[^\s@]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, "is not an email address"),
+        schema: z.string().regex(EMAIL, EMAIL_RULE),
     },
     sysadminFirstName: {
         type: "string",

@@ -23,6 +23,9 @@ export function extraFlows(texts: readonly string[]): Flow[] {
     return texts.map((text, index) => parseExtraFlow(text, index) as Flow);
 }
 
+/** Every key matrixOf reads: a check that builds the matrix runs only when all of them are valid. */
+export const MATRIX_KEYS = ["vpnClientRange", "edgeFirewallAddress", "webAddress", "dbAddress", "filerAddress", "syslogAddress", "labSubnet", "adminNetwork", "dnsServers", "ntpServers", "httpProxy", "egressNetworks", "backupTarget", "extraFlows"] as const;
+
 export function matrixOf(c: Parsed): FlowMatrix {
     const backup = parseBackupTarget(c.backupTarget);
     return buildMatrix({

@@ -5,6 +5,24 @@ import { PROJECT } from "./types";
 
 export const spec = (key: string): KeySpec | undefined => (KEYS as Record<string, KeySpec>)[key];
 
+/** Text that may be (part of) a private key: PEM armour, OpenSSH's key format in clear or in base64, PuTTY's. */
+const PRIVATE_KEY_SHAPE = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY|openssh-key-v1|b3BlbnNzaC1rZXktdjE|PuTTY-User-Key-File/;
+
+/** What a problem holds instead of key material; shownValue prints it bare. */
+const KEY_MATERIAL = "[key material, not shown]";
+
+/** What an error may show of a value: never a secret key's, never anything shaped like a private key. */
+export function reportedValue(key: string, value: unknown): unknown {
+    if (value === undefined) return undefined;
+    if (spec(key)?.secret) return "[secret]";
+    return PRIVATE_KEY_SHAPE.test(JSON.stringify(value) ?? "") ? KEY_MATERIAL : value;
+}
+
+/** A message that quotes a value shaped like a private key says so instead. */
+export function shownMessage(message: string): string {
+    return PRIVATE_KEY_SHAPE.test(message) ? "holds what looks like a private key (not shown): a setting never takes one, except the secret keys" : message;
+}
+
 export interface ConfigProblem {
     readonly key: string;
     readonly value: unknown;
@@ -34,7 +52,8 @@ export class ConfigError extends Error {
  */
 export function shownValue(value: unknown): string {
     const text = JSON.stringify(value) ?? String(value);
-    if (/-----BEGIN [A-Z0-9 ]*-----|PRIVATE KEY|b3BlbnNzaC1rZXktdjE|def0{5}[0-9a-f]{20}/.test(text)) return "[key material, not shown]";
+    if (value === KEY_MATERIAL) return KEY_MATERIAL;
+    if (/-----BEGIN [A-Z0-9 ]*-----|PRIVATE KEY|b3BlbnNzaC1rZXktdjE|def0{5}[0-9a-f]{20}/.test(text)) return KEY_MATERIAL;
     // A public key or any long base64 run: its first characters identify it, the rest is noise.
     const short = text.replace(/[A-Za-z0-9+/]{40,}={0,2}/g, (run) => `${run.slice(0, 12)}...`);
     return short.length > 200 ? `${short.slice(0, 120)}... (${short.length} characters)` : short;
@@ -67,7 +86,7 @@ export function unknownKeyProblem(key: string, value: string): ConfigProblem {
     const hint = nearest.distance <= 3 ? `did you mean ${nearest.known}? ` : "";
     return {
         key,
-        value: spec(nearest.known)?.secret ? "[secret]" : value,
+        value: spec(nearest.known)?.secret ? "[secret]" : reportedValue(key, value),
         message: `is not a setting of this program (${hint}docs/configuration.md lists every key)`,
         fix: `pulumi config rm ${key}${hint ? `; pulumi config set ${nearest.known} ...` : ""}`,
     };

@@ -4,17 +4,23 @@
 // break-glass sysadmin, MFA for administrators, strong passwords, audit logs on, no self-registration.
 import { z } from "zod";
 import type { KeySpec } from "./keys";
+import { EMAIL, EMAIL_RULE, ENTITY_ID, HTTPS_URL } from "./grammars";
 
+// These values reach eLabFTW as JSON on the settings script's stdin (never a command line), and keep
+// to the safe character sets of grammars.ts all the same.
 const httpsUrl = z
     .string()
-    .url()
-    .refine((url) => url.startsWith("https://"), "must use https");
+    .refine((url) => url.startsWith("https://"), { message: "must use https", abort: true })
+    .regex(HTTPS_URL, "is not an https URL of a safe character set (letters, digits and . _ ~ / + = : @ % -, & in the query only)");
+const domain = /^(?=.{3,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
+/** A login at a remote service: one word of a safe character set. */
+const login = z.string().regex(/^[A-Za-z0-9_@+=:.-]{1,255}$/, "must be one word of letters, digits and _ @ + = : . -");
 const pemCertificate = z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate");
 // A SAML attribute name: an OID URN or a plain attribute name.
 const attributeName = z.string().regex(/^[A-Za-z0-9:._/-]{1,255}$/, "is not a SAML attribute name");
-// Shown by eLabFTW in HTML: printable text on one line (HTMLPurifier drops control characters).
-const oneLine = (max: number) => z.string().regex(new RegExp(`^[^\\x00-\\x1f\\x7f<>]{1,${max}}$`), `must be one line of at most ${max} characters, without < or > or control characters`);
-const domainName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, "is not a lowercase domain name");
+// Shown by eLabFTW in HTML: printable text on one line.
+const oneLine = (max: number) => z.string().regex(new RegExp(`^[^\\p{Cc}<>]{1,${max}}$`, "u"), `must be one line of at most ${max} characters, without < or > or control characters`);
+const domainName = z.string().regex(domain, "is not a lowercase domain name");
 
 /** eLabFTW's timestamping authorities (ts_authority) and whether each needs a login and password. */
 export const TS_AUTHORITIES = {
@@ -58,7 +64,7 @@ export const SETTINGS_KEYS = {
         type: "string",
         description: "The identity provider's entity ID (manual mode, without samlIdpMetadataUrl).",
         fix: "pulumi config set samlIdpEntityId https://<idp>/idp/shibboleth",
-        schema: z.string().regex(/^(https:\/\/|urn:)[^\s]{3,250}$/, "is not an entity ID (an https URL or a URN)").optional(),
+        schema: z.string().regex(ENTITY_ID, "is not an entity ID (an https URL or a URN of a safe character set)").optional(),
     },
     samlIdpSsoUrl: {
         type: "string",
@@ -229,7 +235,7 @@ export const SETTINGS_KEYS = {
         type: "string",
         description: "Login at a timestamping authority that requires one.",
         fix: "pulumi config set timestampLogin <account>",
-        schema: z.string().regex(/^\S{1,255}$/, "must be one word").optional(),
+        schema: login.optional(),
     },
     timestampPassword: {
         type: "string",
@@ -254,13 +260,13 @@ export const SETTINGS_KEYS = {
         type: "string",
         description: "Sender address of eLabFTW's mail (required with smtpHost).",
         fix: "pulumi config set smtpFrom elabftw-noreply@lab.example.org",
-        schema: z.string().regex(/^[^\s@]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i, "is not an email address").optional(),
+        schema: z.string().regex(EMAIL, EMAIL_RULE).optional(),
     },
     smtpUser: {
         type: "string",
         description: "Login at the mail relay, when it wants one.",
         fix: "pulumi config set smtpUser <account>",
-        schema: z.string().regex(/^\S{1,255}$/, "must be one word").optional(),
+        schema: login.optional(),
     },
     smtpPassword: {
         type: "string",

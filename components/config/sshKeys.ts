@@ -37,8 +37,12 @@ function rsaModulusBits(modulus: Buffer): number {
 /** Returns why `line` is not an acceptable public key, or undefined when it is. */
 export function sshPublicKeyProblem(line: string): string | undefined {
     if (line.includes("PRIVATE KEY")) return "is a private key: paste the .pub file, never the private key";
-    const [type, encoded] = line.trim().split(/\s+/);
-    if (!type || !encoded) return "is not an OpenSSH public key line (<type> <base64> [comment])";
+    // The line lands in authorized_keys and cloud-init: a newline would add a line of its own choosing.
+    if (/[^\x20-\x7e]/.test(line)) return "spans several lines or holds control characters: one key per entry, on one line";
+    const words = /^(\S+) (\S+)(?: [A-Za-z0-9@._+:,/=-]+)*$/.exec(line);
+    if (!words) return "is not an OpenSSH public key line (<type> <base64> [comment]) whose comment is words of letters, digits and @ . _ + : , / = - (e.g. user@host)";
+    const [, type, encoded] = words;
+    if (line.length - type.length - encoded.length > 257) return "has a comment longer than 255 characters";
     if (!ACCEPTED.has(type)) return `has key type ${type}; accepted: ${[...ACCEPTED].join(", ")}`;
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return "has a key blob that is not base64";
     let parts: Buffer[];

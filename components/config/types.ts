@@ -59,6 +59,8 @@ export interface PlatformConfig {
     };
     readonly site: { readonly fqdn: string; readonly siteUrl: string; readonly timezone: string };
     readonly versions: { readonly elabftw: string; readonly mysql: string };
+    /** Registry digests the images are pinned to (name:tag@digest), when set. */
+    readonly imageDigests: { readonly elabftw?: string; readonly mysql?: string };
     readonly backupTarget: string;
     readonly backup: {
         readonly target: BackupTarget;

@@ -7,7 +7,7 @@ import { NETWORK_CHECKS } from "./checks/network";
 import { VMS_CHECKS } from "./checks/vms";
 import { KEYS, KEY_NAMES, KeyName } from "./keys";
 import { Parsed, Report } from "./parsed";
-import { ConfigError, ConfigProblem, spec, unknownKeyProblem } from "./problems";
+import { ConfigError, ConfigProblem, reportedValue, shownMessage, spec, unknownKeyProblem } from "./problems";
 import { PlatformConfig, SecretSettings } from "./types";
 
 export * from "./types";
@@ -58,9 +58,15 @@ function inProjectWords(key: KeyName, issue: z.core.$ZodIssue, value: unknown): 
 /**
  * Validates the project's config (short keys without the "elabftw-onprem:" prefix, string values).
  * Returns the typed platform config and, separately, the secret settings, so that the caller
- * wraps them as secrets before anything else sees them. `source` names the stack file a tool read.
+ * wraps them as secrets before anything else sees them. `source` names the stack file a tool read;
+ * `encrypted` names the keys Pulumi decrypted (set with --secret): when given, a secret key set in
+ * plaintext is refused.
  */
-export function validateConfig(raw: Readonly<Record<string, string>>, source?: string): { config: PlatformConfig; secrets: SecretSettings } {
+export function validateConfig(
+    raw: Readonly<Record<string, string>>,
+    source?: string,
+    encrypted?: ReadonlySet<string>,
+): { config: PlatformConfig; secrets: SecretSettings } {
     const problems: ConfigProblem[] = [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
@@ -68,8 +74,12 @@ export function validateConfig(raw: Readonly<Record<string, string>>, source?: s
         if (key in KEYS) values[key] = coerce(key as KeyName, text);
         else problems.push(unknownKeyProblem(key, text));
     }
-    const shown = (key: string) => (spec(key)?.secret ? "[secret]" : values[key]);
-    const report: Report = (key, message, fix) => problems.push({ key, value: shown(key), message, fix: fix ?? KEYS[key].fix });
+    const report: Report = (key, message, fix) => problems.push({ key, value: reportedValue(key, values[key]), message: shownMessage(message), fix: fix ?? KEYS[key].fix });
+    for (const key of KEY_NAMES) {
+        if (encrypted && spec(key)?.secret && key in values && !encrypted.has(key)) {
+            report(key, "is a secret set in plaintext: it sits readable in Pulumi.<stack>.yaml and in git. Remove it there and set it encrypted");
+        }
+    }
 
     const parsed: Record<string, unknown> = {};
     const invalid = new Set<KeyName>();

@@ -55,6 +55,8 @@ export interface MysqlServerArgs {
     readonly protect?: boolean;
     readonly host: DockerVm;
     readonly version: string;
+    /** Registry digest: pulled as mysql:<version>@<digest>. */
+    readonly digest?: string;
     readonly timezone: string;
     readonly caCertPem: pulumi.Input<string>;
     readonly server: IssuedCertificate;
@@ -122,7 +124,7 @@ export class MysqlServer extends pulumi.ComponentResource {
 
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: `mysql:${args.version}`, keepLocally: true },
+            { name: `mysql:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
             { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 

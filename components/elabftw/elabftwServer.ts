@@ -22,6 +22,8 @@ export interface ElabftwServerArgs {
     readonly protect?: boolean;
     readonly host: DockerVm;
     readonly version: string;
+    /** Registry digest: pulled as elabftw/elabimg:<version>@<digest>. */
+    readonly digest?: string;
     readonly fqdn: string;
     readonly siteUrl: string;
     readonly timezone: string;
@@ -85,7 +87,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
 
         const image = new docker.RemoteImage(
             `${name}-image`,
-            { name: `elabftw/elabimg:${args.version}`, keepLocally: true },
+            { name: `elabftw/elabimg:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
             { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
         );
 

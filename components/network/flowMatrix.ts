@@ -139,9 +139,14 @@ const FLOW_SYNTAX = /^(allow|deny)\s+(tcp|udp|tcp\+udp|any)\s+(\S+)\s*->\s*(\S+)
 
 /** Parses one extra flow, or returns why it is not acceptable. Endpoints are names or a.b.c.d[/n]. */
 export function parseExtraFlow(text: string, index: number): Flow | string {
+    if (/\p{Cc}/u.test(text)) return `${JSON.stringify(text)} holds a control character (a line break?): one flow per entry, on one line`;
     const match = FLOW_SYNTAX.exec(text.trim());
     if (!match) return `"${text}" is not of the form "<allow|deny> <tcp|udp|tcp+udp|any> <from>[,<from>] -> <to>[,<to>] [<port>[,<port>|<a>-<b>]] [# description]"`;
     const [, action, protocol, fromText, toText, portText, comment] = match;
+    // The description becomes an nftables rule comment and a Proxmox rule comment: plain words only.
+    if (comment && !/^[\p{L}\p{N} .,:()/_+-]{0,120}$/u.test(comment.trim())) {
+        return `"${text}" has a description other than up to 120 letters, digits, spaces and . , : ( ) / _ + -`;
+    }
     const sides = [fromText.split(","), toText.split(",")];
     const any = sides[0].find((name) => /\/0$/.test(name) || name === "0.0.0.0" || name === "any");
     if (action === "allow" && any) return `"${text}" allows from ${any}, that is from anywhere: name the sources`;

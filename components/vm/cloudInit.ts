@@ -38,6 +38,8 @@ export const PACKAGES = [
 function sshdHardening(adminUser: string): string {
     return [
         "# Managed by elabftw-onprem: key-only logins for the administrator, no forwarding.",
+        // The one host key the program pins (read through the guest agent): offer no other.
+        "HostKey /etc/ssh/ssh_host_ed25519_key",
         "PermitRootLogin no",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
@@ -80,6 +82,10 @@ export function userData(input: UserDataInput): Record<string, unknown> {
         manage_etc_hosts: true,
         timezone: input.timezone,
         ssh_pwauth: false,
+        // One fresh ed25519 host key made in the VM at first boot (any key from the image deleted);
+        // its private half never leaves the VM, and the program pins its public half.
+        ssh_deletekeys: true,
+        ssh_genkeytypes: ["ed25519"],
         disable_root: true,
         users: [
             {

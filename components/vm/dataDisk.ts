@@ -26,6 +26,8 @@ export class DataDisk extends pulumi.ComponentResource {
     /** The last step: the disk is mounted at DATA_MOUNT and Docker runs from it. */
     public readonly mounted: command.remote.Command;
     public readonly luksFormat?: command.remote.Command;
+    /** guest-luks: the LUKS header backup (gzip, base64), a secret to escrow with the recovery passphrase. */
+    public readonly luksHeaderBackup?: pulumi.Output<string>;
 
     constructor(name: string, args: DataDiskArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:vm:DataDisk", name, {}, opts);
@@ -44,6 +46,13 @@ export class DataDisk extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [args.after] },
             );
+            // Taken once the vTPM keyslot exists, kept only as a secret output, never streamed to the log.
+            const headerBackup = new command.remote.Command(
+                `${name}-luks-header-backup`,
+                { connection: args.connection, create: scriptCommand("luks-header-backup.sh", ["--device", DATA_DISK_DEVICE]), triggers: args.vmIdentity, logging: "stderr" },
+                { parent: this, dependsOn: [this.luksFormat], additionalSecretOutputs: ["stdout"] },
+            );
+            this.luksHeaderBackup = pulumi.secret(headerBackup.stdout);
         }
         const mountArgs = ["--device", DATA_DISK_DEVICE, "--mount-point", DATA_MOUNT, "--label", LUKS_NAME, ...(luks ? ["--luks-name", LUKS_NAME] : [])];
         this.mounted = new command.remote.Command(

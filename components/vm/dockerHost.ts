@@ -1,9 +1,11 @@
 // The Docker engine of a VM, reached by the Docker provider over SSH (`docker system dial-stdio`):
-// no Docker TCP port is ever opened. The workstation's ssh-agent holds the key.
+// no Docker TCP port is ever opened. The workstation's ssh-agent holds the key; the VM's host key
+// is pinned (hostKey.ts).
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
+import { dockerSshOpts } from "./hostKey";
 
 /** A VM as the application components use it: SSH for files and commands, Docker for containers. */
 export interface DockerVm {
@@ -17,20 +19,24 @@ export interface DockerVm {
 
 export function dockerVm(
     name: string,
-    vm: { readonly connection: command.types.input.remote.ConnectionArgs; readonly address: string; readonly dataDisk: { readonly mounted: pulumi.Resource } },
+    vm: {
+        readonly connection: command.types.input.remote.ConnectionArgs & { readonly hostKey: pulumi.Output<string> };
+        readonly address: string;
+        readonly dataDisk: { readonly mounted: pulumi.Resource };
+    },
     user: string,
     parent: pulumi.Resource,
 ): DockerVm {
-    return { connection: vm.connection, provider: dockerHost(name, user, vm.address, parent), ready: vm.dataDisk.mounted, address: vm.address };
+    return { connection: vm.connection, provider: dockerHost(name, user, vm.address, vm.connection.hostKey, parent), ready: vm.dataDisk.mounted, address: vm.address };
 }
 
-function dockerHost(name: string, user: string, address: string, parent: pulumi.Resource): docker.Provider {
+function dockerHost(name: string, user: string, address: string, hostKey: pulumi.Output<string>, parent: pulumi.Resource): docker.Provider {
     return new docker.Provider(
         name,
         {
             host: `ssh://${user}@${address}`,
-            // BatchMode: fail instead of prompting; accept-new: trust the VM's host key on first contact only.
-            sshOpts: ["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "-o", "ConnectTimeout=20", "-o", "ServerAliveInterval=30"],
+            // The VM's key only, as the program read it; never the workstation's known_hosts files.
+            sshOpts: hostKey.apply((key) => dockerSshOpts(address, key)),
             // The VM may not exist yet at preview time: do not ping its daemon when configuring.
             disableDockerDaemonCheck: true,
         },

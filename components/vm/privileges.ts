@@ -62,6 +62,12 @@ export const PRIVILEGES: Readonly<Record<string, readonly Grant[]>> = {
             why: "the provider reads the guest agent's network interfaces on every refresh",
             source: `${AGENT} (network-get-interfaces)`,
         },
+        {
+            privilege: { "8.4": "VM.Monitor", "9": "VM.GuestAgent.FileRead" },
+            path: "/vms/{vmid}",
+            why: "the program reads the VM's SSH host key through the guest agent before its first SSH connection (vm/hostKey.ts)",
+            source: `${AGENT} (file-read)`,
+        },
         { privilege: "Datastore.AllocateSpace", path: "/storage/{storage}", why: "allocate the VM's volumes, import the cloud image", source: `${QEMU}, pve-storage src/PVE/Storage.pm (check_volume_access)` },
         { privilege: "Datastore.Audit", path: "/storage/{storage}", why: "the provider lists the node's storages", source: `${STORAGE_STATUS} (index)` },
         { privilege: "SDN.Use", path: "/sdn/zones/{zone}/{bridge}", why: "attach the NIC to the bridge or VLAN", source: `${QEMU} (create_vm: "SDN.Use on any used bridge/vlan")` },

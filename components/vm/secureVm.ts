@@ -6,9 +6,10 @@ import * as command from "@pulumi/command";
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { instanceId, renderMetaData, renderUserData } from "./cloudInit";
-import { PlatformConfig, VmSpec } from "../config";
+import { PlatformConfig, ProxmoxApiAccess, VmSpec } from "../config";
 import { DATA_DISK_SERIAL, DataDisk } from "./dataDisk";
 import { scriptCommand } from "./remoteScript";
+import { FIRST_BOOT_DONE_FILE, HOST_KEY_FILE, readHostKeyCommand } from "./hostKey";
 
 export interface SecureVmArgs {
     readonly spec: VmSpec;
@@ -23,6 +24,8 @@ export interface SecureVmArgs {
     readonly pool: proxmoxve.PoolLegacy;
     /** Proxmox HA restarts the VM on another node: the node it runs on is the cluster's decision then. */
     readonly haManaged: boolean;
+    /** Where the VM's host key is read from (the Proxmox API, through the guest agent). */
+    readonly proxmoxApi: ProxmoxApiAccess;
 }
 
 /** Sorted, as Proxmox stores them: unsorted tags would show a diff on every run. */
@@ -63,8 +66,10 @@ export class SecureVm extends pulumi.ComponentResource {
     public readonly ready: command.remote.Command;
     public readonly dataDisk: DataDisk;
     /** How later components reach this VM over SSH. */
-    public readonly connection: command.types.input.remote.ConnectionArgs;
+    public readonly connection: command.types.input.remote.ConnectionArgs & { readonly hostKey: pulumi.Output<string> };
     public readonly address: string;
+    /** Reads the VM's SSH host key before any SSH connection: every channel accepts that key only. */
+    public readonly hostKey: command.local.Command;
 
     constructor(name: string, args: SecureVmArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:vm:SecureVm", name, {}, opts);
@@ -157,15 +162,33 @@ export class SecureVm extends pulumi.ComponentResource {
         );
 
         this.address = spec.address;
+        // What the program decides (VM id, configured MAC), never runtime state: see vmIdentity.
+        const identity = vmIdentity(this.vm);
+        const api = args.proxmoxApi;
+        // The key the VM generated at first boot, read through the API's authenticated guest-agent
+        // channel (docs/security.md, "SSH host keys"); the API token goes on stdin, never on a command line.
+        this.hostKey = new command.local.Command(
+            `${name}-host-key`,
+            {
+                create: readHostKeyCommand(),
+                stdin: pulumi.secret(
+                    pulumi.output(api.apiToken).apply((apiToken) =>
+                        JSON.stringify({ node: spec.node, vmId: spec.vmId, file: HOST_KEY_FILE, readyFile: FIRST_BOOT_DONE_FILE, endpoint: api.endpoint, apiToken, insecure: api.insecure }),
+                    ),
+                ),
+                triggers: identity,
+            },
+            { parent: this, dependsOn: [this.vm] },
+        );
         this.connection = {
             host: spec.address,
+            hostKey: this.hostKey.stdout,
             user: platform.admin.user,
             privateKey: args.sshPrivateKey,
             // The first boot installs packages before sshd accepts the key: keep dialling for ~10 minutes.
             dialErrorLimit: 60,
             perDialTimeout: 10,
         };
-        const identity = vmIdentity(this.vm);
         this.ready = new command.remote.Command(
             `${name}-cloud-init`,
             { connection: this.connection, create: scriptCommand("wait-cloud-init.sh"), triggers: identity },
@@ -179,6 +202,12 @@ export class SecureVm extends pulumi.ComponentResource {
                 create: `sudo install -m 0600 -o ${platform.admin.user} -g ${platform.admin.user} /dev/stdin /home/${platform.admin.user}/.ssh/authorized_keys`,
                 stdin: `${platform.admin.sshKeys.join("\n")}\n`,
             },
+            { parent: this, dependsOn: [this.ready] },
+        );
+        // The serial console must not boot an edited kernel command line while the vTPM unlocks the disk.
+        new command.remote.Command(
+            `${name}-grub-lock`,
+            { connection: this.connection, create: scriptCommand("grub-lock.sh"), triggers: identity },
             { parent: this, dependsOn: [this.ready] },
         );
         this.dataDisk = new DataDisk(

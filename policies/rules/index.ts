@@ -17,6 +17,7 @@ import { passwordPolicyBaseline } from "./passwordPolicyBaseline";
 import { pinnedContainerImages } from "./pinnedContainerImages";
 import { privatePublishedPorts } from "./privatePublishedPorts";
 import { productionProtection } from "./productionProtection";
+import { productionImageDigests } from "./productionImageDigests";
 import { samlSsoOnProduction } from "./samlSsoOnProduction";
 import { smtpVerifiesCertificate } from "./smtpVerifiesCertificate";
 import { timestampingConfigured } from "./timestampingConfigured";
@@ -26,7 +27,7 @@ import { verifiedCloudImage } from "./verifiedCloudImage";
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection, productionImageDigests];
 
 /** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];

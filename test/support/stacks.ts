@@ -10,6 +10,9 @@ export const PRODUCTION_OVERRIDES: Record<string, string | undefined> = {
     "elabftw-onprem:cloudImageUrl": IMAGE_URL,
     "elabftw-onprem:cloudImageChecksum": IMAGE_SHA512,
     "elabftw-onprem:cloudImageVolume": undefined,
+    // Made-up digests of the right shape (tests only: no registry here to read the real ones).
+    "elabftw-onprem:elabftwImageDigest": `sha256:${"e1ab".repeat(16)}`,
+    "elabftw-onprem:mysqlImageDigest": `sha256:${"5a1d".repeat(16)}`,
 };
 
 /** Two nodes, the DB VM on the second. */

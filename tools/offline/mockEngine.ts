@@ -13,6 +13,12 @@ import { createHash, randomBytes } from "node:crypto";
 /** The image id the mocks give a pulled image: a stand-in for the registry's content hash. */
 export const MOCK_IMAGE_ID = (name: string) => `sha256:${createHash("sha256").update(name).digest("hex")}`;
 
+/** The host key the mocks give a VM's host-key reader: "ssh-ed25519 <blob>", 32 key bytes from the name. */
+export const MOCK_HOST_KEY = (name: string) => {
+    const field = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+    return `ssh-ed25519 ${Buffer.concat([field(Buffer.from("ssh-ed25519")), field(createHash("sha256").update(name).digest())]).toString("base64")}`;
+};
+
 export interface CapturedResource {
     readonly type: string;
     readonly name: string;
@@ -133,6 +139,10 @@ export async function runProgram(
                         state.result = secret;
                         break;
                     }
+                    case "command:local:Command":
+                        // The VM's SSH host key as read through the guest agent: a well-formed ed25519 line.
+                        if (args.name.endsWith("-host-key")) state.stdout = MOCK_HOST_KEY(args.name);
+                        break;
                     case "docker:index/remoteImage:RemoteImage":
                         state.imageId = MOCK_IMAGE_ID(args.inputs.name);
                         break;

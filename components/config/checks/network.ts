@@ -1,7 +1,7 @@
 // Checks across network keys: addresses in their networks, distinct roles, the flow matrix's endpoints.
 import { addressInNetwork, isDocumentationAddress, isIpv4, isPublicAddress, isUsableHostIn, networksOverlap } from "../../network/addresses";
 import { KeyName } from "../keys";
-import { CrossCheck, extraFlows, matrixOf, parseBackupTarget, parseProxy } from "../parsed";
+import { CrossCheck, extraFlows, MATRIX_KEYS, matrixOf, parseBackupTarget, parseProxy } from "../parsed";
 import { addressesOf } from "../../network/flowMatrix";
 // The policy pack's address arithmetic, so that config refuses exactly what the pack would.
 import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, toInt, union } from "../../../policies/models/ipv4";
@@ -108,7 +108,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
     },
 
     {
-        reads: ["extraFlows", "vpnClientRange", "labSubnet", "dbAddress", "httpProxy", "egressNetworks", "backupTarget"],
+        reads: [...MATRIX_KEYS],
         check: (c, problem) => {
             const matrix = matrixOf(c);
             const addresses = (names: readonly string[]): AddressSet => {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Creates eLabFTW's schema and its first sysadmin, once. `bin/init db:install` skips (exit 0) when
 # the schema exists, so this is safe to run again; it is never run with -r, which drops the database.
-# The sysadmin's password arrives on standard input. MySQL may still be starting: retry a while.
+# The sysadmin's password arrives on standard input and goes on to db:install's own prompt
+# (--ask-password: Symfony's QuestionHelper reads one line from stdin), so it is on no command line,
+# neither here nor in the container, and a password starting with "-" is not taken for an option.
+# MySQL may still be starting: retry a while.
 # On a fresh schema db:install prints a read-write sysadmin API key (`<id>-<hex>`, it never
 # expires): it goes to a root-only file on the encrypted data disk, never to this script's output
 # (which Pulumi keeps in its state). A rerun on an existing schema prints no key: the file stays.
@@ -25,10 +28,11 @@ trap 'rm -f "$output"' EXIT
 key_pattern='[0-9]+-[0-9a-f]{32,}'
 
 for attempt in $(seq 1 "$attempts"); do
-    # The password reaches bin/init through the container's stdin, never through this command line.
-    if printf '%s\n' "$password" | docker exec -i "$container" sh -c \
-        'IFS= read -r p; exec bin/init db:install -e "$1" -f "$2" -l "$3" -p "$p"' \
-        db-install "$email" "$firstname" "$lastname" >"$output" 2>&1; then
+    # --name=value: a value can never be read as another option.
+    # On an existing schema db:install asks nothing and may exit before reading: a write to the closed
+    # pipe must not fail the pipeline (pipefail), so SIGPIPE is ignored and the write error dropped.
+    if { trap '' PIPE; printf '%s\n' "$password" 2>/dev/null || true; } | docker exec -i "$container" bin/init db:install \
+        "--email=$email" "--firstname=$firstname" "--lastname=$lastname" --ask-password >"$output" 2>&1; then
         key="$(grep -oE "${key_pattern}" "$output" | head -n 1 || true)"
         sed -E "s/${key_pattern}/[sysadmin API key withheld]/g" "$output"
         if [ -n "$key" ]; then

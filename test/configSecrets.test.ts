@@ -1,0 +1,100 @@
+// Secrets in the stack config: a secret key set without --secret is refused (the real loader, with
+// the secret keys' names as the Pulumi language host hands them), and no error ever shows a secret
+// key's value nor anything shaped like a private key, whatever key it was pasted into.
+import * as pulumi from "@pulumi/pulumi";
+import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { ConfigError, KEYS, KEY_NAMES, loadConfig, validateConfig } from "../components/config";
+import { projectKeys, readStackConfig } from "./support/stackConfig";
+
+const dev = projectKeys(readStackConfig());
+const SECRET_KEYS = KEY_NAMES.filter((key) => (KEYS[key] as { secret?: boolean }).secret);
+const pem = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+const dir = mkdtempSync(path.join(tmpdir(), "elabftw-config-secrets-"));
+spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "id")]);
+const openssh = readFileSync(path.join(dir, "id"), "utf8");
+/** A value of each secret key that passes its own schema. */
+const VALID: Record<string, string> = {
+    elabftwSecretKey: `def00000${"ab".repeat(64)}`,
+    httpsPrivateKey: pem,
+    sshPrivateKey: openssh,
+    smtpPassword: "Smtp-Password-For-Tests-Only",
+    timestampPassword: "Tsa-Password-For-Tests-Only",
+};
+
+function errorOf(run: () => unknown): string {
+    try {
+        run();
+    } catch (error) {
+        return (error as Error).message;
+    }
+    return assert.fail("accepted");
+}
+
+describe("secret keys set in plaintext", () => {
+    it("covers every secret key of the table", () => {
+        assert.deepEqual([...SECRET_KEYS].sort(), Object.keys(VALID).sort());
+    });
+
+    for (const key of SECRET_KEYS) {
+        it(`refuses ${key} without --secret, with the fix, never showing it`, () => {
+            const raw = { ...dev, [key]: VALID[key] };
+            const message = errorOf(() => validateConfig(raw, undefined, new Set()));
+            assert.match(message, new RegExp(`elabftw-onprem:${key} = "\\[secret\\]": is a secret set in plaintext`));
+            assert.match(message, new RegExp(`Fix: pulumi config set --secret ${key}`));
+            assert.ok(!message.includes(VALID[key].slice(10, 30)), "the secret is in the message");
+            // Set with --secret, the same value raises no plaintext problem.
+            const encrypted = errorOrNothing(() => validateConfig(raw, undefined, new Set([key])));
+            assert.doesNotMatch(encrypted, /set in plaintext/);
+        });
+    }
+
+    it("is what the program's loader does with the keys Pulumi marks secret (PULUMI_CONFIG_SECRET_KEYS)", () => {
+        const config = Object.fromEntries(Object.entries({ ...dev, smtpPassword: VALID.smtpPassword, elabftwSecretKey: VALID.elabftwSecretKey }).map(([k, v]) => [`elabftw-onprem:${k}`, v]));
+        pulumi.runtime.setAllConfig(config, ["elabftw-onprem:elabftwSecretKey"]);
+        const message = errorOf(() => loadConfig());
+        assert.match(message, /elabftw-onprem:smtpPassword = "\[secret\]": is a secret set in plaintext/);
+        assert.doesNotMatch(message, /elabftwSecretKey/);
+        pulumi.runtime.setAllConfig(config, ["elabftw-onprem:elabftwSecretKey", "elabftw-onprem:smtpPassword"]);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /set in plaintext/);
+    });
+});
+
+function errorOrNothing(run: () => unknown): string {
+    try {
+        run();
+        return "";
+    } catch (error) {
+        return (error as Error).message;
+    }
+}
+
+describe("private keys are never echoed", () => {
+    const material = [pem, openssh, openssh.split("\n").slice(1, 3).join("")];
+    for (const key of ["adminSshKeys", "fqdn", "extraFlows", "httpsCertificate", "sysadminLastName", "backupTarget", "adminSshKey"]) {
+        it(`${key}: a pasted private key is refused without being shown`, () => {
+            for (const value of material) {
+                const text = key === "adminSshKeys" || key === "extraFlows" ? JSON.stringify([value]) : value;
+                const message = errorOf(() => validateConfig({ ...dev, [key]: text }, undefined, new Set()));
+                assert.match(message, new RegExp(`elabftw-onprem:${key}`));
+                for (const line of value.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))) {
+                    assert.ok(!message.includes(line.slice(0, 20)), `key material shown for ${key}: ${message}`);
+                }
+                assert.doesNotMatch(message, /PRIVATE KEY|b3BlbnNzaC1rZXktdjE/);
+            }
+        });
+    }
+
+    it("still shows an ordinary bad value (the redaction is not blanket)", () => {
+        assert.match(errorOf(() => validateConfig({ ...dev, fqdn: "Not A Host" }, undefined, new Set())), /fqdn = "Not A Host"/);
+    });
+
+    it("throws the ConfigError the loader turns into a plain message", () => {
+        assert.throws(() => validateConfig({ ...dev, smtpPassword: "x" }, undefined, new Set()), ConfigError);
+    });
+});
