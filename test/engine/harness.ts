@@ -2,7 +2,7 @@
 // tools/pulumi-toolchain/build.sh, the stand-in provider plugins (test/engine/plugins/), a file
 // backend and a PULUMI_HOME of the test's own, and a scratch copy of the project (the CLI writes
 // stack files beside Pulumi.yaml; the repository's own are never touched).
-import { spawnSync } from "node:child_process";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -26,6 +26,9 @@ export class Engine {
     readonly home = path.join(this.root, "home");
     readonly commandLog = path.join(this.root, "remote-commands.jsonl");
     private readonly env: NodeJS.ProcessEnv;
+    private proxmoxApi?: ChildProcess;
+    /** The stand-in's API token: the program reads VMs' host keys through the Proxmox API with it. */
+    static readonly API_TOKEN = "pulumi@pve!engine-test=00000000-1111-2222-3333-444444444444";
 
     constructor() {
         mkdirSync(path.join(this.home, "state"), { recursive: true });
@@ -51,6 +54,35 @@ export class Engine {
         if (login.status !== 0) throw new Error(`pulumi login failed: ${login.stderr}`);
     }
 
+    /**
+     * Starts the stand-in of the Proxmox API's guest-agent file-read (test/engine/proxmox-agent-standin.cjs)
+     * and points the stacks at it: the program reads each VM's SSH host key there before its first
+     * SSH connection. Its certificate is made here and trusted through NODE_EXTRA_CA_CERTS.
+     */
+    async startProxmoxApi(stacks: readonly string[]): Promise<void> {
+        const key = path.join(this.root, "api.key");
+        const cert = path.join(this.root, "api.pem");
+        const made = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost", "-keyout", key, "-out", cert], { encoding: "utf8" });
+        if (made.status !== 0) throw new Error(made.stderr);
+        const hostKey = path.join(this.root, "ssh_host_ed25519_key");
+        spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+        const hostKeyLine = readFileSync(`${hostKey}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
+        this.proxmoxApi = spawn(process.execPath, [path.join(__dirname, "proxmox-agent-standin.cjs")], {
+            env: { PATH: process.env.PATH, API_TOKEN: Engine.API_TOKEN, HOST_KEY_LINE: hostKeyLine, TLS_KEY: key, TLS_CERT: cert },
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        const port = await new Promise<string>((resolve, reject) => {
+            this.proxmoxApi!.stdout!.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
+            this.proxmoxApi!.once("exit", (code) => reject(new Error(`the Proxmox API stand-in exited (${code})`)));
+        });
+        this.env.NODE_EXTRA_CA_CERTS = cert;
+        this.env.PROXMOX_VE_API_TOKEN = Engine.API_TOKEN;
+        for (const stack of stacks) {
+            const set = this.pulumi(["config", "set", "--stack", stack, "proxmoxve:endpoint", `https://localhost:${port}/`]);
+            if (set.status !== 0) throw new Error(set.stderr);
+        }
+    }
+
     pulumi(args: readonly string[], options: { env?: NodeJS.ProcessEnv } = {}): Run {
         const started = Date.now();
         const result = spawnSync("pulumi", [...args, "--non-interactive"], {
@@ -73,6 +105,7 @@ export class Engine {
     }
 
     remove(): void {
+        this.proxmoxApi?.kill("SIGTERM");
         rmSync(this.root, { recursive: true, force: true });
     }
 }
