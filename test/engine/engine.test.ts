@@ -14,7 +14,8 @@ import { after, before, describe, it } from "node:test";
 import { parse, stringify } from "yaml";
 import { rules } from "../../policies/rules";
 import { Engine, eventsOf, policyFindings, stepsOf } from "./harness";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO } from "../../components/config/stackFile";
 
@@ -46,8 +47,8 @@ function productionStackFile(): string {
     return stringify(document);
 }
 
-function preview(engine: Engine, stack: string, extra: string[] = []) {
-    const run = engine.pulumi(["preview", "--stack", stack, "--policy-pack", "policies", "--json", ...extra]);
+function preview(engine: Engine, stack: string, extra: string[] = [], pack = "policies") {
+    const run = engine.pulumi(["preview", "--stack", stack, "--policy-pack", pack, "--json", ...extra]);
     return { run, events: eventsOf(run), findings: policyFindings(eventsOf(run)) };
 }
 
@@ -94,6 +95,18 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
             console.log(`engine: preview ${stack} with the policy pack: ${result.run.seconds.toFixed(1)} s, ${created} resources to create`);
         });
     }
+
+    it("runs the pack from a copy of policies/ alone, installed by npm in its own folder (as `pulumi policy publish` ships it)", () => {
+        const pack = path.join(engine.root, "pack");
+        cpSync(path.join(REPO, "policies"), pack, { recursive: true, filter: (source) => !source.includes("node_modules") });
+        const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock"], { cwd: pack, encoding: "utf8", timeout: 10 * 60 * 1000 });
+        assert.equal(install.status, 0, install.stderr.slice(-2000));
+        const typecheck = spawnSync(path.join(pack, "node_modules", ".bin", "tsc"), ["-p", pack], { encoding: "utf8" });
+        assert.equal(typecheck.status, 0, typecheck.stdout + typecheck.stderr);
+        const result = preview(engine, "dev", [], pack);
+        assertCompliantPreview(result, "dev (standalone pack)");
+        assert.ok(result.events.some((e) => e.policyLoadEvent), "the engine loaded the standalone pack");
+    });
 
     // Realistic mistakes that the config validator accepts but the requirements refuse.
     const NON_COMPLIANT: { name: string; stack: "dev" | "prod"; set: Record<string, string>; policy: string }[] = [
