@@ -18,6 +18,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO } from "../../components/config/stackFile";
+import { PRODUCTION_OVERRIDES } from "../support/stacks";
 
 const MANDATORY = new Set(rules.filter((rule) => (rule.enforcementLevel ?? "advisory") === "mandatory").map((rule) => rule.name));
 const PROJECT = "elabftw-onprem";
@@ -41,6 +42,9 @@ function productionStackFile(): string {
     const text = readFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), "utf8");
     const document = parse(text) as { config: Record<string, unknown> };
     document.config[`${PROJECT}:egressPublicAddress`] = "147.210.1.25";
+    // No real digest of these images is known here: digests of the right shape (test/support/stacks.ts).
+    document.config[`${PROJECT}:elabftwImageDigest`] = PRODUCTION_OVERRIDES[`${PROJECT}:elabftwImageDigest`];
+    document.config[`${PROJECT}:mysqlImageDigest`] = PRODUCTION_OVERRIDES[`${PROJECT}:mysqlImageDigest`];
     for (const [key, value] of Object.entries(document.config)) {
         assert.ok(!(typeof value === "string" && value.startsWith("REPLACE")), `${key} still holds a placeholder the test does not fill`);
     }
