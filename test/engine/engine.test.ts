@@ -24,18 +24,29 @@ const MANDATORY = new Set(rules.filter((rule) => (rule.enforcementLevel ?? "advi
 const PROJECT = "elabftw-onprem";
 
 /**
- * Mandatory policies that read a value the engine cannot know in a preview that creates the stack
- * (an output of another resource), so the engine runs them at `pulumi up` only. Each reason is
- * what makes the value unknown; anything else skipped fails the test.
+ * Mandatory policies the engine cannot run in the preview that creates a stack, and why: they read
+ * values that exist only once other resources do. Each runs at `up` (asserted below), and the
+ * preview of a change to a deployed stack runs all of them but the one named in LATER_PREVIEW.
  */
-const SKIPPED_IN_PREVIEW: Record<string, string> = {
-    // The containers' image is the pulled RemoteImage's id (Docker's state holds the id, so a name
-    // would diff forever); the RemoteImage's own reference is checked in preview by the same policy.
-    "pinned-container-images": "the container's image is the id of an image pulled in the same run",
-    // eLabFTW's environment holds DB_PASSWORD and SECRET_KEY, generated in the same run.
+const FIRST_PREVIEW: Record<string, string> = {
+    // The program pins each VM's SSH host key, read from the VM once it has booted: the remote
+    // commands' connections and the Docker providers' configuration hold it, so the engine cannot
+    // preview the containers (their outputs stay empty) and the policies that read them wait.
+    "cnrs-two-vms": "the containers' Docker provider pins a host key not read yet",
+    "cnrs-no-access-from-outside": "the containers' published ports, same reason",
+    "cnrs-infrastructure-firewall": "the containers, same reason",
+    "cnrs-disk-encryption": "the containers' mounts and the VM commands' connections, same reason",
+    "cnrs-backup-encryption": "the VM commands' connections, same reason",
+    "no-plaintext-secrets": "the containers' labels and the commands' connections, same reason",
+    "pinned-container-images": "a container's image is the id of an image pulled in the same run",
     "elabftw-db-cert-path": "eLabFTW's environment list holds secrets generated in the same run",
     "elabftw-https-on": "eLabFTW's environment list holds secrets generated in the same run",
+    "container-hardening": "the containers, see cnrs-two-vms",
+    "private-published-ports": "the containers, see cnrs-two-vms",
+    "mysql-tls-only": "the containers, see cnrs-two-vms",
 };
+/** In the preview of a new eLabFTW version on a deployed stack: the new image's id only. */
+const LATER_PREVIEW = ["pinned-container-images"];
 
 /** The production example with its placeholders filled, as a unit would before `stack init`. */
 function productionStackFile(): string {
@@ -56,11 +67,12 @@ function preview(engine: Engine, stack: string, extra: string[] = [], pack = "po
     return { run, events: eventsOf(run), findings: policyFindings(eventsOf(run)) };
 }
 
-function assertCompliantPreview(result: ReturnType<typeof preview>, stack: string) {
+function assertCompliantPreview(result: ReturnType<typeof preview>, stack: string, allowed: readonly string[] = Object.keys(FIRST_PREVIEW)) {
     assert.equal(result.run.status, 0, `${stack}: ${result.run.stderr.slice(-3000)}`);
     assert.deepEqual(result.findings.mandatory, [], `${stack}: mandatory violations`);
     const skippedMandatory = [...new Set(result.findings.skipped.map((s) => s.policy).filter((policy) => MANDATORY.has(policy)))].sort();
-    assert.deepEqual(skippedMandatory, Object.keys(SKIPPED_IN_PREVIEW).sort(), `${stack}: mandatory policies the engine could not run in preview`);
+    console.log(`engine: ${stack}: mandatory policies not run in this preview: ${skippedMandatory.join(", ") || "none"}`);
+    assert.deepEqual(skippedMandatory.filter((policy) => !allowed.includes(policy)), [], `${stack}: mandatory policies the engine could not run in preview`);
     assert.ok(result.events.some((e) => e.policyAnalyzeStackSummaryEvent), `${stack}: the stack policies ran`);
 }
 
@@ -193,7 +205,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         try {
             assert.equal(engine.pulumi(["config", "set", "--stack", "dev", `${PROJECT}:elabftwVersion`, "5.6.13"]).status, 0);
             const upgrade = preview(engine, "dev");
-            assert.equal(upgrade.run.status, 0, upgrade.run.stderr.slice(-2000));
+            assertCompliantPreview(upgrade, "dev upgrade", LATER_PREVIEW);
             const steps = stepsOf(upgrade.events).filter((s) => s.op !== "same");
             const replaced = steps.filter((s) => /replace/.test(s.op)).map((s) => s.urn.split("::").pop()!);
             assert.ok(steps.length > 0, "the upgrade changes something");
