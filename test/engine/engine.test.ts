@@ -247,7 +247,7 @@ const GENERATED: Record<string, readonly string[]> = {
 
 /**
  * Every value the stand-ins generated as a secret (read from the export with --show-secrets) and every
- * secret stack output, in the encodings a leak could take: as is, each long line of a key, and the
+ * secret stack output, in the encodings a leak could take: as is, a PEM key's body on one line, and the
  * base64 of hex digits (a random provider's id is the base64 of its bytes).
  */
 function secretValues(revealed: { deployment: { resources?: { type: string; outputs?: Record<string, unknown> }[] } }, secretOutputs: Record<string, unknown>): string[] {
@@ -256,7 +256,9 @@ function secretValues(revealed: { deployment: { resources?: { type: string; outp
         if (typeof value !== "string" || value.length < 12) return;
         found.push(value);
         if (/^([0-9a-f]{2}){12,}$/.test(value)) found.push(Buffer.from(value, "hex").toString("base64").replace(/=+$/, ""));
-        for (const line of value.split("\n")) if (line.length >= 40 && !line.startsWith("-----")) found.push(line);
+        // A PEM key's body, reflowed elsewhere (single lines are not used: an RSA key's lines can
+        // coincide with its own public key's base64, which is public).
+        if (value.startsWith("-----BEGIN")) found.push(value.split("\n").filter((line) => line && !line.startsWith("-----")).join(""));
     };
     const plain = (value: unknown): unknown => {
         const envelope = value as Record<string, unknown> | null;
