@@ -39,6 +39,7 @@ const FIRST_PREVIEW: Record<string, string> = {
     "cnrs-backup-encryption": "the VM commands' connections, same reason",
     "no-plaintext-secrets": "the containers' labels and the commands' connections, same reason",
     "pinned-container-images": "a container's image is the id of an image pulled in the same run",
+    "production-image-digests": "a container's image is the id of an image pulled in the same run",
     "elabftw-db-cert-path": "eLabFTW's environment list holds secrets generated in the same run",
     "elabftw-https-on": "eLabFTW's environment list holds secrets generated in the same run",
     "container-hardening": "the containers, see cnrs-two-vms",
