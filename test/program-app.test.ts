@@ -81,7 +81,9 @@ describe("generated secrets", () => {
         const admin = run.one(PASSWORD, "-sysadmin-password").inputs;
         assert.ok(admin.length >= 24);
         for (const min of ["minUpper", "minLower", "minNumeric", "minSpecial"]) assert.ok(admin[min] >= 1, min);
-        assert.deepEqual(run.one("random:index/randomBytes:RandomBytes", "-secret-key-bytes").inputs, { length: 32 });
+        // SECRET_KEY from 64 hex digits (32 bytes): a RandomPassword, whose id is not its value.
+        assert.deepEqual(run.one(PASSWORD, "-secret-key-hex").inputs, { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" });
+        assert.equal(run.ofType("random:index/randomBytes:RandomBytes").length, 0, "RandomBytes keeps its value in plaintext as its id");
     });
 
     it("exports every generated secret only as a secret", async () => {

@@ -50,7 +50,7 @@ describe("program graph (production stack)", () => {
 
     it("protects every generated secret and the CA key: a replaced one would orphan what it opens or signs", () => {
         const secrets = [...run.ofType("random:index/randomPassword:RandomPassword"), ...run.ofType("random:index/randomBytes:RandomBytes")];
-        assert.equal(secrets.length, 8, "2 LUKS passphrases, 2 database passwords, the sysadmin password, the 2 backup passphrases (one per repository), SECRET_KEY's bytes");
+        assert.equal(secrets.length, 8, "2 LUKS passphrases, 2 database passwords, the sysadmin password, the 2 backup passphrases (one per repository), SECRET_KEY's hex digits");
         for (const s of secrets) assert.equal(s.protect, true, s.name);
         assert.equal(run.one("tls:index/privateKey:PrivateKey", "-ca-key").protect, true);
     });

@@ -20,7 +20,8 @@ export function projectConfigSection(): Record<string, unknown> {
             if (spec(key).type === "array") declaration.items = { type: "string" };
             declaration.description = spec(key).description;
             // The CLI requires every declared key that has no default: optional keys default to "" (not set).
-            if (parsed.success) declaration.default = parsed.data ?? "";
+            // The CLI checks a default against the declared type: an unset array defaults to [].
+            if (parsed.success) declaration.default = parsed.data ?? (spec(key).type === "array" ? [] : "");
             return [key, declaration];
         }),
     );

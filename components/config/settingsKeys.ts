@@ -184,7 +184,8 @@ export const SETTINGS_KEYS = {
         type: "array",
         description: "Email domains accepted for new accounts, local or created at a SAML login (eLabFTW's email_domain): the part after @ must equal one of them exactly, so cnrs.fr does not admit ibcp.cnrs.fr; list each. Unset: any.",
         fix: 'pulumi config set --path "allowedEmailDomains[0]" cnrs.fr',
-        schema: z.array(domainName).min(1).max(50).optional(),
+        // An empty list (what Pulumi.yaml declares as the default) means any domain.
+        schema: z.array(domainName).max(50).optional(),
     },
     loginAnnouncement: {
         type: "string",

@@ -47,8 +47,15 @@ export class Secrets extends pulumi.ComponentResource {
         if (args.existingSecretKey) {
             this.elabftwSecretKey = pulumi.secret(args.existingSecretKey);
         } else {
-            const keyBytes = new random.RandomBytes(`${name}-elabftw-secret-key-bytes`, { length: 32 }, childOpts);
-            this.elabftwSecretKey = pulumi.secret(keyBytes.hex.apply(defuseAsciiSafeKey));
+            // 64 hex digits = 32 random bytes. Not random.RandomBytes: its resource id is the base64
+            // of the bytes, kept in plaintext in the state (found under the real engine); a
+            // RandomPassword's id is "none" and its result is a secret.
+            const keyHex = new random.RandomPassword(
+                `${name}-elabftw-secret-key-hex`,
+                { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" },
+                childOpts,
+            ).result;
+            this.elabftwSecretKey = pulumi.secret(keyHex.apply(defuseAsciiSafeKey));
         }
         this.sysadminPassword = new random.RandomPassword(
             `${name}-sysadmin-password`,

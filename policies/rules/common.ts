@@ -1,6 +1,9 @@
 // What the rules share: resource types, how to read the program's resources (VM addresses, Docker
 // hosts, firewall references, which container is which), and the wording of violations.
-import { PolicyResource } from "@pulumi/policy";
+import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+// Not in the typings, but exported by the module: the sentinel its UnknownValueError names.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { unknownObjectValue } = require("@pulumi/policy/proxy") as { unknownObjectValue: unknown };
 
 export const TYPES = {
     vm: "proxmoxve:index/vmLegacy:VmLegacy",
@@ -30,7 +33,19 @@ export function violation(requirement: string, subject: string, problem: string,
     return `${requirement}: ${subject} ${problem}. Fix: ${fix}`;
 }
 
-export const ofType = (resources: readonly PolicyResource[], type: string) => resources.filter((r) => r.type === type);
+/**
+ * The resources of a type. A Docker resource with no outputs at all was not previewed: its
+ * provider's configuration is not known yet (in a stack's first preview the VM's host key, which
+ * the provider pins, is read only once the VM exists). Nothing can be decided about it then, so the
+ * policy reports itself as not run in this preview (the engine's UnknownValueError) instead of
+ * judging an empty container; it runs at `up` and in every later preview.
+ */
+export function ofType(resources: readonly PolicyResource[], type: string): PolicyResource[] {
+    const found = resources.filter((r) => r.type === type);
+    const unpreviewed = found.find((r) => type.startsWith("docker:") && Object.keys(r.props).length === 0);
+    if (unpreviewed) throw new UnknownValueError(unknownObjectValue, [unpreviewed.name]);
+    return found;
+}
 
 /** The VM's address, from its cloud-init IP configuration. */
 export function vmAddress(vm: PolicyResource): string | undefined {
@@ -93,15 +108,19 @@ const mountTargets = (props: Record<string, any>): string[] => ((props.mounts ??
 
 /** The MySQL container: it runs mysqld, keeps MySQL's data directory, or initialises a MySQL database. */
 export function isDatabaseContainer(props: Record<string, any>): boolean {
-    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return true;
+    // Mounts first: a container's command is computed by the Docker provider when the program does
+    // not set it (eLabFTW's), so it is unknown in a preview and reading it would skip the policy.
+    if (mountTargets(props).includes("/var/lib/mysql")) return true;
     if (mountTargets(props).includes("/elabftw/uploads")) return false;
+    if (props.command?.[0] === "mysqld") return true;
     return "MYSQL_DATABASE" in envOf(props);
 }
 
 /** The eLabFTW container: it keeps eLabFTW's uploads, or has eLabFTW's database and site settings. */
 export function isApplicationContainer(props: Record<string, any>): boolean {
     if (mountTargets(props).includes("/elabftw/uploads")) return true;
-    if (props.command?.[0] === "mysqld" || mountTargets(props).includes("/var/lib/mysql")) return false;
+    if (mountTargets(props).includes("/var/lib/mysql")) return false;
+    if (props.command?.[0] === "mysqld") return false;
     const env = envOf(props);
     return "DB_HOST" in env && "SITE_URL" in env;
 }

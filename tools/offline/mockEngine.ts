@@ -128,8 +128,13 @@ export async function runProgram(
                     case "random:index/randomPassword:RandomPassword": {
                         // Unique, recognisable, of the requested length; the digest part keeps it unique when cut.
                         const digest = createHash("sha256").update(args.name).digest("hex");
-                        const secret = `Mock${String(++counter).padStart(3, "0")}${digest}${digest}`.slice(0, args.inputs.length ?? 32);
+                        // Only digits and overrideSpecial (the SECRET_KEY's hex digits): random hex, as the real provider would draw.
+                        const hexOnly = args.inputs.upper === false && args.inputs.lower === false && args.inputs.overrideSpecial === "abcdef";
+                        const hex = (options.deterministic ? `${digest}${digest}` : randomBytes(64).toString("hex")).slice(0, args.inputs.length ?? 32);
+                        const secret = hexOnly ? hex : `Mock${String(++counter).padStart(3, "0")}${digest}${digest}`.slice(0, args.inputs.length ?? 32);
                         generatedSecrets.push(secret);
+                        // The SECRET_KEY the program derives from the hex digits is a secret too.
+                        if (hexOnly && secret.length === 64) generatedSecrets.push(defuseAsciiSafeKey(secret));
                         secretsByName.set(args.name, secret);
                         state.result = secret;
                         break;
