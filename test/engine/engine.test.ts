@@ -126,18 +126,20 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     });
 
     // Realistic mistakes that the config validator accepts but the requirements refuse.
-    const NON_COMPLIANT: { name: string; stack: "dev" | "prod"; set: Record<string, string>; policy: string }[] = [
-        { name: "host-datastore encryption on storage the security officer did not declare", stack: "dev", set: { diskEncryption: "host-datastore", encryptedDatastores: '["local-zfs"]' }, policy: "cnrs-disk-encryption" },
+    // `deployed`: judged in the preview of a change to the deployed stack (after `up` below), since
+    // the policy cannot run in a first preview (FIRST_PREVIEW).
+    const NON_COMPLIANT: { name: string; stack: "dev" | "prod"; set: Record<string, string>; policy: string; deployed?: boolean }[] = [
+        { name: "host-datastore encryption on storage the security officer did not declare", stack: "dev", set: { diskEncryption: "host-datastore", encryptedDatastores: '["local-zfs"]' }, policy: "cnrs-disk-encryption", deployed: true },
         { name: "SAML off on production", stack: "prod", set: { samlEnabled: "false", localLogin: "everyone" }, policy: "saml-sso-on-production" },
         { name: "MFA off", stack: "dev", set: { mfaEnforcement: "off" }, policy: "password-policy-baseline" },
         { name: "weak passwords", stack: "dev", set: { passwordComplexity: "weak" }, policy: "password-policy-baseline" },
         { name: "SMTP without certificate check", stack: "dev", set: { smtpHost: "smtp.lab.example.org", smtpFrom: "elabftw@lab.example.org", smtpVerifyCert: "false", extraFlows: '["allow tcp web -> 10.20.60.25 587 # SMTP relay"]' }, policy: "smtp-verifies-certificate" },
         { name: "anonymous users on production", stack: "prod", set: { anonymousUsers: "true" }, policy: "accountability-on-production" },
         { name: "audit logs off on production", stack: "prod", set: { auditLogs: "false" }, policy: "accountability-on-production" },
-        { name: "HTTPS opened to the lab subnet, around the reverse proxy", stack: "dev", set: { extraFlows: '["allow tcp labSubnet -> web 443 # direct access from the lab"]' }, policy: "cnrs-no-access-from-outside" },
+        { name: "HTTPS opened to the lab subnet, around the reverse proxy", stack: "dev", set: { extraFlows: '["allow tcp labSubnet -> web 443 # direct access from the lab"]' }, policy: "cnrs-no-access-from-outside", deployed: true },
     ];
 
-    for (const violation of NON_COMPLIANT) {
+    for (const violation of NON_COMPLIANT.filter((v) => !v.deployed)) {
         it(`refuses a stack with ${violation.name} (${violation.policy})`, () => {
             const before = engine.readStackFile(violation.stack);
             try {
@@ -195,6 +197,36 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         assert.ok(secrets.includes(values.sysadminPassword), "the sysadmin password comes back with --show-secrets");
         assert.equal(hidden.sysadminPassword, "[secret]");
     });
+
+    for (const violation of NON_COMPLIANT.filter((v) => v.deployed)) {
+        it(`refuses a change to the deployed stack: ${violation.name} (${violation.policy})`, () => {
+            const before = engine.readStackFile(violation.stack);
+            try {
+                for (const [key, value] of Object.entries(violation.set)) {
+                    const args = ["config", "set", "--stack", violation.stack, `${PROJECT}:${key}`, value];
+                    if (value.startsWith("[")) {
+                        // Arrays: one --path entry per item, as the docs say.
+                        engine.pulumi(["config", "rm", "--stack", violation.stack, `${PROJECT}:${key}`]);
+                        (JSON.parse(value) as string[]).forEach((item, index) => {
+                            const set = engine.pulumi(["config", "set", "--stack", violation.stack, "--path", `${PROJECT}:${key}[${index}]`, item]);
+                            assert.equal(set.status, 0, set.stderr);
+                        });
+                    } else {
+                        const set = engine.pulumi(args);
+                        assert.equal(set.status, 0, set.stderr);
+                    }
+                }
+                const result = preview(engine, violation.stack);
+                assert.notEqual(result.run.status, 0, "the preview must fail");
+                assert.ok(
+                    result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),
+                    `expected ${violation.policy} among: ${result.findings.mandatory.join("\n") || result.run.stderr.slice(-2000)}`,
+                );
+            } finally {
+                engine.writeStackFile(violation.stack, before);
+            }
+        });
+    }
 
     it("converges: a second up changes nothing, and an eLabFTW upgrade replaces no VM and no data-disk step", () => {
         const again = engine.pulumi(["preview", "--stack", "dev", "--expect-no-changes", "--json"]);
