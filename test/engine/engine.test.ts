@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one engine session (init, previews, up, destroy) whose tests share its state, in order.
 // The program and the policy pack under the real Pulumi engine (CLI v3.248.0 built from its Go
 // modules by tools/pulumi-toolchain/build.sh): the CLI's own config handling, `pulumi preview
 // --policy-pack policies` of the example and production stacks, non-compliant stacks refused,

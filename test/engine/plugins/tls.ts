@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every TLS resource type the program uses, made for real with node:crypto and openssl.
 // Stand-in for the pulumi-resource-tls plugin 5.6.1 (what @pulumi/tls 5.6.1 asks for): the real
 // one is bridged from hashicorp/terraform-provider-tls (plugin framework) and cannot be built from
 // Go modules here. Run by .toolchain/plugins/resource-tls-v5.6.1/ (tools/pulumi-toolchain/build.sh).

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the whole provider protocol of the stand-ins in one place, so each stand-in stays a table.
 // The common part of the stand-in provider plugins: a provider on @pulumi/pulumi/provider's main()
 // that answers the engine the way a bridged (Terraform-based) Pulumi provider does.
 //
