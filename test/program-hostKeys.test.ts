@@ -47,7 +47,10 @@ describe("SSH host keys in the program graph", () => {
     });
 
     it("lets the VM make its only host key itself: the snippet holds no host key, sshd offers ed25519 alone", () => {
-        for (const snippet of run.ofType("proxmoxve:index/fileLegacy:FileLegacy")) {
+        // The user-data snippets (the meta-data snippets beside them carry only the instance-id).
+        const userDataSnippets = run.ofType("proxmoxve:index/fileLegacy:FileLegacy").filter((s) => String(s.inputs.sourceRaw.data).startsWith("#cloud-config"));
+        assert.equal(userDataSnippets.length, 2);
+        for (const snippet of userDataSnippets) {
             const userData = parse(snippet.inputs.sourceRaw.data);
             assert.equal(userData.ssh_keys, undefined);
             assert.deepEqual(userData.ssh_genkeytypes, ["ed25519"]);
