@@ -6,13 +6,15 @@
 // Runs as root (network namespace, tap). The two refusal boots run with ELABFTW_VM_NEGATIVE=1 (each
 // boot costs minutes under TCG on 2 shared cores: docs/testing.md). ELABFTW_VM_BOOT_TIMEOUT (s)
 // bounds each wait for SSH; ELABFTW_VM_KEEP=1 keeps the work folder (console logs) for a post-mortem.
+// ELABFTW_VM_HOLD=<s> (debugging): before the teardown, keeps the guest up for that long (or until
+// <work>/release exists) with <work>/ssh.sh to run commands in it, so a fix can be tried by hand.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { webGuestPlan, type GuestPlan } from "./graph";
-import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeSeed, powerOff, powerOn, run, startBorgHost, startSyslog } from "./guest";
+import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeBorgHostKey, makeSeed, powerOff, powerOn, run, startBorgHost, startSyslog } from "./guest";
 import { documentedRecoveryCommand, stateAfterBoot } from "./checks";
 
 const BOOT_TIMEOUT = Number(process.env.ELABFTW_VM_BOOT_TIMEOUT ?? 900) * 1000;
@@ -47,7 +49,7 @@ async function boot(vars: string, tpmState: string) {
 
 const consoleTail = () => (machine ? run("tail", ["-n", "40", machine.console]).stdout : "");
 
-describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout: 40 * 60_000 }, () => {
+describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout: (negative ? 130 : 90) * 60_000 + Number(process.env.ELABFTW_VM_HOLD ?? 0) * 1000 }, () => {
     before(async () => {
         const image = await timed("image (build or cache)", () => {
             const result = run("bash", [path.join(__dirname, "../../tools/guest-image/build.sh")], { timeoutMs: 40 * 60_000 });
@@ -55,14 +57,14 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
             return result.stdout.trim().split("\n").pop()!;
         });
         run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "vm-test", "-f", path.join(work, "admin")]);
-        plan = await webGuestPlan(readFileSync(path.join(work, "admin.pub"), "utf8").trim());
+        const borgHome = path.join(work, "borg");
+        plan = await webGuestPlan(readFileSync(path.join(work, "admin.pub"), "utf8").trim(), makeBorgHostKey(borgHome));
         const adminSource = "10.20.50.2"; // in adminNetwork (10.20.50.0/28): the only source the guest's nftables admits on 22
         const borg = new URL(plan.backupTarget);
         netns = new Netns([{ cidr: `${plan.gateway}/${plan.prefixLength}` }, { cidr: `${adminSource}/32` }, { cidr: `${plan.syslogAddress}/32` }, { cidr: `${borg.hostname}/32` }]);
         ssh = new Ssh(netns, path.join(work, "admin"), `${plan.adminUser}@${plan.address}`, adminSource);
         startSyslog(netns, plan.syslogAddress, syslogFile);
-        const borgHome = path.join(work, "borg");
-        startBorgHost(netns, borgHome, { address: borg.hostname, port: Number(borg.port || 22), user: borg.username, publicKey: plan.backupPublicKey });
+        startBorgHost(netns, borgHome, { address: borg.hostname, port: Number(borg.port || 22), user: borg.username, authorizedKey: plan.backupAuthorizedKey });
         // The filer's administrator prepares the unit's folder; Borg creates the repository in it.
         run("mkdir", ["-p", path.join(borgHome, "home", path.posix.dirname(borg.pathname.replace(/^\/\.\//, "")))]);
         run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", image, files.os]);
@@ -82,6 +84,13 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
 
     after(tearDown);
     async function tearDown() {
+        const hold = Number(process.env.ELABFTW_VM_HOLD ?? 0) * 1000;
+        if (hold > 0 && machine && ssh) {
+            writeFileSync(path.join(work, "ssh.sh"), `#!/bin/sh\nexec ip netns exec ${netns!.name} ssh -i ${ssh.key} -b ${ssh.source} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR ${ssh.target} "$@"\n`, { mode: 0o755 });
+            console.log(`# holding the guest ${hold / 1000} s: ${work}/ssh.sh <command>; touch ${work}/release to end`);
+            const deadline = Date.now() + hold;
+            while (Date.now() < deadline && !existsSync(path.join(work, "release"))) await new Promise((r) => setTimeout(r, 2000));
+        }
         await powerOff(machine);
         machine = undefined;
         await netns?.destroy();
@@ -93,7 +102,7 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
     // Interrupted (CI timeout, Ctrl-C): the same teardown, so no QEMU, swtpm or namespace is left.
     for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void tearDown().finally(() => process.exit(130)));
 
-    it("boots with Secure Boot on and runs the program's commands in dependency order", { timeout: 20 * 60_000 }, async () => {
+    it("boots with Secure Boot on and runs the program's commands in dependency order", { timeout: 40 * 60_000 }, async () => {
         await timed("power-on to SSH", () => boot(files.vars, files.tpm));
         assert.match(ssh.must("sudo mokutil --sb-state 2>/dev/null || sudo od -An -t u1 /sys/firmware/efi/efivars/SecureBoot-8be4df61-93ca-11d2-aa0d-00e098032b8c"), /SecureBoot enabled| 1\s*$/);
         await timed("the program's commands", () => {
