@@ -64,9 +64,11 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
         netns = new Netns([{ cidr: `${plan.gateway}/${plan.prefixLength}` }, { cidr: `${adminSource}/32` }, { cidr: `${plan.syslogAddress}/32` }, { cidr: `${borg.hostname}/32` }]);
         ssh = new Ssh(netns, path.join(work, "admin"), `${plan.adminUser}@${plan.address}`, adminSource);
         startSyslog(netns, plan.syslogAddress, syslogFile);
-        startBorgHost(netns, borgHome, { address: borg.hostname, port: Number(borg.port || 22), user: borg.username, authorizedKey: plan.backupAuthorizedKey });
         // The filer's administrator prepares the unit's folder; Borg creates the repository in it.
+        // Made before the Borg host starts, which hands its home to the Borg user (made after, it
+        // stayed root's and `borg init` was refused: a race the first full run hit).
         run("mkdir", ["-p", path.join(borgHome, "home", path.posix.dirname(borg.pathname.replace(/^\/\.\//, "")))]);
+        startBorgHost(netns, borgHome, { address: borg.hostname, port: Number(borg.port || 22), user: borg.username, authorizedKey: plan.backupAuthorizedKey });
         run("qemu-img", ["create", "-q", "-f", "qcow2", "-F", "raw", "-b", image, files.os]);
         run("truncate", ["-s", "2G", files.data]);
         makeSeed(files.seed, {
@@ -136,8 +138,10 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
         const deadline = Date.now() + 30_000;
         while (!readFileSync(syslogFile, "utf8").includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
         assert.ok(readFileSync(syslogFile, "utf8").includes(marker), "the syslog listener did not receive the guest's line");
-        // The repository the program initialised opens with the key and passphrase on the data disk.
-        ssh.must("sudo bash -c 'set -a; . /srv/elabftw/backup/borg.env; borg info'");
+        // The timer's own job backs the uploads up into the repository the program initialised, over
+        // the pinned host key and the append-only key, with the passphrase on the unlocked data disk.
+        ssh.must("sudo systemctl start elabftw-backup-uploads.service", { timeoutMs: 600_000 });
+        assert.match(ssh.must("sudo /usr/local/sbin/elabftw-backup.sh list --env-file /srv/elabftw/backup/borg.env", { timeoutMs: 300_000 }), /^uploads-\S+ /m);
     });
 
     for (const [label, vars, tpm] of [
