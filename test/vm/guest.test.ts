@@ -14,7 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { webGuestPlan, type GuestPlan } from "./graph";
-import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeBorgHostKey, makeSeed, powerOff, powerOn, run, startBorgHost, startSyslog } from "./guest";
+import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeBorgHostKey, makeSeed, powerOff, powerOn, run, waitForExit, startBorgHost, startSyslog } from "./guest";
 import { documentedRecoveryCommand, stateAfterBoot } from "./checks";
 
 const BOOT_TIMEOUT = Number(process.env.ELABFTW_VM_BOOT_TIMEOUT ?? 900) * 1000;
@@ -119,8 +119,14 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
 
     it("after a reboot, the vTPM opens the data disk with no passphrase, before Docker, with the firewall, syslog and timers", { timeout: 15 * 60_000 }, async () => {
         assert.ok(provisioned, "the first boot did not complete: nothing to reboot into");
-        ssh.run("sudo systemctl reboot", { timeoutMs: 60_000 });
-        await timed("reboot to SSH", () => ssh.waitForBoot(bootId, BOOT_TIMEOUT).then((id) => (bootId = id)));
+        // A clean shutdown, then a new QEMU process on the same VARS and vTPM state: what Proxmox's
+        // reboot does (stop, start). The guest's own reset inside one TCG QEMU process hung once in
+        // OVMF (no firmware output for 9 minutes), so the test does not rely on it.
+        ssh.run("sudo systemctl poweroff", { timeoutMs: 60_000 });
+        await timed("reboot to SSH", async () => {
+            await waitForExit(machine!.qemu, 300_000);
+            await boot(files.vars, files.tpm);
+        });
         const state = stateAfterBoot(ssh);
         assert.equal(state.system, "running", `boot state ${state.system}; failed units: ${state.failed}`);
         assert.equal(state.unlock, "active", "systemd-cryptsetup@ did not open the disk");

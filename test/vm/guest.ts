@@ -37,6 +37,12 @@ export async function stop(child: ChildProcess | undefined): Promise<void> {
     }
 }
 
+/** Waits up to `ms` for a child to exit by itself (a guest's poweroff); false when it did not. */
+export async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+    if (child.exitCode !== null || child.signalCode !== null) return true;
+    return Promise.race([new Promise<boolean>((resolve) => child.once("exit", () => resolve(true))), sleep(ms).then(() => false)]);
+}
+
 export class Netns {
     readonly name = `elabvm-${process.pid}`;
     private readonly children: ChildProcess[] = [];
