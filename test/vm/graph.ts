@@ -22,9 +22,9 @@ export interface GuestPlan {
     readonly syslogAddress: string;
     readonly steps: readonly RemoteStep[];
     readonly recoveryPassphrase: string;
-    /** The Borg repository (ssh://user@host:port/path) and the VM's key for it. */
+    /** The Borg repository (ssh://user@host:port/path) and the line the program gives the backup host for the VM's key (append-only). */
     readonly backupTarget: string;
-    readonly backupPublicKey: string;
+    readonly backupAuthorizedKey: string;
 }
 
 const COMMAND = "command:remote:Command";
@@ -50,9 +50,12 @@ export function stepsFor(resources: readonly CapturedResource[], host: string): 
     return ordered.map((r) => ({ name: r.name, create: String(r.inputs.create), ...(r.inputs.stdin !== undefined ? { stdin: String(r.inputs.stdin) } : {}) }));
 }
 
-/** The web VM's plan, with the test's own public key as the administrator's key. */
-export async function webGuestPlan(adminPublicKey: string): Promise<GuestPlan> {
-    const run = await runProgram({ overrides: { "elabftw-onprem:adminSshKeys": JSON.stringify([adminPublicKey]) } });
+/**
+ * The web VM's plan, with the test's own public key as the administrator's key and the test's Borg
+ * host's key as the pinned backupHostKey (the program's known_hosts then names the host the test runs).
+ */
+export async function webGuestPlan(adminPublicKey: string, backupHostKey: string): Promise<GuestPlan> {
+    const run = await runProgram({ overrides: { "elabftw-onprem:adminSshKeys": JSON.stringify([adminPublicKey]), "elabftw-onprem:backupHostKey": backupHostKey } });
     const vm = run.one(VM, "elabftw-web");
     const init = vm.inputs.initialization;
     const [address, prefix] = String(init.ipConfigs[0].ipv4.address).split("/");
@@ -60,10 +63,11 @@ export async function webGuestPlan(adminPublicKey: string): Promise<GuestPlan> {
     if (!dataDisk?.serial) throw new Error("the web VM has no data disk with a serial");
     const userData = String(run.one("proxmoxve:index/fileLegacy:FileLegacy", "elabftw-web-user-data").inputs.sourceRaw.data);
     const recovery = (await valueOf(run.outputs.luksRecoveryPassphrases as any)) as Record<string, string>;
-    const backupKey = run.resources.find((r) => r.type === "tls:index/privateKey:PrivateKey" && r.name === "elabftw-backup-web-ssh-key");
+    const authorizedKeys = (await valueOf(run.outputs.backupAuthorizedKeys as any)) as Record<string, string>;
     const borgEnv = run.one(COMMAND, "elabftw-backup-web-borg-env").inputs.stdin as string;
-    const repo = /^BORG_REPO=(\S+)$/m.exec(borgEnv)?.[1];
-    if (!backupKey || !repo) throw new Error("the web VM's Borg key or repository is missing from the graph");
+    // borg.env quotes its values (BORG_REPO='ssh://...').
+    const repo = /^BORG_REPO='?([^'\s]+)'?$/m.exec(borgEnv)?.[1];
+    if (!authorizedKeys?.web || !repo) throw new Error("the web VM's Borg authorized_keys line or repository is missing from the graph");
     const syslog = /target="([^"]+)"/.exec(userData)?.[1];
     if (!syslog) throw new Error("no syslog forwarding target in the web VM's user-data");
     return {
@@ -80,6 +84,6 @@ export async function webGuestPlan(adminPublicKey: string): Promise<GuestPlan> {
         steps: stepsFor(run.resources, address),
         recoveryPassphrase: recovery.web ?? Object.values(recovery)[0],
         backupTarget: repo,
-        backupPublicKey: String(backupKey.rawOutputs.publicKeyOpenssh).trim(),
+        backupAuthorizedKey: authorizedKeys.web,
     };
 }

@@ -3,7 +3,7 @@
 // addresses on one bridge in it, so the guest reaches nothing outside), swtpm as the vTPM, QEMU
 // with OVMF Secure Boot, and SSH. Every process is a direct child, killed by its PID.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -35,6 +35,12 @@ export async function stop(child: ChildProcess | undefined): Promise<void> {
         child.kill("SIGKILL");
         await gone;
     }
+}
+
+/** Waits up to `ms` for a child to exit by itself (a guest's poweroff); false when it did not. */
+export async function waitForExit(child: ChildProcess, ms: number): Promise<boolean> {
+    if (child.exitCode !== null || child.signalCode !== null) return true;
+    return Promise.race([new Promise<boolean>((resolve) => child.once("exit", () => resolve(true))), sleep(ms).then(() => false)]);
 }
 
 export class Netns {
@@ -180,21 +186,28 @@ export function makeSeed(file: string, files: Record<string, string>): void {
     }
 }
 
+/** The Borg host's SSH host key, made before the plan: the program pins its public half (backupHostKey). */
+export function makeBorgHostKey(directory: string): string {
+    mkdirSync(directory, { recursive: true });
+    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "root@backup", "-f", path.join(directory, "host_key")]);
+    return readFileSync(path.join(directory, "host_key.pub"), "utf8").trim();
+}
+
 /**
  * The Borg host: OpenSSH's sshd on the filer's address, in a private mount namespace whose
  * /etc/passwd adds the repository's user (the host's own accounts are untouched); `borg serve` is
- * the host's Borg. Only the VM's backup key may log in.
+ * the host's Borg. authorized_keys holds the program's own line for the VM's key (forced append-only
+ * `borg serve`, restricted to its repository), as the backup host's administrator installs it.
  */
-export function startBorgHost(netns: Netns, directory: string, options: { address: string; port: number; user: string; publicKey: string }): ChildProcess {
+export function startBorgHost(netns: Netns, directory: string, options: { address: string; port: number; user: string; authorizedKey: string }): ChildProcess {
     const home = path.resolve(directory, "home");
     mkdirSync(home, { recursive: true });
     const uid = "64123";
     writeFileSync(path.join(directory, "passwd"), `${must("cat", ["/etc/passwd"])}${options.user}:x:${uid}:${uid}:Borg repositories:${home}:/bin/sh\n`);
     // sshd reads the key file as the user: it lives in the user's home, and the folders above it
     // (mkdtemp's 0700) must let that user through.
-    writeFileSync(path.join(home, "authorized_keys"), `${options.publicKey}\n`);
+    writeFileSync(path.join(home, "authorized_keys"), `${options.authorizedKey}\n`);
     for (let folder = path.resolve(directory); folder !== tmpdir() && folder !== "/"; folder = path.dirname(folder)) chmodSync(folder, 0o711);
-    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(directory, "host_key")]);
     writeFileSync(path.join(directory, "sshd_config"), [
         `ListenAddress ${options.address}:${options.port}`, `HostKey ${path.resolve(directory, "host_key")}`, "PidFile none", "UsePAM no",
         `AuthorizedKeysFile ${path.join(home, "authorized_keys")}`, "StrictModes no", `AllowUsers ${options.user}`, "PasswordAuthentication no", "",
