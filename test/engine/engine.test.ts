@@ -106,7 +106,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     });
 
     for (const stack of ["dev", "prod"]) {
-        it(`previews the ${stack} stack with the policy pack: no mandatory violation, no mandatory policy left unrun`, () => {
+        it(`previews the ${stack} stack with the policy pack: no mandatory violation, and only the policies of FIRST_PREVIEW left for up`, () => {
             const result = preview(engine, stack);
             assertCompliantPreview(result, stack);
             const created = stepsOf(result.events).filter((s) => s.op === "create").length;
