@@ -5,6 +5,7 @@
 // Stand-in: `borg` on PATH records its argv (the backup host's Borg, for the forced command, and
 // the VM's, for the scripts), so the words each receives are checked exactly.
 import { spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -108,11 +109,16 @@ describe("hostile backup settings", () => {
 
     it("backupHostKey: one line of an OpenSSH public key, nothing else", () => {
         const key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1GxCkAO9AwNQjZJ5XiA2LZ8fvrUYL9o5BLNo8RhaP";
+        // A private key pasted by mistake, made here: refused, and never echoed.
+        const privateKey = generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }).toString();
         assert.deepEqual(validate("backupHostKey", `${key} root@backup`), { accepted: true });
-        for (const value of [`${key}\n10.0.0.1 ${key}`, `${key} $(${touch})`, `${key} a;b`, `@cert-authority * ${key}`, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1Gx", "-----BEGIN OPENSSH PRIVATE KEY-----"]) {
+        for (const value of [`${key}\n10.0.0.1 ${key}`, `${key} $(${touch})`, `${key} a;b`, `@cert-authority * ${key}`, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBh1Gx", privateKey]) {
             const result = validate("backupHostKey", value);
             assert.equal(result.accepted, false, value);
-            if (!result.accepted) assert.match(result.message, /elabftw-onprem:backupHostKey = [\s\S]*Fix: pulumi config set backupHostKey/);
+            if (!result.accepted) {
+                assert.match(result.message, /elabftw-onprem:backupHostKey = [\s\S]*Fix: pulumi config set backupHostKey/);
+                assert.ok(!result.message.includes(privateKey.split("\n")[1]), "the private key is not echoed");
+            }
         }
         const missing = validate("backupHostKey", "");
         assert.equal(missing.accepted, false);
