@@ -141,33 +141,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     ];
 
     for (const violation of NON_COMPLIANT.filter((v) => !v.deployed)) {
-        it(`refuses a stack with ${violation.name} (${violation.policy})`, () => {
-            const before = engine.readStackFile(violation.stack);
-            try {
-                for (const [key, value] of Object.entries(violation.set)) {
-                    const args = ["config", "set", "--stack", violation.stack, `${PROJECT}:${key}`, value];
-                    if (value.startsWith("[")) {
-                        // Arrays: one --path entry per item, as the docs say.
-                        engine.pulumi(["config", "rm", "--stack", violation.stack, `${PROJECT}:${key}`]);
-                        (JSON.parse(value) as string[]).forEach((item, index) => {
-                            const set = engine.pulumi(["config", "set", "--stack", violation.stack, "--path", `${PROJECT}:${key}[${index}]`, item]);
-                            assert.equal(set.status, 0, set.stderr);
-                        });
-                    } else {
-                        const set = engine.pulumi(args);
-                        assert.equal(set.status, 0, set.stderr);
-                    }
-                }
-                const result = preview(engine, violation.stack);
-                assert.notEqual(result.run.status, 0, "the preview must fail");
-                assert.ok(
-                    result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),
-                    `expected ${violation.policy} among: ${result.findings.mandatory.join("\n") || result.run.stderr.slice(-2000)}`,
-                );
-            } finally {
-                engine.writeStackFile(violation.stack, before);
-            }
-        });
+        it(`refuses a stack with ${violation.name} (${violation.policy})`, () => assertRefused(engine, violation));
     }
 
     it("creates the test stack (stand-ins), keeps every secret encrypted in the state, and returns them on demand", () => {
@@ -200,33 +174,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     });
 
     for (const violation of NON_COMPLIANT.filter((v) => v.deployed)) {
-        it(`refuses a change to the deployed stack: ${violation.name} (${violation.policy})`, () => {
-            const before = engine.readStackFile(violation.stack);
-            try {
-                for (const [key, value] of Object.entries(violation.set)) {
-                    const args = ["config", "set", "--stack", violation.stack, `${PROJECT}:${key}`, value];
-                    if (value.startsWith("[")) {
-                        // Arrays: one --path entry per item, as the docs say.
-                        engine.pulumi(["config", "rm", "--stack", violation.stack, `${PROJECT}:${key}`]);
-                        (JSON.parse(value) as string[]).forEach((item, index) => {
-                            const set = engine.pulumi(["config", "set", "--stack", violation.stack, "--path", `${PROJECT}:${key}[${index}]`, item]);
-                            assert.equal(set.status, 0, set.stderr);
-                        });
-                    } else {
-                        const set = engine.pulumi(args);
-                        assert.equal(set.status, 0, set.stderr);
-                    }
-                }
-                const result = preview(engine, violation.stack);
-                assert.notEqual(result.run.status, 0, "the preview must fail");
-                assert.ok(
-                    result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),
-                    `expected ${violation.policy} among: ${result.findings.mandatory.join("\n") || result.run.stderr.slice(-2000)}`,
-                );
-            } finally {
-                engine.writeStackFile(violation.stack, before);
-            }
-        });
+        it(`refuses a change to the deployed stack: ${violation.name} (${violation.policy})`, () => assertRefused(engine, violation));
     }
 
     it("converges: a second up changes nothing, and an eLabFTW upgrade replaces no VM and no data-disk step", () => {
@@ -272,6 +220,35 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         }
     });
 });
+
+/** Sets the violation's keys the CLI's way, previews with the pack, and restores the stack file. */
+function assertRefused(engine: Engine, violation: { stack: string; set: Record<string, string>; policy: string }): void {
+    const before = engine.readStackFile(violation.stack);
+    try {
+        for (const [key, value] of Object.entries(violation.set)) {
+            const args = ["config", "set", "--stack", violation.stack, `${PROJECT}:${key}`, value];
+            if (value.startsWith("[")) {
+                // Arrays: one --path entry per item, as the docs say.
+                engine.pulumi(["config", "rm", "--stack", violation.stack, `${PROJECT}:${key}`]);
+                (JSON.parse(value) as string[]).forEach((item, index) => {
+                    const set = engine.pulumi(["config", "set", "--stack", violation.stack, "--path", `${PROJECT}:${key}[${index}]`, item]);
+                    assert.equal(set.status, 0, set.stderr);
+                });
+            } else {
+                const set = engine.pulumi(args);
+                assert.equal(set.status, 0, set.stderr);
+            }
+        }
+        const result = preview(engine, violation.stack);
+        assert.notEqual(result.run.status, 0, "the preview must fail");
+        assert.ok(
+            result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),
+            `expected ${violation.policy} among: ${result.findings.mandatory.join("\n") || result.run.stderr.slice(-2000)}`,
+        );
+    } finally {
+        engine.writeStackFile(violation.stack, before);
+    }
+}
 
 /** Fields of generated secrets: the random provider's results and the TLS provider's private keys. */
 const GENERATED: Record<string, readonly string[]> = {

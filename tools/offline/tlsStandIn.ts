@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
-const KEY_USAGE: Record<string, string> = {
+/** The TLS provider's allowed_uses, as openssl names them (shared with the engine tests' stand-in). */
+export const KEY_USAGE: Record<string, string> = {
     digital_signature: "digitalSignature",
     content_commitment: "nonRepudiation",
     key_encipherment: "keyEncipherment",
@@ -14,8 +15,25 @@ const KEY_USAGE: Record<string, string> = {
     key_agreement: "keyAgreement",
     cert_signing: "keyCertSign",
     crl_signing: "cRLSign",
+    encipher_only: "encipherOnly",
+    decipher_only: "decipherOnly",
 };
-const EXTENDED_KEY_USAGE: Record<string, string> = { server_auth: "serverAuth", client_auth: "clientAuth" };
+export const EXTENDED_KEY_USAGE: Record<string, string> = {
+    any_extended: "anyExtendedKeyUsage",
+    server_auth: "serverAuth",
+    client_auth: "clientAuth",
+    code_signing: "codeSigning",
+    email_protection: "emailProtection",
+    ipsec_end_system: "1.3.6.1.5.5.7.3.5",
+    ipsec_tunnel: "1.3.6.1.5.5.7.3.6",
+    ipsec_user: "1.3.6.1.5.5.7.3.7",
+    timestamping: "timeStamping",
+    ocsp_signing: "OCSPSigning",
+    microsoft_server_gated_crypto: "msSGC",
+    netscape_server_gated_crypto: "nsSGC",
+    microsoft_commercial_code_signing: "msCodeCom",
+    microsoft_kernel_code_signing: "1.3.6.1.4.1.311.61.1.1",
+};
 
 function openssl(args: string[], input?: string): string {
     const result = spawnSync("openssl", args, { input, encoding: "utf8" });

@@ -32,6 +32,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { serve, type Props } from "./lib/standIn";
+import { EXTENDED_KEY_USAGE, KEY_USAGE } from "../../../tools/offline/tlsStandIn";
 
 // ---- keys
 
@@ -150,33 +151,6 @@ function algorithmOf(privateKeyPem: string): { algorithm: string; digest: string
 
 // ---- certificates
 
-const KEY_USAGE: Record<string, string> = {
-    digital_signature: "digitalSignature",
-    content_commitment: "nonRepudiation",
-    key_encipherment: "keyEncipherment",
-    data_encipherment: "dataEncipherment",
-    key_agreement: "keyAgreement",
-    cert_signing: "keyCertSign",
-    crl_signing: "cRLSign",
-    encipher_only: "encipherOnly",
-    decipher_only: "decipherOnly",
-};
-const EXT_KEY_USAGE: Record<string, string> = {
-    any_extended: "anyExtendedKeyUsage",
-    server_auth: "serverAuth",
-    client_auth: "clientAuth",
-    code_signing: "codeSigning",
-    email_protection: "emailProtection",
-    ipsec_end_system: "1.3.6.1.5.5.7.3.5",
-    ipsec_tunnel: "1.3.6.1.5.5.7.3.6",
-    ipsec_user: "1.3.6.1.5.5.7.3.7",
-    timestamping: "timeStamping",
-    ocsp_signing: "OCSPSigning",
-    microsoft_server_gated_crypto: "msSGC",
-    netscape_server_gated_crypto: "nsSGC",
-    microsoft_commercial_code_signing: "msCodeCom",
-    microsoft_kernel_code_signing: "1.3.6.1.4.1.311.61.1.1",
-};
 
 function openssl(args: string[], input?: string): string {
     const r = spawnSync("openssl", args, { input, encoding: "utf8" });
@@ -223,10 +197,10 @@ function sans(i: Props): string[] {
 
 function extensions(i: Props, withSki: boolean, withAki: boolean): string[] {
     const uses = (Array.isArray(i.allowedUses) ? i.allowedUses : []) as string[];
-    const unknown = uses.filter((u) => !KEY_USAGE[u] && !EXT_KEY_USAGE[u]);
+    const unknown = uses.filter((u) => !KEY_USAGE[u] && !EXTENDED_KEY_USAGE[u]);
     if (unknown.length > 0) throw new Error(`unknown allowedUses: ${unknown.join(", ")}`);
     const ku = uses.filter((u) => KEY_USAGE[u]).map((u) => KEY_USAGE[u]);
-    const eku = uses.filter((u) => EXT_KEY_USAGE[u]).map((u) => EXT_KEY_USAGE[u]);
+    const eku = uses.filter((u) => EXTENDED_KEY_USAGE[u]).map((u) => EXTENDED_KEY_USAGE[u]);
     const isCa = i.isCaCertificate === true;
     const pathLen = isCa && typeof i.maxPathLength === "number" && i.maxPathLength >= 0 ? `,pathlen:${i.maxPathLength}` : "";
     return [
