@@ -1,7 +1,7 @@
 // Entry point of `pulumi up`: validate the stack config before anything exists, build the
 // platform, and export what operators and the network team need.
 import * as pulumi from "@pulumi/pulumi";
-import { DATA_MOUNT } from "./components/vm";
+import { DATA_MOUNT, knownHostsLine } from "./components/vm";
 import { loadConfig } from "./components/config";
 import { ElabftwPlatform } from "./components/platform";
 
@@ -20,6 +20,11 @@ export const stackKind = config.stackKind;
 export const webVm = vmOutput("web");
 export const dbVm = vmOutput("db");
 export const siteUrl = config.site.siteUrl;
+/** The VMs' SSH host keys as the program pinned them (public): `npm run status` and ssh trust these only. */
+export const sshKnownHosts = {
+    web: platform.vms.web.connection.hostKey.apply((key) => knownHostsLine(config.vms.web.address, key)),
+    db: platform.vms.db.connection.hostKey.apply((key) => knownHostsLine(config.vms.db.address, key)),
+};
 /** The CNRS requirement: the unit's dedicated external address for outgoing web-service calls. */
 export const egressPublicAddress = platform.edge.egressPublicAddress;
 export const diskEncryption = config.diskEncryption;

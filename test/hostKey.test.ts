@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { dockerSshOpts, FIRST_BOOT_DONE_FILE, HOST_KEY_FILE, knownHostsLine, readHostKeyCommand } from "../components/vm/hostKey";
+import { dockerSshOpts, FIRST_BOOT_DONE_FILE, HOST_KEY_FILE, knownHostsLine, pinnedKnownHostsFile, readHostKeyCommand, writePinnedKnownHosts } from "../components/vm/hostKey";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-hostkey-"));
 const NETNS = `trust-ssh-${process.pid}`;
@@ -67,9 +67,14 @@ describe("pinned host key against a real sshd (network namespace)", () => {
         assert.match(readFileSync(path.join(dir, "sshd.log"), "utf8"), /Server listening/);
     }
 
-    /** What the Docker provider runs (`ssh <sshOpts> -- user@host <command>`), with a secret on stdin. */
+    /**
+     * What the Docker provider runs (`ssh <sshOpts> -- user@host <command>`), with a secret on stdin,
+     * after the program wrote the pinned key where the options point (ssh expands their ${HOME}).
+     */
     function dockerStyleSsh(pinned: string, marker: string) {
-        const args = [...dockerSshOpts(address, pinned), "-i", clientKey.file, "-l", "root", "--", address, `cat > ${marker}`];
+        const file = pinnedKnownHostsFile("elabftw-onprem", "dev", "web-docker");
+        writePinnedKnownHosts(file, knownHostsLine(address, pinned), home);
+        const args = [...dockerSshOpts(file), "-i", clientKey.file, "-l", "root", "--", address, `cat > ${marker}`];
         return run("env", [`HOME=${home}`, "nsenter", `--net=/run/netns/${NETNS}`, "ssh", ...args], SECRET);
     }
 
@@ -97,6 +102,18 @@ describe("pinned host key against a real sshd (network namespace)", () => {
         assert.throws(() => knownHostsLine("10.0.0.5", `${vmKey.publicKey}\n10.0.0.5 ${impostorKey.publicKey}`));
         assert.throws(() => knownHostsLine("* ", vmKey.publicKey));
         assert.throws(() => knownHostsLine("10.0.0.5", "ssh-rsa AAAA%h"));
+    });
+
+    it("keeps each stack's pinned keys in a file of its own under $HOME, named only from safe words", () => {
+        const file = pinnedKnownHostsFile("elabftw-onprem", "prod", "elabftw-db-docker");
+        assert.equal(file, "${HOME}/.local/state/elabftw-onprem/known_hosts/elabftw-onprem.prod.elabftw-db-docker");
+        assert.throws(() => pinnedKnownHostsFile("elabftw-onprem", "../x", "vm"), /stack/);
+        assert.throws(() => writePinnedKnownHosts(file, "x", "relative/home"), /HOME/);
+        writePinnedKnownHosts(file, knownHostsLine("10.0.0.5", vmKey.publicKey), home);
+        writePinnedKnownHosts(file, knownHostsLine("10.0.0.5", impostorKey.publicKey), home);
+        const written = path.join(home, ".local/state/elabftw-onprem/known_hosts/elabftw-onprem.prod.elabftw-db-docker");
+        // A rebuilt VM's new key replaces the old one: never two trusted keys for one address.
+        assert.equal(readFileSync(written, "utf8"), `10.0.0.5 ${impostorKey.publicKey}\n`);
     });
 });
 

@@ -40,7 +40,7 @@ const script = (suffix: string, edit: (text: string) => string) => (g: readonly 
 const sql = (edit: (text: string) => string) => script("-mysql-operator-account", edit);
 const env = (name: string, value: string) => container("-elabftw-container", (p) => {
     const envs: string[] = plain(p.envs);
-    envs.splice(envs.findIndex((e) => e.startsWith(`${name}=`)), 1, `${name}=${value}`);
+    envs.splice(envs.findIndex((e) => typeof e === "string" && e.startsWith(`${name}=`)), 1, `${name}=${value}`);
 });
 const userData = (vm: "web" | "db", edit: (text: string) => string) => (g: readonly CapturedResource[]) => changed(g, T.snippet, `-${vm}-user-data`, (p) => (plain(p.sourceRaw).data = edit(plain(p.sourceRaw).data)));
 const writeFile = (path: string, content: string) => (text: string) => text.replace("write_files:\n", `write_files:\n  - path: ${path}\n    permissions: "0644"\n    content: |\n${content.split("\n").map((l) => `      ${l}`).join("\n")}\n`);
@@ -148,7 +148,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "TLS switched off (empty tls-version)", owner: TLS, apply: mysqlArgs("--tls-version=") },
     { id: "eLabFTW without DB_CERT_PATH", owner: "elabftw-db-cert-path", apply: container("-elabftw-container", (p) => {
         const envs: string[] = plain(p.envs);
-        envs.splice(envs.findIndex((e) => e.startsWith("DB_CERT_PATH=")), 1);
+        envs.splice(envs.findIndex((e) => typeof e === "string" && e.startsWith("DB_CERT_PATH=")), 1);
     }) },
     // Containers.
     { id: "no-new-privileges dropped", owner: HARDENING, apply: container("-elabftw-container", (p) => (p.securityOpts = [])) },

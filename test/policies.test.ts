@@ -122,7 +122,7 @@ describe("one injected violation, caught by its policy alone", () => {
     it("elabftw-db-cert-path: DB_CERT_PATH removed", async () => {
         const graph = changed(run.resources, T.container, "-elabftw-container", (p) => {
             const envs: string[] = plain(p.envs);
-            envs.splice(envs.findIndex((e) => e.startsWith("DB_CERT_PATH=")), 1);
+            envs.splice(envs.findIndex((e) => typeof e === "string" && e.startsWith("DB_CERT_PATH=")), 1);
         });
         await caughtOnlyBy("elabftw-db-cert-path", graph);
     });

@@ -1,6 +1,8 @@
 // The real program under mocks (Pulumi.dev.yaml): every SSH channel to a VM pins the host key the
 // program read from that VM through the Proxmox API, and the reader gets its token on stdin only.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { MOCK_HOST_KEY, ProgramRun, runProgram } from "../tools/offline/mockEngine";
@@ -29,9 +31,11 @@ describe("SSH host keys in the program graph", () => {
             const opts: string[] = JSON.parse(provider.inputs.sshOpts);
             const option = (name: string) => opts.filter((o, i) => opts[i - 1] === "-o" && o.startsWith(`${name}=`)).map((o) => o.slice(name.length + 1));
             assert.deepEqual(option("StrictHostKeyChecking"), ["yes"]);
-            assert.deepEqual(option("UserKnownHostsFile"), ["/dev/null"]);
+            // A fixed path (the provider is configured in a first preview), which the program fills with the key it read.
+            const file = `.local/state/elabftw-onprem/known_hosts/elabftw-onprem.dev.elabftw-${role}-docker`;
+            assert.deepEqual(option("UserKnownHostsFile"), [`\${HOME}/${file}`]);
             assert.deepEqual(option("GlobalKnownHostsFile"), ["/dev/null"]);
-            assert.deepEqual(option("KnownHostsCommand"), [`/bin/echo ${ADDRESSES[role]} ${MOCK_HOST_KEY(`elabftw-${role}-host-key`)}`]);
+            assert.equal(readFileSync(path.join(run.home, file), "utf8"), `${ADDRESSES[role]} ${MOCK_HOST_KEY(`elabftw-${role}-host-key`)}\n`);
             assert.ok(!opts.some((o) => /accept-new|StrictHostKeyChecking=no/.test(o)));
         }
     });

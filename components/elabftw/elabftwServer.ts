@@ -42,30 +42,35 @@ export interface ElabftwServerArgs {
     readonly beforeUpgrade?: pulumi.Resource;
 }
 
-/** The container's environment, sorted so that two runs produce the same inputs. */
-export function elabftwEnvironment(args: ElabftwServerArgs): pulumi.Output<string[]> {
-    return pulumi.all([args.dbPassword, args.secretKey]).apply(([dbPassword, secretKey]) =>
-        [
+/**
+ * The container's environment: the two entries that hold generated secrets first, each its own
+ * element (a preview knows every other entry, and Docker keeps the last assignment of a name, so no
+ * unknown entry can hide a setting the policies read), then the rest sorted so that two runs
+ * produce the same inputs.
+ */
+export function elabftwEnvironment(args: ElabftwServerArgs): pulumi.Input<string>[] {
+    return [
+        pulumi.interpolate`DB_PASSWORD=${args.dbPassword}`,
+        pulumi.interpolate`SECRET_KEY=${args.secretKey}`,
+        ...[
             "AUTO_DB_INIT=false",
             "AUTO_DB_UPDATE=false",
             `DB_CERT_PATH=${DB_CA_IN_CONTAINER}`,
             `DB_HOST=${args.dbHost}`,
             `DB_NAME=${DATABASE.name}`,
-            `DB_PASSWORD=${dbPassword}`,
             `DB_PORT=${DATABASE.port}`,
             `DB_USER=${DATABASE.user}`,
             "DISABLE_HTTPS=false",
             // true: read the mounted /ssl/live/<SERVER_NAME>/ certificate instead of making a self-signed one.
             "ENABLE_LETSENCRYPT=true",
             `PHP_TIMEZONE=${args.timezone}`,
-            `SECRET_KEY=${secretKey}`,
             `SERVER_NAME=${args.fqdn}`,
             "SET_REAL_IP=true",
             `SET_REAL_IP_FROM=${args.reverseProxyAddress}`,
             `SITE_URL=${args.siteUrl}`,
             `TZ=${args.timezone}`,
         ].sort(),
-    );
+    ];
 }
 
 export class ElabftwServer extends pulumi.ComponentResource {

@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
-import { dockerSshOpts } from "./hostKey";
+import { dockerSshOpts, knownHostsLine, pinnedKnownHostsFile, writePinnedKnownHosts } from "./hostKey";
 
 /** A VM as the application components use it: SSH for files and commands, Docker for containers. */
 export interface DockerVm {
@@ -31,12 +31,18 @@ export function dockerVm(
 }
 
 function dockerHost(name: string, user: string, address: string, hostKey: pulumi.Output<string>, parent: pulumi.Resource): docker.Provider {
+    const knownHosts = pinnedKnownHostsFile(pulumi.getProject(), pulumi.getStack(), name);
+    // Written as soon as the key is known: at its first read, and from the state on every later run
+    // (so a second workstation gets it too). The containers connect only after the data disk is
+    // mounted over SSH, which waits for this same key, so the file exists before their first dial.
+    hostKey.apply((key) => writePinnedKnownHosts(knownHosts, knownHostsLine(address, key)));
     return new docker.Provider(
         name,
         {
             host: `ssh://${user}@${address}`,
-            // The VM's key only, as the program read it; never the workstation's known_hosts files.
-            sshOpts: hostKey.apply((key) => dockerSshOpts(address, key)),
+            // The VM's key only, from the stack's own known_hosts file; a fixed string, so the
+            // provider is configured (and the containers previewed) before the VM exists.
+            sshOpts: dockerSshOpts(knownHosts),
             // The VM may not exist yet at preview time: do not ping its daemon when configuring.
             disableDockerDaemonCheck: true,
         },

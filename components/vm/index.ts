@@ -3,6 +3,7 @@
 export * from "./cloudInit";
 export * from "./dataDisk";
 export * from "./dockerHost";
+export { knownHostsLine } from "./hostKey";
 export * from "./remoteFile";
 export * from "./remoteScript";
 export * from "./secureVm";

@@ -1,7 +1,7 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
-import { cnrs, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, commandHost, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
@@ -17,7 +17,7 @@ function datastoresOf(vm: PolicyResource): string[] {
 type Disk = { interface?: string; serial?: string; datastoreId?: string };
 const disksOf = (vm: PolicyResource) => (vm.props.disks ?? []) as Disk[];
 const deviceOf = (serial: string) => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${serial}`;
-const commandsOn = (vm: PolicyResource, resources: readonly PolicyResource[]) => ofType(resources, TYPES.command).filter((c) => c.props.connection?.host === vmAddress(vm));
+const commandsOn = (vm: PolicyResource, resources: readonly PolicyResource[]) => ofType(resources, TYPES.command).filter((c) => commandHost(c) === vmAddress(vm));
 const luksFormatted = (serial: string, onVm: PolicyResource[]) => onVm.some((c) => (c.props.create ?? "").includes(`luks-format.sh --device ${deviceOf(serial)} `));
 
 /** The program's LUKS formatting of this VM's data disk (by its serial), followed by a mount through crypttab. */
@@ -32,7 +32,7 @@ function luksOnDataDisk(vm: PolicyResource, resources: readonly PolicyResource[]
 /** Mount points the program opens from LUKS on this VM (data-disk-mount.sh --mount-point X ... --luks-name). */
 function luksMountPoints(vm: PolicyResource, resources: readonly PolicyResource[]): string[] {
     return ofType(resources, TYPES.command)
-        .filter((c) => c.props.connection?.host === vmAddress(vm))
+        .filter((c) => commandHost(c) === vmAddress(vm))
         .map((c) => String(c.props.create ?? "").split("\n").pop()!) // the invocation, after the script's text
         .filter((line) => line.includes("data-disk-mount.sh ") && line.includes("--luks-name "))
         .flatMap((line) => /--mount-point (\S+)/.exec(line)?.[1] ?? []);

@@ -3,7 +3,7 @@
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
 // Not in the typings, but exported by the module: the sentinel its UnknownValueError names.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { unknownObjectValue } = require("@pulumi/policy/proxy") as { unknownObjectValue: unknown };
+export const { unknownObjectValue } = require("@pulumi/policy/proxy") as { unknownObjectValue: unknown };
 
 export const TYPES = {
     vm: "proxmoxve:index/vmLegacy:VmLegacy",
@@ -53,6 +53,21 @@ export function vmAddress(vm: PolicyResource): string | undefined {
     return address?.split("/")[0];
 }
 
+/**
+ * The address of the VM a remote command runs on: its connection's host. In a stack's first preview
+ * the connection is unknown as a whole (it pins the VM's host key, read once the VM exists, and the
+ * SDK sends a connection as one secret value): the command then runs on the VM whose key it pins,
+ * the VM that the resource its connection comes from (the key reader) depends on.
+ */
+export function commandHost(command: PolicyResource): string | undefined {
+    const host = tryKnown(() => command.props.connection?.host as string | undefined);
+    if (host.known) return host.value;
+    const readers = command.propertyDependencies?.connection ?? [];
+    const addresses = [...new Set(readers.flatMap((r) => r.dependencies.filter((d) => d.type === TYPES.vm)).map(vmAddress).filter((a) => a !== undefined))];
+    if (addresses.length !== 1) throw new UnknownValueError(unknownObjectValue, [command.name, "connection"]);
+    return addresses[0];
+}
+
 /** The VM a Docker provider reaches over SSH (host: ssh://user@address). */
 export function dockerHostAddress(resource: PolicyResource): string | undefined {
     const host: string | undefined = resource.provider?.props?.host;
@@ -97,8 +112,32 @@ export function resolveReference(reference: string | undefined, resources: reado
 
 export const isAnywhere = (cidr: string) => cidr === "0.0.0.0/0" || cidr === "0.0.0.0" || cidr.endsWith("/0");
 
+/**
+ * Reads a value that a preview may not know yet (a generated secret, an id): `{ known: false }`
+ * instead of the engine's UnknownValueError, for policies that can decide on the rest.
+ */
+export function tryKnown<T>(read: () => T): { known: true; value: T } | { known: false } {
+    try {
+        return { known: true, value: read() };
+    } catch (error) {
+        if (error instanceof UnknownValueError) return { known: false };
+        throw error;
+    }
+}
+
+/** A container's environment list as Docker reads it: NAME=value entries, or unknown (preview). */
+function envEntries(props: Record<string, any>): ({ name: string; value: string } | undefined)[] {
+    const list = (props.envs ?? []) as string[];
+    return Array.from({ length: list.length }, (_, i) => {
+        const entry = tryKnown(() => list[i]);
+        if (!entry.known) return undefined;
+        const at = entry.value.indexOf("=");
+        return at < 0 ? { name: entry.value, value: "" } : { name: entry.value.slice(0, at), value: entry.value.slice(at + 1) };
+    });
+}
+
 function envOf(props: Record<string, any>): Record<string, string> {
-    return Object.fromEntries(((props.envs ?? []) as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    return Object.fromEntries(envEntries(props).flatMap((e) => (e ? [[e.name, e.value]] : [])));
 }
 
 const mountTargets = (props: Record<string, any>): string[] => ((props.mounts ?? []) as { target: string }[]).map((m) => m.target);
@@ -125,15 +164,25 @@ export function isApplicationContainer(props: Record<string, any>): boolean {
     return "DB_HOST" in env && "SITE_URL" in env;
 }
 
-export function containerEnv(props: Record<string, any>): Record<string, string> {
-    return envOf(props);
+/**
+ * The value a container's process sees for `name` (Docker keeps the last assignment), or undefined
+ * when unset. In a preview an entry holding a generated secret is unknown as a whole: if such an
+ * entry comes after the last known assignment (or there is none), it could set `name` itself, so
+ * nothing can be decided yet and the engine's UnknownValueError is thrown.
+ */
+export function containerEnvValue(props: Record<string, any>, name: string): string | undefined {
+    const entries = envEntries(props);
+    const last = entries.map((e, i) => (e?.name === name ? i : -1)).reduce((a, b) => Math.max(a, b), -1);
+    const hiddenAfter = entries.findIndex((e, i) => e === undefined && i > last);
+    if (hiddenAfter >= 0) throw new UnknownValueError(unknownObjectValue, ["envs", String(hiddenAfter)]);
+    return last >= 0 ? entries[last]!.value : undefined;
 }
 
 /** Files the program installs on a VM with install-file.sh: path -> command. */
 export function installedFiles(resources: readonly PolicyResource[], address: string): Map<string, PolicyResource> {
     const files = new Map<string, PolicyResource>();
     for (const c of ofType(resources, TYPES.command)) {
-        if (c.props.connection?.host !== address) continue;
+        if (commandHost(c) !== address) continue;
         const match = /install-file\.sh --path (\S+) /.exec(c.props.create ?? "");
         if (match) files.set(match[1], c);
     }

@@ -5,7 +5,7 @@
 // shell commands systemd and cron run, their environment into `export` lines.
 import { PolicyResource } from "@pulumi/policy";
 import { cloudConfig, cronText, isCronWithUserField, kindOfPath, TextKind, unitText } from "../models/programText";
-import { ofType, TYPES, vmAddress } from "./common";
+import { commandHost, ofType, TYPES, vmAddress } from "./common";
 
 export interface DeployedScript {
     readonly resource: PolicyResource;
@@ -47,7 +47,7 @@ function snippetHost(snippet: PolicyResource, resources: readonly PolicyResource
 export function deployedScripts(resources: readonly PolicyResource[]): DeployedScript[] {
     const scripts: DeployedScript[] = [];
     for (const c of ofType(resources, TYPES.command)) {
-        const host: string | undefined = c.props.connection?.host;
+        const host = commandHost(c);
         for (const field of ["create", "update", "delete"]) {
             if (typeof c.props[field] === "string") scripts.push({ resource: c, host, where: `its ${field} command`, runByPulumi: true, script: c.props[field] });
         }

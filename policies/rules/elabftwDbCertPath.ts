@@ -1,6 +1,6 @@
 // Hardening: eLabFTW verifies MySQL's certificate (DB_CERT_PATH): without it, it connects in plaintext.
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { containerEnv, isApplicationContainer, TYPES } from "./common";
+import { containerEnvValue, isApplicationContainer, TYPES } from "./common";
 
 export const elabftwDbCertPath: ResourceValidationPolicy = {
     name: "elabftw-db-cert-path",
@@ -8,7 +8,7 @@ export const elabftwDbCertPath: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== TYPES.container || !isApplicationContainer(args.props)) return;
-        const path = containerEnv(args.props).DB_CERT_PATH;
+        const path = containerEnvValue(args.props, "DB_CERT_PATH");
         if (!path) {
             reportViolation(`${args.name}: DB_CERT_PATH is not set, so eLabFTW connects to MySQL in plaintext (and a TLS-only server refuses it). Fix: set DB_CERT_PATH to the private CA's certificate, mounted into the container.`);
         } else if (!((args.props.mounts ?? []) as { target: string }[]).some((m) => m.target === path)) {

@@ -2,7 +2,7 @@
 // marked secure), as the elabimg image reads DISABLE_HTTPS (models/elabimg.ts).
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { elabimgHttps } from "../models/elabimg";
-import { containerEnv, isApplicationContainer, TYPES } from "./common";
+import { containerEnvValue, isApplicationContainer, TYPES } from "./common";
 
 export const elabftwHttpsOn: ResourceValidationPolicy = {
     name: "elabftw-https-on",
@@ -10,10 +10,10 @@ export const elabftwHttpsOn: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     validateResource: (args, reportViolation) => {
         if (args.type !== TYPES.container || !isApplicationContainer(args.props)) return;
-        const env = containerEnv(args.props);
-        const verdict = elabimgHttps(env.DISABLE_HTTPS);
+        const disableHttps = containerEnvValue(args.props, "DISABLE_HTTPS");
+        const verdict = elabimgHttps(disableHttps);
         if (!verdict.https) {
-            reportViolation(`${args.name}: DISABLE_HTTPS=${JSON.stringify(env.DISABLE_HTTPS)}: ${verdict.why}. Fix: set DISABLE_HTTPS=false (or leave it unset).`);
+            reportViolation(`${args.name}: DISABLE_HTTPS=${JSON.stringify(disableHttps)}: ${verdict.why}. Fix: set DISABLE_HTTPS=false (or leave it unset).`);
         }
     },
 };

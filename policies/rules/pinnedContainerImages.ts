@@ -1,13 +1,8 @@
 // Hardening: every container image is pinned to an exact release or a digest, so that two runs of
 // the same stack deploy the same software and upgrades happen only when the config says so.
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
+import { ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
 import { parseImageReference } from "../models/imageReference";
-
-/** The property that names the image, per resource type of the Docker provider. */
-export const IMAGE_PROPERTY: Readonly<Record<string, string>> = {
-    "docker:index/container:Container": "image",
-    "docker:index/remoteImage:RemoteImage": "name",
-};
 
 const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
 
@@ -22,22 +17,46 @@ export function unpinnedImageProblem(reference: string, exactRelease = EXACT_REL
     return undefined;
 }
 
-export const pinnedContainerImages: ResourceValidationPolicy = {
+/**
+ * The image reference a container runs, as far as the stack says: its `image` when known, otherwise
+ * (a preview of a container whose image a RemoteImage of the same run pulls) the names of the
+ * RemoteImages its `image` comes from. Anything else is reported as what it is.
+ */
+function containerImages(container: PolicyResource): { references: string[]; otherSources: PolicyResource[] } {
+    const image = tryKnown(() => container.props.image);
+    if (image.known) return { references: typeof image.value === "string" ? [image.value] : [], otherSources: [] };
+    const sources = container.propertyDependencies?.image ?? [];
+    // Unknown and from nowhere the stack shows: nothing to decide on yet.
+    if (sources.length === 0) throw new UnknownValueError(unknownObjectValue, [container.name, "image"]);
+    const pulled = sources.filter((s) => s.type === TYPES.remoteImage);
+    return { references: pulled.map((s) => String(s.props.name)), otherSources: sources.filter((s) => s.type !== TYPES.remoteImage) };
+}
+
+export const pinnedContainerImages: StackValidationPolicy = {
     name: "pinned-container-images",
-    description: "Container images are pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag.",
+    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
             exactReleasePattern: { type: "string", default: EXACT_RELEASE, description: "Regular expression a tag must match to count as an exact release." },
         },
     },
-    validateResource: (args, reportViolation) => {
-        const property = IMAGE_PROPERTY[args.type];
-        const reference = property ? args.props[property] : undefined;
-        if (typeof reference !== "string") return;
-        const problem = unpinnedImageProblem(reference, args.getConfig<{ exactReleasePattern: string }>().exactReleasePattern);
-        if (problem) {
-            reportViolation(`${problem}. Fix: set the exact release in the stack config (elabftwVersion, mysqlVersion), e.g. 5.6.12 or 8.4.8.`);
+    validateStack: (args, reportViolation) => {
+        const pattern = args.getConfig<{ exactReleasePattern: string }>().exactReleasePattern;
+        const fix = "set the exact release in the stack config (elabftwVersion, mysqlVersion), e.g. 5.6.12 or 8.4.8.";
+        for (const image of ofType(args.resources, TYPES.remoteImage)) {
+            const problem = unpinnedImageProblem(String(image.props.name), pattern);
+            if (problem) reportViolation(`${image.name} pulls ${problem}. Fix: ${fix}`, image.urn);
+        }
+        for (const container of ofType(args.resources, TYPES.container)) {
+            const { references, otherSources } = containerImages(container);
+            for (const reference of references) {
+                const problem = unpinnedImageProblem(reference, pattern);
+                if (problem) reportViolation(`${container.name} runs ${problem}. Fix: ${fix}`, container.urn);
+            }
+            for (const source of otherSources) {
+                reportViolation(`${container.name} runs an image computed by ${source.name} (${source.type}), not one pulled by a pinned RemoteImage. Fix: give the container the imageId of a RemoteImage pinned by release or digest.`, container.urn);
+            }
         }
     },
 };

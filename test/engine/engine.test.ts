@@ -24,32 +24,6 @@ import { PRODUCTION_OVERRIDES } from "../support/stacks";
 const MANDATORY = new Set(rules.filter((rule) => (rule.enforcementLevel ?? "advisory") === "mandatory").map((rule) => rule.name));
 const PROJECT = "elabftw-onprem";
 
-/**
- * Mandatory policies the engine cannot run in the preview that creates a stack, and why: they read
- * values that exist only once other resources do. Each runs at `up` (asserted below), and the
- * preview of a change to a deployed stack runs all of them but the one named in LATER_PREVIEW.
- */
-const FIRST_PREVIEW: Record<string, string> = {
-    // The program pins each VM's SSH host key, read from the VM once it has booted: the remote
-    // commands' connections and the Docker providers' configuration hold it, so the engine cannot
-    // preview the containers (their outputs stay empty) and the policies that read them wait.
-    "cnrs-two-vms": "the containers' Docker provider pins a host key not read yet",
-    "cnrs-no-access-from-outside": "the containers' published ports, same reason",
-    "cnrs-infrastructure-firewall": "the containers, same reason",
-    "cnrs-disk-encryption": "the containers' mounts and the VM commands' connections, same reason",
-    "cnrs-backup-encryption": "the VM commands' connections, same reason",
-    "no-plaintext-secrets": "the containers' labels and the commands' connections, same reason",
-    "pinned-container-images": "a container's image is the id of an image pulled in the same run",
-    "production-image-digests": "a container's image is the id of an image pulled in the same run",
-    "elabftw-db-cert-path": "eLabFTW's environment list holds secrets generated in the same run",
-    "elabftw-https-on": "eLabFTW's environment list holds secrets generated in the same run",
-    "container-hardening": "the containers, see cnrs-two-vms",
-    "private-published-ports": "the containers, see cnrs-two-vms",
-    "mysql-tls-only": "the containers, see cnrs-two-vms",
-};
-/** In the preview of a new eLabFTW version on a deployed stack: the new image's id only. */
-const LATER_PREVIEW = ["pinned-container-images"];
-
 /** The production example with its placeholders filled, as a unit would before `stack init`. */
 function productionStackFile(): string {
     const text = readFileSync(path.join(REPO, "Pulumi.prod.yaml.example"), "utf8");
@@ -69,12 +43,13 @@ function preview(engine: Engine, stack: string, extra: string[] = [], pack = "po
     return { run, events: eventsOf(run), findings: policyFindings(eventsOf(run)) };
 }
 
-function assertCompliantPreview(result: ReturnType<typeof preview>, stack: string, allowed: readonly string[] = Object.keys(FIRST_PREVIEW)) {
+/** Exit 0, no mandatory violation, and every mandatory policy run: none left as "can't run during preview". */
+function assertCompliantPreview(result: ReturnType<typeof preview>, stack: string) {
     assert.equal(result.run.status, 0, `${stack}: ${result.run.stderr.slice(-3000)}`);
     assert.deepEqual(result.findings.mandatory, [], `${stack}: mandatory violations`);
     const skippedMandatory = [...new Set(result.findings.skipped.map((s) => s.policy).filter((policy) => MANDATORY.has(policy)))].sort();
     console.log(`engine: ${stack}: mandatory policies not run in this preview: ${skippedMandatory.join(", ") || "none"}`);
-    assert.deepEqual(skippedMandatory.filter((policy) => !allowed.includes(policy)), [], `${stack}: mandatory policies the engine could not run in preview`);
+    assert.deepEqual(skippedMandatory, [], `${stack}: mandatory policies the engine could not run in preview`);
     assert.ok(result.events.some((e) => e.policyAnalyzeStackSummaryEvent), `${stack}: the stack policies ran`);
 }
 
@@ -106,7 +81,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     });
 
     for (const stack of ["dev", "prod"]) {
-        it(`previews the ${stack} stack with the policy pack: no mandatory violation, and only the policies of FIRST_PREVIEW left for up`, () => {
+        it(`previews the ${stack} stack with the policy pack: every mandatory policy runs in its first preview, none is violated`, () => {
             const result = preview(engine, stack);
             assertCompliantPreview(result, stack);
             const created = stepsOf(result.events).filter((s) => s.op === "create").length;
@@ -126,9 +101,8 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         assert.ok(result.events.some((e) => e.policyLoadEvent), "the engine loaded the standalone pack");
     });
 
-    // Realistic mistakes that the config validator accepts but the requirements refuse.
-    // `deployed`: judged in the preview of a change to the deployed stack (after `up` below), since
-    // the policy cannot run in a first preview (FIRST_PREVIEW).
+    // Realistic mistakes that the config validator accepts but the requirements refuse, each judged
+    // in the stack's first preview; `deployed`: also as a change to the deployed stack (after `up`).
     const NON_COMPLIANT: { name: string; stack: "dev" | "prod"; set: Record<string, string>; policy: string; deployed?: boolean }[] = [
         { name: "host-datastore encryption on storage the security officer did not declare", stack: "dev", set: { diskEncryption: "host-datastore", encryptedDatastores: '["local-zfs"]' }, policy: "cnrs-disk-encryption", deployed: true },
         { name: "SAML off on production", stack: "prod", set: { samlEnabled: "false", localLogin: "everyone" }, policy: "saml-sso-on-production" },
@@ -140,7 +114,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         { name: "HTTPS opened to the lab subnet, around the reverse proxy", stack: "dev", set: { extraFlows: '["allow tcp labSubnet -> web 443 # direct access from the lab"]' }, policy: "cnrs-no-access-from-outside", deployed: true },
     ];
 
-    for (const violation of NON_COMPLIANT.filter((v) => !v.deployed)) {
+    for (const violation of NON_COMPLIANT) {
         it(`refuses a stack with ${violation.name} (${violation.policy})`, () => assertRefused(engine, violation));
     }
 
@@ -187,7 +161,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         try {
             assert.equal(engine.pulumi(["config", "set", "--stack", "dev", `${PROJECT}:elabftwVersion`, "5.6.13"]).status, 0);
             const upgrade = preview(engine, "dev");
-            assertCompliantPreview(upgrade, "dev upgrade", LATER_PREVIEW);
+            assertCompliantPreview(upgrade, "dev upgrade");
             const steps = stepsOf(upgrade.events).filter((s) => s.op !== "same");
             const replaced = steps.filter((s) => /replace/.test(s.op)).map((s) => s.urn.split("::").pop()!);
             assert.ok(steps.length > 0, "the upgrade changes something");

@@ -42,6 +42,8 @@ export class Engine {
             ...process.env,
             PATH: `${path.join(TOOLCHAIN, "bin")}:${process.env.PATH}`,
             PULUMI_HOME: this.home,
+            // The program keeps the VMs' pinned known_hosts under $HOME: the test's own, not the user's.
+            HOME: this.home,
             PULUMI_SKIP_UPDATE_CHECK: "true",
             PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
             PULUMI_CONFIG_PASSPHRASE: "engine-test-passphrase",

@@ -12,7 +12,8 @@
 #    local file: repository (/var/lib/elabftw-test-repo) so that cloud-init's `packages:` installs it
 #    at first boot exactly as from the mirror: after write_files, so Docker's drop-in is in place;
 #  - apt's only source is that local repository (package_update/upgrade then succeed offline);
-#  - cloud-init looks for NoCloud only (the seed disk the test attaches).
+#  - cloud-init looks for NoCloud only (the seed disk the test attaches);
+#  - the first /boot/grub/grub.cfg is written by this script (update-grub rewrites it in the guest).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -59,16 +60,26 @@ mmdebstrap --variant=apt --include="$(IFS=,; echo "${packages[*]}")" \
     "$SUITE" "$rootfs" "$MIRROR"
 echo "guest-image: root file system in $((SECONDS - started)) s" >&2
 
-# The signed GRUB reads grub.cfg from its own EFI directory; the kernel and initrd sit on the root fs.
-mkdir -p "$work/esp/EFI/debian"
-cat >"$work/esp/EFI/BOOT/grub.cfg" <<GRUB
+# As in Debian's cloud images: the signed GRUB reads the grub.cfg of its own EFI directory, a stub
+# that hands over to /boot/grub/grub.cfg on the root file system, which update-grub rewrites in the
+# booted guest (grub-lock.sh does). The first one is written here: grub-mkconfig cannot probe the
+# root device inside mmdebstrap's directory.
+mkdir -p "$work/esp/EFI/debian" "$rootfs/boot/grub" "$rootfs/etc/default/grub.d"
+cat >"$work/esp/EFI/debian/grub.cfg" <<'GRUB'
+search --no-floppy --label elabroot --set=root
+set prefix=($root)'/boot/grub'
+configfile $prefix/grub.cfg
+GRUB
+cp "$work/esp/EFI/debian/grub.cfg" "$work/esp/EFI/BOOT/grub.cfg"
+cat >"$rootfs/boot/grub/grub.cfg" <<GRUB
 set timeout=0
 search --no-floppy --label elabroot --set=root
 linux /boot/$(cat "$work/kernel") root=LABEL=elabroot ro console=ttyS0,115200 systemd.show_status=1
 initrd /boot/$(cat "$work/initrd")
 boot
 GRUB
-cp "$work/esp/EFI/BOOT/grub.cfg" "$work/esp/EFI/debian/grub.cfg"
+# What update-grub then generates: the serial console, no menu delay.
+printf 'GRUB_TIMEOUT=0\nGRUB_CMDLINE_LINUX_DEFAULT="console=ttyS0,115200 systemd.show_status=1"\n' >"$rootfs/etc/default/grub.d/50-elabftw-test.cfg"
 
 # GPT: a 64 MiB ESP at 1 MiB, the root file system after it (sizes in MiB).
 esp_start=1 esp_size=64 root_size=4000

@@ -9,6 +9,9 @@ import { readStackConfig } from "../../components/config/stackFile";
 import { tlsStandIn } from "./tlsStandIn";
 import { defuseAsciiSafeKey } from "../../components/pki/defuseKey";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 /** The image id the mocks give a pulled image: a stand-in for the registry's content hash. */
 export const MOCK_IMAGE_ID = (name: string) => `sha256:${createHash("sha256").update(name).digest("hex")}`;
@@ -37,6 +40,8 @@ export interface CapturedResource {
     readonly importId: string;
     readonly additionalSecretOutputs: readonly string[];
     readonly dependencies: readonly string[];
+    /** Per input, the resources its value comes from (the engine's propertyDependencies). */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     /** The provider reference ("<urn>::<id>"), as the engine records it. */
     readonly provider: string;
     /** Inputs and outputs as serialised on the wire (secrets and unknowns as their signatures). */
@@ -62,6 +67,8 @@ export interface ProgramRun {
     passwordOf(nameSuffix: string): string;
     ofType(type: string): CapturedResource[];
     one(type: string, nameSuffix: string): CapturedResource;
+    /** The HOME the program ran with: a scratch folder, where it writes the VMs' pinned known_hosts. */
+    readonly home: string;
 }
 
 function containsSecret(value: unknown): boolean {
@@ -99,6 +106,10 @@ export async function runProgram(
         else config[key] = value;
     }
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
+    // The program writes the VMs' pinned known_hosts under $HOME (vm/hostKey.ts): never the user's own.
+    const home = mkdtempSync(path.join(tmpdir(), "elabftw-offline-home-"));
+    const userHome = process.env.HOME;
+    process.env.HOME = home;
 
     const generatedSecrets: string[] = [];
     const secretsByName = new Map<string, string>();
@@ -204,6 +215,7 @@ export async function runProgram(
                     startedAt,
                     endedAt: performance.now(),
                     dependencies: req.getDependenciesList(),
+                    propertyDependencies: propertyDependenciesOf(req),
                 });
             }
             callback(err, response);
@@ -227,7 +239,9 @@ export async function runProgram(
         resource.rawOutputs = typeof state.toJavaScript === "function" ? state.toJavaScript() : state;
     }
     const outputs: Record<string, unknown> = { ...program };
+    process.env.HOME = userHome;
     return {
+        home,
         resources: captured,
         outputs,
         generatedSecrets,
@@ -243,6 +257,12 @@ export async function runProgram(
             return matches[0];
         },
     };
+}
+
+function propertyDependenciesOf(req: any): Record<string, string[]> {
+    const found: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((value: { getUrnsList(): string[] }, key: string) => (found[key] = value.getUrnsList()));
+    return found;
 }
 
 /** Replaces the SDK's secret envelopes ({<sig key>: <secret sig>, value}) by their values. */

@@ -89,6 +89,9 @@ export async function evaluate(policies: Policies, resources: readonly CapturedR
     resources.forEach((r, i) => {
         (stackResources[i] as { parent?: PolicyResource }).parent = stackByUrn.get(r.parent);
         (stackResources[i] as { dependencies: PolicyResource[] }).dependencies = r.dependencies.map((d) => stackByUrn.get(d)!).filter(Boolean);
+        (stackResources[i] as { propertyDependencies: Record<string, PolicyResource[]> }).propertyDependencies = Object.fromEntries(
+            Object.entries(r.propertyDependencies ?? {}).map(([key, urns]) => [key, urns.map((u) => stackByUrn.get(u)!).filter(Boolean)]),
+        );
     });
 
     for (const policy of policies) {
