@@ -16,7 +16,7 @@ import { parse, stringify } from "yaml";
 import { rules } from "../../policies/rules";
 import { Engine, eventsOf, policyFindings, stepsOf } from "./harness";
 import { spawnSync } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { REPO } from "../../components/config/stackFile";
 import { PRODUCTION_OVERRIDES } from "../support/stacks";
@@ -41,6 +41,16 @@ function productionStackFile(): string {
 function preview(engine: Engine, stack: string, extra: string[] = [], pack = "policies") {
     const run = engine.pulumi(["preview", "--stack", stack, "--policy-pack", pack, "--json", ...extra]);
     return { run, events: eventsOf(run), findings: policyFindings(eventsOf(run)) };
+}
+
+/** First previews judged by the real engine: the stack file as previewed, and the mandatory policies it reported. */
+const judged: { name: string; stackFile: string; violated: string[]; skipped: string[] }[] = [];
+
+function keepJudged(engine: Engine, name: string, stack: string, result: ReturnType<typeof preview>): void {
+    const stackFile = path.join(engine.root, `judged-${judged.length}.yaml`);
+    writeFileSync(stackFile, engine.readStackFile(stack));
+    const names = (list: readonly string[]) => [...new Set(list)].filter((p) => MANDATORY.has(p)).sort();
+    judged.push({ name, stackFile, violated: names(result.findings.mandatory.map((m) => m.split(":")[0])), skipped: names(result.findings.skipped.map((s) => s.policy)) });
 }
 
 /** Exit 0, no mandatory violation, and every mandatory policy run: none left as "can't run during preview". */
@@ -84,6 +94,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         it(`previews the ${stack} stack with the policy pack: every mandatory policy runs in its first preview, none is violated`, () => {
             const result = preview(engine, stack);
             assertCompliantPreview(result, stack);
+            keepJudged(engine, stack, stack, result);
             const created = stepsOf(result.events).filter((s) => s.op === "create").length;
             console.log(`engine: preview ${stack} with the policy pack: ${result.run.seconds.toFixed(1)} s, ${created} resources to create`);
         });
@@ -115,8 +126,23 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
     ];
 
     for (const violation of NON_COMPLIANT) {
-        it(`refuses a stack with ${violation.name} (${violation.policy})`, () => assertRefused(engine, violation));
+        it(`refuses a stack with ${violation.name} (${violation.policy})`, () => assertRefused(engine, violation, (result) => keepJudged(engine, violation.name, violation.stack, result)));
     }
+
+    it("agrees with the offline engine (npm run report, the graph tests): same violations, same skips, stack by stack", () => {
+        assert.ok(judged.length >= 10, `the real engine judged ${judged.length} stacks`);
+        const differences: string[] = [];
+        for (const real of judged) {
+            const child = spawnSync(process.execPath, ["--import", "tsx", path.join(__dirname, "offlineFindings.ts"), real.stackFile], { cwd: REPO, encoding: "utf8", timeout: 5 * 60 * 1000 });
+            assert.equal(child.status, 0, `${real.name}: ${child.stderr}`);
+            const offline = JSON.parse(child.stdout.trim().split("\n").pop()!) as { violated: string[]; skipped: string[] };
+            if (JSON.stringify(offline.violated) !== JSON.stringify(real.violated) || JSON.stringify(offline.skipped) !== JSON.stringify(real.skipped)) {
+                differences.push(`${real.name}: real ${JSON.stringify({ violated: real.violated, skipped: real.skipped })}, offline ${JSON.stringify(offline)}`);
+            }
+        }
+        console.log(`engine: offline and real engines compared on ${judged.length} first previews, ${differences.length} differ`);
+        assert.deepEqual(differences, []);
+    });
 
     it("creates the test stack (stand-ins), keeps every secret encrypted in the state, and returns them on demand", () => {
         // --skip-preview: the events are those of the update alone, where every value is known.
@@ -196,7 +222,7 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
 });
 
 /** Sets the violation's keys the CLI's way, previews with the pack, and restores the stack file. */
-function assertRefused(engine: Engine, violation: { stack: string; set: Record<string, string>; policy: string }): void {
+function assertRefused(engine: Engine, violation: { stack: string; set: Record<string, string>; policy: string }, keep?: (result: ReturnType<typeof preview>) => void): void {
     const before = engine.readStackFile(violation.stack);
     try {
         for (const [key, value] of Object.entries(violation.set)) {
@@ -214,6 +240,7 @@ function assertRefused(engine: Engine, violation: { stack: string; set: Record<s
             }
         }
         const result = preview(engine, violation.stack);
+        keep?.(result);
         assert.notEqual(result.run.status, 0, "the preview must fail");
         assert.ok(
             result.findings.mandatory.some((v) => v.startsWith(`${violation.policy}:`)),

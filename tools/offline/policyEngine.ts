@@ -97,7 +97,8 @@ export async function evaluate(policies: Policies, resources: readonly CapturedR
     for (const policy of policies) {
         const getConfig = <T extends object>() => configOf(policy, config) as T;
         if ("validateResource" in policy && policy.validateResource) {
-            for (const r of resources.filter((r) => r.custom)) {
+            // As the engine does: every registered resource, components, providers and the stack included.
+            for (const r of resources) {
                 const args: ResourceValidationArgs = {
                     type: r.type,
                     props: props(r.rawInputs),
