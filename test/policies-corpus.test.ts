@@ -125,6 +125,8 @@ export const CORPUS: readonly Mutation[] = [
     { id: "uploads on the OS disk", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/opt/elabftw/uploads")) },
     { id: "MySQL data as a legacy host volume", owner: DISK, apply: container("-mysql-container", (p) => (p.volumes = [{ hostPath: "/var/lib/mysql", containerPath: "/var/lib/mysql2" }])) },
     { id: "uploads path with a trailing slash outside the mount", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/srv/elabftw-uploads/")) },
+    { id: "uploads bind source climbing out of the LUKS mount with ..", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/srv/elabftw/../../opt/uploads")) },
+    { id: "MySQL data with // and ./ and a trailing slash, off the mount", owner: DISK, apply: container("-mysql-container", (p) => (plain(p.mounts)[0].source = "/srv//elabftw/./../mysql/")) },
     // Backups.
     { id: "Borg repository without encryption", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption=none")) },
     { id: "Borg authenticated-only mode", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption authenticated-blake2")) },

@@ -42,6 +42,13 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
     });
 
+    it("production-data-protected: a container holding data, or a signing key, left unprotected", async () => {
+        for (const [type, suffix] of [["docker:index/container:Container", "-mysql-container"], ["tls:index/privateKey:PrivateKey", "-saml-sp-key"], ["tls:index/privateKey:PrivateKey", "-ca-key"]]) {
+            const graph = withOptions(run.resources, type, suffix, { protect: false });
+            assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"], suffix);
+        }
+    });
+
     it("saml-sso-on-production: SAML off, local login for everyone, self-registration", async () => {
         const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => Object.assign(p.config, { saml_toggle: "0", local_login_only_sysadmin: "0", local_register: "1" }));
         assert.deepEqual(await onlyPolicies(graph), ["saml-sso-on-production"]);

@@ -1,6 +1,7 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
+import { isUnder } from "../models/paths";
 import { cnrs, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
 
@@ -38,7 +39,6 @@ function luksMountPoints(vm: PolicyResource, resources: readonly PolicyResource[
         .flatMap((line) => /--mount-point (\S+)/.exec(line)?.[1] ?? []);
 }
 
-const under = (path: string, mountPoint: string) => path === mountPoint || path.startsWith(`${mountPoint.replace(/\/$/, "")}/`);
 
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
@@ -57,7 +57,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 // The VM's own disks are plain: what the containers write must land on the LUKS mount.
                 const mountPoints = luksMountPoints(vm, args.resources);
                 const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
-                if (!mountPoints.some((p) => under(dataRoot, p))) {
+                if (!mountPoints.some((p) => isUnder(dataRoot, p))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
                 }
                 // Any other data disk on a plain storage must be LUKS-formatted too.
@@ -66,10 +66,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, vm.name, `has the disk ${disk.interface} on ${disk.datastoreId}, not declared encrypted, with no LUKS formatting`, "put it on an encrypted storage, or give it a serial and LUKS-format it like the data disk"), vm.urn);
                 }
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
-                    for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
+                    for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(violation(REQUIREMENT, container.name, `writes ${volume.target} to the volume at ${volume.source}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "keep volumes under the LUKS mount (Docker's data-root there, or bind mounts)"), container.urn);
                     }
-                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
+                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(
                             violation(REQUIREMENT, container.name, `writes ${mount.target} to ${mount.source} on ${vm.name}'s unencrypted OS disk (encrypted: ${mountPoints.join(", ")})`, "keep every writable bind mount under the LUKS data disk's mount point"),
                             container.urn,
