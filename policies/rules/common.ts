@@ -149,3 +149,16 @@ export function isTestStack(resources: readonly PolicyResource[]): boolean {
 export function isProductionStack(resources: readonly PolicyResource[]): boolean {
     return ofType(resources, TYPES.vm).some((vm) => (vm.props.tags ?? []).includes("production"));
 }
+
+/**
+ * A value, or undefined while a preview cannot know it (a secret or computed input): what a preview
+ * cannot read is decided at `pulumi up`, where every value is known.
+ */
+export function knownOrUndefined<T>(read: () => T): T | undefined {
+    try {
+        return read();
+    } catch (error) {
+        if ((error as Error)?.constructor?.name === "UnknownValueError") return undefined;
+        throw error;
+    }
+}

@@ -5,26 +5,13 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { assignments } from "../models/borg";
 import { cloudConfig } from "../models/programText";
 import { keyMaterial, secretAssignments, isLiteralSecretValue, isSecretName } from "../models/secrets";
-import { ofType, TYPES } from "./common";
+import { knownOrUndefined, ofType, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
 /** Client options that carry a password on a command line, and SQL that does. */
 const ON_COMMAND_LINES: [RegExp, string][] = [
     [/--password=\S|\s-p[^\s'"-]\S*|IDENTIFIED (WITH \S+ )?BY '/, "a password"],
 ];
-
-/**
- * A value, or undefined while a preview cannot know it: a label computed from other resources'
- * outputs (a content hash) is not a literal someone typed, and `pulumi up` checks it known.
- */
-function knownOrUndefined<T>(read: () => T): T | undefined {
-    try {
-        return read();
-    } catch (error) {
-        if ((error as Error)?.constructor?.name === "UnknownValueError") return undefined;
-        throw error;
-    }
-}
 
 export const noPlaintextSecrets: StackValidationPolicy = {
     name: "no-plaintext-secrets",
