@@ -4,6 +4,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isUnder, normalisePath } from "../policies/models/paths";
+import { argumentSecrets, commandLineSecrets, plaintextStrings, textSecrets } from "../policies/models/secretScan";
+import { borgDirectories, dumpLeaks } from "../policies/models/borg";
+import { filesWrittenBy } from "../policies/models/programText";
+import { networkMounts, unencryptedCopies } from "../policies/models/transfers";
 import { documentWrites, httpWrites, scriptWrites, sqlWrites } from "../policies/models/elabftwSettings";
 
 describe("host paths", () => {
@@ -29,5 +33,70 @@ describe("eLabFTW settings as sent", () => {
     it("finds the writes inside a script's commands, behind wrappers", () => {
         const script = `sudo docker exec mysql mysql elabftw -e "UPDATE config SET conf_value='0' WHERE conf_name='enforce_mfa'"\ncurl -sS --json '{"anon_users":"1"}' -X PATCH "$base/api/v2/config" || true\n`;
         assert.deepEqual(scriptWrites(script.replace('"$base', '"https://x')), [["anon_users", "1"], ["enforce_mfa", "0"]]);
+    });
+});
+
+describe("secrets in plaintext", () => {
+    it("walks every string of a value but the secret channels", () => {
+        const props = { description: "x", stdin: "secret", initialization: { userAccount: { password: "p", username: "u" } }, tags: ["a", "b"] };
+        assert.deepEqual(plaintextStrings(props, ["stdin", "initialization.userAccount.password"]).map((t) => `${t.path}=${t.text}`), ["description=x", "initialization.userAccount.username=u", "tags=a", "tags=b"]);
+    });
+
+    it("reads assignments in prose, YAML and JSON keys, and cloud-init files; not references", () => {
+        assert.ok(textSecrets("Backups: BORG_PASSPHRASE=correct-horse, ask the CSSI").length > 0);
+        assert.ok(textSecrets("smtp:\n  password: hunter2hunter2\n").length > 0);
+        assert.ok(textSecrets('{"api_token": "3-4f8a9c"}').length > 0);
+        assert.ok(textSecrets("#cloud-config\nwrite_files:\n  - path: /etc/x.conf\n    content: |\n      DB_PASSWORD=Tr0ub4dor3x\n").length > 0);
+        assert.deepEqual(textSecrets("BORG_PASSCOMMAND='cat /srv/elabftw/passphrase' BORG_PASSPHRASE=$PW DB_PASSWORD_FILE=secret.txt MIN_PASSWORD_LENGTH=12"), []);
+        // A shell does not assign in a comment: scripts are read as the shell reads them.
+        assert.deepEqual(textSecrets("# each line is KEY='value'\ntrue\n", "shell"), []);
+    });
+
+    it("finds password options on command lines, as each tool reads them", () => {
+        assert.deepEqual(argumentSecrets(["mysql", "-uroot", "-pTr0ub4dor", "elabftw"]), ["mysql -p<password>"]);
+        assert.deepEqual(argumentSecrets(["mysql", "-p", "elabftw"]), []); // a prompt, then the database
+        assert.deepEqual(argumentSecrets(["mariadb-dump", "--password=x", "db"]), ["mariadb-dump --password=<password>"]);
+        assert.deepEqual(argumentSecrets(["sshpass", "-p", "x", "ssh", "h"]), ["sshpass -p <password>"]);
+        assert.deepEqual(argumentSecrets(["openssl", "enc", "-pass", "pass:x"]), ["openssl -pass pass:<password>"]);
+        assert.deepEqual(argumentSecrets(["curl", "-u", "me:pw", "https://x"]), ["curl -u user:<password>"]);
+        assert.deepEqual(argumentSecrets(["systemctl", "--no-ask-password", "start", "x"]), []);
+        assert.deepEqual(argumentSecrets(["tool", "--password-file", "/root/pw"]), []);
+        assert.equal(commandLineSecrets("sudo env BORG_RSH=ssh borg --passphrase hunter2 list\n").length, 1);
+        assert.equal(commandLineSecrets("rsync -a /srv/ rsync://u:pw@host/m/").length, 1);
+    });
+});
+
+describe("Borg's own files", () => {
+    it("follow BORG_BASE_DIR, the BORG_*_DIR variables and XDG, else root's home", () => {
+        assert.deepEqual(borgDirectories({}, "/root").map((d) => d.path), ["/root/.cache/borg", "/root/.config/borg", "/root/.config/borg/keys", "/root/.config/borg/security"]);
+        assert.deepEqual(borgDirectories({ BORG_BASE_DIR: "/srv/b", BORG_CACHE_DIR: "/var/cache/borg" }, "/root").map((d) => d.path), ["/var/cache/borg", "/srv/b/.config/borg", "/srv/b/.config/borg/keys", "/srv/b/.config/borg/security"]);
+        assert.equal(borgDirectories({ BORG_CONFIG_DIR: "/etc/borg", BORG_SECURITY_DIR: "/srv/s" }, "/root")[3].path, "/srv/s");
+    });
+});
+
+describe("dumps and copies leaving the machine", () => {
+    it("reads files a script writes with a here-document, echo and tee", () => {
+        const files = filesWrittenBy("cat >/etc/cron.d/dump <<'EOF'\n0 3 * * * root mysqldump db >/tmp/x\nEOF\necho '//nas/backup /mnt/nas cifs ro 0 0' >> /etc/fstab\nprintf '%s\\n' 'a' 'b' | sudo tee /usr/local/bin/x >/dev/null\n");
+        assert.deepEqual(files.map((f) => f.path), ["/etc/cron.d/dump", "/etc/fstab", "/usr/local/bin/x"]);
+        assert.match(files[0].content, /mysqldump db >\/tmp\/x/);
+    });
+
+    it("lets Borg read a dump itself (--content-from-command), and nothing else", () => {
+        assert.deepEqual(dumpLeaks("borg create --content-from-command ::db -- mysqldump --single-transaction elabftw"), []);
+        assert.equal(dumpLeaks("mysqldump db 2>&1 >/var/tmp/x.sql | borg create ::a -").length, 1);
+        assert.equal(dumpLeaks("mysqldump db | tee /var/tmp/x.sql | borg create --stdin-name db.sql ::a -").length, 1);
+    });
+
+    it("finds unencrypted copies: rsync, scp, rclone, curl uploads, tar to a host, pipes into ssh, files on a network mount", () => {
+        assert.equal(unencryptedCopies("rsync -a /srv/elabftw/uploads/ backup@nas:/exports/elab/").length, 1);
+        assert.equal(unencryptedCopies("scp -i k /srv/elabftw/db.sql.gz nas:/backup/").length, 1);
+        assert.equal(unencryptedCopies("rclone sync /srv/elabftw/uploads s3remote:bucket/elab").length, 1);
+        assert.equal(unencryptedCopies("tar czf - /srv/elabftw/uploads | ssh nas 'cat > up.tgz'").length, 1);
+        assert.deepEqual(unencryptedCopies("tar czf - /srv/elabftw/uploads | gpg -e -r backup | ssh nas 'cat > up.tgz.gpg'"), []);
+        assert.deepEqual(unencryptedCopies("rsync -a /srv/elabftw/uploads/ /srv/elabftw/copy/"), []);
+        const mounts = networkMounts(["mount -t nfs4 -o vers=4.2 nas:/exports/elab /mnt/backup"], ["//nas/share /mnt/cifs cifs credentials=/root/c 0 0"]);
+        assert.deepEqual(mounts, ["/mnt/backup", "/mnt/cifs"]);
+        assert.equal(unencryptedCopies("cp -a /srv/elabftw/uploads /mnt/backup/uploads", mounts).length, 1);
+        assert.equal(unencryptedCopies("mysqldump db > /mnt/cifs/db.sql", mounts).length, 1);
     });
 });

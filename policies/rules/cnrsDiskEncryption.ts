@@ -3,7 +3,8 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
 import { isUnder } from "../models/paths";
 import { cnrs, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
-import { cloudInitFiles } from "./deployedText";
+import { assignments, borgDirectories, runsBorg } from "../models/borg";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -40,6 +41,22 @@ function luksMountPoints(vm: PolicyResource, resources: readonly PolicyResource[
 }
 
 
+/**
+ * Where Borg writes its own files on this VM, when it runs there: from the Borg and XDG variables the
+ * VM's scripts, units, cron and environment files set (the last one wins), else under root's home.
+ * A value that expands something the model cannot resolve is left out (decided at no path).
+ */
+function borgFilesOn(vm: PolicyResource, resources: readonly PolicyResource[]): { what: string; path: string }[] {
+    const onVm = deployedScripts(resources).filter((s) => s.host === vmAddress(vm));
+    if (!onVm.some((s) => runsBorg(s.script))) return [];
+    const env: Record<string, string> = {};
+    for (const { name, value } of onVm.flatMap((s) => assignments(s.script))) {
+        if (!/^(BORG_\w+_DIR|XDG_(CACHE|CONFIG)_HOME|HOME)$/.test(name)) continue;
+        env[name] = value.text.replace(/\$\{?(\w+)\}?/g, (whole, ref: string) => env[ref] ?? whole);
+    }
+    return borgDirectories(env, "/root").filter((d) => !d.path.includes("$"));
+}
+
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
     description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount.",
@@ -59,6 +76,9 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 if (!mountPoints.some((p) => isUnder(dataRoot, p))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
+                }
+                for (const file of borgFilesOn(vm, args.resources).filter((f) => !mountPoints.some((p) => isUnder(f.path, p)))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `has Borg write ${file.what} to ${file.path}, on its unencrypted OS disk`, `set BORG_BASE_DIR (or the BORG_*_DIR variables) under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
                 }
                 // Any other data disk on a plain storage must be LUKS-formatted too.
                 const [, ...extra] = disksOf(vm).filter((d) => d.interface !== "scsi0" && !encryptedDatastores.includes(String(d.datastoreId)));

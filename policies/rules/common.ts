@@ -16,6 +16,7 @@ export const TYPES = {
     container: "docker:index/container:Container",
     remoteImage: "docker:index/remoteImage:RemoteImage",
     command: "command:remote:Command",
+    localCommand: "command:local:Command",
     privateKey: "tls:index/privateKey:PrivateKey",
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
     locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
