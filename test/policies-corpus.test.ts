@@ -111,9 +111,9 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db rule list removed", owner: INFRA, apply: (g) => without(g, T.rules, "-db-rules") },
     { id: "db egress 0/1 + 128/1 on 443", owner: INFRA, apply: append("-db-rules", { type: "out", action: "ACCEPT", dest: "0.0.0.0/1", proto: "tcp", dport: "443" }, { type: "out", action: "ACCEPT", dest: "128.0.0.0/1", proto: "tcp", dport: "443" }) },
     { id: "web egress to any on 80,443 (dest \"\")", owner: INFRA, apply: append("-web-rules", { type: "out", action: "ACCEPT", dest: "", proto: "tcp", dport: "80,443" }) },
-    { id: "db guest nftables input policy accept", owner: INFRA, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/(hook input priority filter; )policy drop;/, "$1policy accept;")) },
-    { id: "web guest nftables accept-all rule", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
-    { id: "web guest nftables forward without policy", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
+    { id: "db guest nftables input policy accept", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/(hook input priority filter; )policy drop;/, "$1policy accept;")) },
+    { id: "web guest nftables accept-all rule", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
+    { id: "web guest nftables forward without policy", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
     // Two VMs, egress address.
     { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
     { id: "MySQL container removed", owner: "cnrs-two-vms", apply: (g) => without(g, T.container, "-mysql-container") },
@@ -232,6 +232,10 @@ export const CORPUS: readonly Mutation[] = [
     { id: "dump copied with scp in a unit", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("ExecStart=", "ExecStartPost=/usr/bin/scp /srv/elabftw/backup/last.tar nas.lab.example.org:/backups/\nExecStart=")) },
     { id: "uploads tarred into ssh from cloud-init runcmd", owner: BACKUP, apply: userData("web", (t) => `${t}  - tar czf - /srv/elabftw/uploads | ssh backup@10.20.60.20 'cat > uploads.tgz'\n`) },
     { id: "uploads copied onto an NFS mount", owner: BACKUP, apply: userData("web", (t) => `${t}  - mount -t nfs4 10.20.60.30:/exports/elab /mnt/nas\n  - cp -a /srv/elabftw/uploads /mnt/nas/\n`) },
+    // The guests' nftables layer on its own (the Proxmox firewall still drops these packets).
+    { id: "db guest ruleset accepts the VPN on 3306", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr 10.8.0.0/16 tcp dport mysql accept')) },
+    { id: "web guest ruleset accepts HTTPS from a named set holding the lab", owner: NO_OUTSIDE, apply: nft("-web-guest-firewall-nftables", (t) => t.replace("    chain input {", "    set staff { type ipv4_addr; flags interval; elements = { 10.20.40.0/24, 10.20.50.0/28 } }\n    chain input {").replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr @staff tcp dport { 80, 443 } accept')) },
+    { id: "db guest ruleset: the lab's drop turned into a jump to an accepting chain", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/ip saddr 10\.20\.40\.0\/24 drop comment "[^"]*"\n(\s+ip saddr 10\.20\.30\.10 tcp dport 3306 accept)/, "ip saddr 10.20.40.0/24 jump lab\n$1").replace("    chain forward {", "    chain lab {\n        tcp dport 1-65535 accept\n    }\n    chain forward {")) },
 ];
 
 describe("the mutation corpus", () => {

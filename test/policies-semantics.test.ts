@@ -8,6 +8,8 @@ import { argumentSecrets, commandLineSecrets, plaintextStrings, textSecrets } fr
 import { borgDirectories, dumpLeaks } from "../policies/models/borg";
 import { filesWrittenBy } from "../policies/models/programText";
 import { networkMounts, unencryptedCopies } from "../policies/models/transfers";
+import { nftVerdict } from "../policies/models/nftEval";
+import { toInt } from "../policies/models/ipv4";
 import { documentWrites, httpWrites, scriptWrites, sqlWrites } from "../policies/models/elabftwSettings";
 
 describe("host paths", () => {
@@ -98,5 +100,31 @@ describe("dumps and copies leaving the machine", () => {
         assert.deepEqual(mounts, ["/mnt/backup", "/mnt/cifs"]);
         assert.equal(unencryptedCopies("cp -a /srv/elabftw/uploads /mnt/backup/uploads", mounts).length, 1);
         assert.equal(unencryptedCopies("mysqldump db > /mnt/cifs/db.sql", mounts).length, 1);
+    });
+});
+
+describe("the guests' nftables, packet by packet", () => {
+    const ruleset = (rules: string, policy = "drop") => `table inet elabftw {\n    set admins { type ipv4_addr; flags interval; elements = { 10.20.50.0/28 } }\n    chain input {\n        type filter hook input priority filter; policy ${policy};\n        ct state established,related accept\n        iifname "lo" accept\n${rules}\n    }\n    chain forward {\n        type filter hook forward priority filter; policy drop;\n        ip saddr 10.20.1.1 ct status dnat meta l4proto tcp ct original proto-dst 443 accept comment "edge; only"\n    }\n}\n`;
+    const pass = (text: string, peer: string, dport: number, published: string[] = []) => nftVerdict(text, { peer: toInt(peer), proto: "tcp", dport }, toInt("10.20.30.11"), published).pass;
+
+    it("takes the first verdict, else the policy; named sets, service names, != and comments with ;", () => {
+        const text = ruleset('        ip saddr 10.20.40.0/24 drop comment "lab; any port"\n        ip saddr @admins tcp dport ssh accept\n        ip saddr != 10.0.0.0/8 tcp dport 80-90 accept');
+        assert.equal(pass(text, "10.20.50.3", 22), "yes");
+        assert.equal(pass(text, "10.20.40.3", 22), "no");
+        assert.equal(pass(text, "10.8.0.1", 85), "no");
+        assert.equal(pass(text, "147.210.0.1", 85), "yes");
+        assert.equal(pass(ruleset("", "accept"), "10.8.0.1", 3306), "yes");
+    });
+
+    it("follows jumps, and reads published ports through the forward hook", () => {
+        const text = ruleset("        ip saddr 10.8.0.0/16 jump vpn").replace("    chain forward {", "    chain vpn {\n        tcp dport 3306 accept\n    }\n    chain forward {");
+        assert.equal(pass(text, "10.8.0.9", 3306), "yes");
+        assert.equal(pass(text, "10.8.0.9", 22), "no");
+        assert.equal(pass(ruleset(""), "10.20.1.1", 443, ["tcp/443"]), "yes");
+        assert.equal(pass(ruleset(""), "10.20.40.1", 443, ["tcp/443"]), "no");
+    });
+
+    it("reads an expression it does not know as a maybe", () => {
+        assert.equal(pass(ruleset("        meta skuid 0 ip saddr 10.8.0.0/16 accept"), "10.8.0.1", 22), "maybe");
     });
 });
