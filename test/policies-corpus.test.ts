@@ -111,9 +111,9 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db rule list removed", owner: INFRA, apply: (g) => without(g, T.rules, "-db-rules") },
     { id: "db egress 0/1 + 128/1 on 443", owner: INFRA, apply: append("-db-rules", { type: "out", action: "ACCEPT", dest: "0.0.0.0/1", proto: "tcp", dport: "443" }, { type: "out", action: "ACCEPT", dest: "128.0.0.0/1", proto: "tcp", dport: "443" }) },
     { id: "web egress to any on 80,443 (dest \"\")", owner: INFRA, apply: append("-web-rules", { type: "out", action: "ACCEPT", dest: "", proto: "tcp", dport: "80,443" }) },
-    { id: "db guest nftables input policy accept", owner: INFRA, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/(hook input priority filter; )policy drop;/, "$1policy accept;")) },
-    { id: "web guest nftables accept-all rule", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
-    { id: "web guest nftables forward without policy", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
+    { id: "db guest nftables input policy accept", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/(hook input priority filter; )policy drop;/, "$1policy accept;")) },
+    { id: "web guest nftables accept-all rule", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
+    { id: "web guest nftables forward without policy", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
     // Two VMs, egress address.
     { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
     { id: "MySQL container removed", owner: "cnrs-two-vms", apply: (g) => without(g, T.container, "-mysql-container") },
@@ -125,6 +125,8 @@ export const CORPUS: readonly Mutation[] = [
     { id: "uploads on the OS disk", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/opt/elabftw/uploads")) },
     { id: "MySQL data as a legacy host volume", owner: DISK, apply: container("-mysql-container", (p) => (p.volumes = [{ hostPath: "/var/lib/mysql", containerPath: "/var/lib/mysql2" }])) },
     { id: "uploads path with a trailing slash outside the mount", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/srv/elabftw-uploads/")) },
+    { id: "uploads bind source climbing out of the LUKS mount with ..", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0].source = "/srv/elabftw/../../opt/uploads")) },
+    { id: "MySQL data with // and ./ and a trailing slash, off the mount", owner: DISK, apply: container("-mysql-container", (p) => (plain(p.mounts)[0].source = "/srv//elabftw/./../mysql/")) },
     // Backups.
     { id: "Borg repository without encryption", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption=none")) },
     { id: "Borg authenticated-only mode", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("--encryption=repokey-blake2", "--encryption authenticated-blake2")) },
@@ -209,6 +211,31 @@ export const CORPUS: readonly Mutation[] = [
     { id: "private key in write_files", owner: SECRETS, apply: (g) => userData("web", writeFile("/root/.ssh/id_ed25519", pemKey().trim()))(g) },
     { id: "SECRET_KEY in a unit's Environment=", owner: SECRETS, apply: (g) => script("-backup-web-unit-elabftw-backup-uploads-service", (t) => t.replace("Type=oneshot", `Type=oneshot\nEnvironment=ELAB_SECRET=${defuseKey()}`))(g) },
     { id: "API token exported in an installed script", owner: SECRETS, apply: script("-backup-web-script-elabftw-restore", (t) => `${t}\nexport ELABFTW_API_TOKEN="3-4f8a9c2e1b7d"\n`) },
+    // Secrets in any plaintext input, on command lines, and generated secrets that lost their marking.
+    { id: "Borg passphrase in the VM's description", owner: SECRETS, apply: (g) => changed(g, T.vm, "-db", (p) => (p.description = "Backups: BORG_PASSPHRASE=correct-horse-battery, ask the CSSI")) },
+    { id: "a password in a VM tag", owner: SECRETS, apply: (g) => changed(g, T.vm, "-web", (p) => plain(p.tags).push("mysql_password=Tr0ub4dor3x")) },
+    { id: "MYSQL_PASSWORD in a data file written by cloud-init", owner: SECRETS, apply: userData("db", writeFile("/etc/elabftw/db.conf", "[client]\nMYSQL_PASSWORD=Tr0ub4dor3x")) },
+    { id: "a generated password copied into a description (unsecret)", owner: SECRETS, apply: (g) => changed(g, T.vm, "-db", (p) => (p.description = `db user: ${g.find((r) => r.name.endsWith("-db-user-password"))!.rawOutputs.result}`)) },
+    { id: "mysql -pSECRET in a unit", owner: SECRETS, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("ExecStart=", "ExecStartPre=/usr/bin/docker exec mysql mysqladmin -uroot -pTr0ub4dor3x ping\nExecStart=")) },
+    { id: "sshpass -p in an installed script", owner: SECRETS, apply: script("-backup-web-script-elabftw-restore", (t) => `${t}\nsshpass -p "$(cat /root/pw)" ssh backup@10.20.60.20 true\n`) },
+    { id: "--passphrase on a remote command line", owner: SECRETS, apply: (g) => changed(g, T.command, "-backup-db-timers", (p) => (p.create = `${p.create} && gpg --batch --passphrase s3cr3t-s3cr3t -c /dev/null`)) },
+    // Borg's own files on the OS disk.
+    { id: "Borg's cache moved to /root/.cache/borg in borg.env", owner: DISK, apply: script("-backup-db-borg-env", (t) => `${t}BORG_CACHE_DIR='/root/.cache/borg'\n`) },
+    { id: "BORG_BASE_DIR dropped: Borg's files under /root", owner: DISK, apply: script("-backup-web-borg-env", (t) => t.replace(/^BORG_BASE_DIR=.*\n/m, "")) },
+    { id: "BORG_BASE_DIR climbing out of the LUKS mount with ..", owner: DISK, apply: script("-backup-db-borg-env", (t) => t.replace(/^BORG_BASE_DIR='([^']*)'/m, "BORG_BASE_DIR='/srv/elabftw/../var/lib/borg'")) },
+    // Dumps wherever commands are written: scripts a command writes, stdin scripts, local commands, containers.
+    { id: "dump in a cron file a here-document writes", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-timers", (p) => (p.create = `${p.create}\ncat > /etc/cron.d/elab-dump <<'EOF'\n30 2 * * * root docker exec mysql mysqldump elabftw > /var/backups/elabftw.sql\nEOF\n`)) },
+    { id: "dump in the script a command reads on stdin (bash -s)", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => { p.create = "sudo bash -s"; p.stdin = "docker exec mysql mysqldump --all-databases 2>&1 >/var/tmp/pre-upgrade.sql\n"; }) },
+    { id: "dump in a sidecar container's command", owner: BACKUP, apply: container("-mysql-container", (p) => (p.healthcheck = { ...plain(p.healthcheck), tests: ["CMD-SHELL", "mysqldump --all-databases > /var/lib/mysql/hc.sql && true"] })) },
+    // Other tools copying data off the VM without encryption.
+    { id: "uploads rsynced to the backup host", owner: BACKUP, apply: script("-backup-web-script-elabftw-backup", (t) => `${t}\nrsync -a /srv/elabftw/uploads/ borg@10.20.60.20:/srv/plain/uploads/\n`) },
+    { id: "dump copied with scp in a unit", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("ExecStart=", "ExecStartPost=/usr/bin/scp /srv/elabftw/backup/last.tar nas.lab.example.org:/backups/\nExecStart=")) },
+    { id: "uploads tarred into ssh from cloud-init runcmd", owner: BACKUP, apply: userData("web", (t) => `${t}  - tar czf - /srv/elabftw/uploads | ssh backup@10.20.60.20 'cat > uploads.tgz'\n`) },
+    { id: "uploads copied onto an NFS mount", owner: BACKUP, apply: userData("web", (t) => `${t}  - mount -t nfs4 10.20.60.30:/exports/elab /mnt/nas\n  - cp -a /srv/elabftw/uploads /mnt/nas/\n`) },
+    // The guests' nftables layer on its own (the Proxmox firewall still drops these packets).
+    { id: "db guest ruleset accepts the VPN on 3306", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr 10.8.0.0/16 tcp dport mysql accept')) },
+    { id: "web guest ruleset accepts HTTPS from a named set holding the lab", owner: NO_OUTSIDE, apply: nft("-web-guest-firewall-nftables", (t) => t.replace("    chain input {", "    set staff { type ipv4_addr; flags interval; elements = { 10.20.40.0/24, 10.20.50.0/28 } }\n    chain input {").replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr @staff tcp dport { 80, 443 } accept')) },
+    { id: "db guest ruleset: the lab's drop turned into a jump to an accepting chain", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/ip saddr 10\.20\.40\.0\/24 drop comment "[^"]*"\n(\s+ip saddr 10\.20\.30\.10 tcp dport 3306 accept)/, "ip saddr 10.20.40.0/24 jump lab\n$1").replace("    chain forward {", "    chain lab {\n        tcp dport 1-65535 accept\n    }\n    chain forward {")) },
 ];
 
 describe("the mutation corpus", () => {

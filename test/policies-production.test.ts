@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { rules } from "../policies/rules";
 import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
-import { changed, withOptions } from "./support/mutations";
+import { changed, plain, withOptions } from "./support/mutations";
 import { evaluate } from "../tools/offline/policyEngine";
 import { PRODUCTION_OVERRIDES } from "./support/stacks";
 
@@ -42,6 +42,13 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
     });
 
+    it("production-data-protected: a container holding data, or a signing key, left unprotected", async () => {
+        for (const [type, suffix] of [["docker:index/container:Container", "-mysql-container"], ["tls:index/privateKey:PrivateKey", "-saml-sp-key"], ["tls:index/privateKey:PrivateKey", "-ca-key"]]) {
+            const graph = withOptions(run.resources, type, suffix, { protect: false });
+            assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"], suffix);
+        }
+    });
+
     it("saml-sso-on-production: SAML off, local login for everyone, self-registration", async () => {
         const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => Object.assign(p.config, { saml_toggle: "0", local_login_only_sysadmin: "0", local_register: "1" }));
         assert.deepEqual(await onlyPolicies(graph), ["saml-sso-on-production"]);
@@ -58,6 +65,20 @@ describe("policy pack on a production stack", () => {
             const graph = changed(run.resources, "elabftw:app:ElabftwSettings", "-settings", (p) => change(p.config));
             assert.deepEqual(await onlyPolicies(graph), ["accountability-on-production"]);
         }
+    });
+
+    it("instance settings are read as sent: the settings document, an API call, SQL on the config table", async () => {
+        const command = "command:remote:Command";
+        const document = changed(run.resources, command, "-settings-apply", (p) => {
+            const doc = JSON.parse(plain(p.stdin));
+            doc.config.anon_users = true;
+            p.stdin = JSON.stringify(doc);
+        });
+        assert.deepEqual(await onlyPolicies(document), ["accountability-on-production"]);
+        const api = changed(run.resources, command, "-backup-web-script-elabftw-restore", (p) => (p.stdin = `${plain(p.stdin)}\ncurl -sf -X PATCH -H @/root/auth "https://localhost/api/v2/config" --data '{"enforce_mfa": 0}'\n`));
+        assert.deepEqual(await onlyPolicies(api), ["password-policy-baseline"]);
+        const sqlUpdate = changed(run.resources, command, "-mysql-operator-account", (p) => (p.stdin = `${plain(p.stdin)}\nUPDATE elabftw.config SET conf_value = '0' WHERE conf_name = 'local_login_only_sysadmin';\n`));
+        assert.deepEqual(await onlyPolicies(sqlUpdate), ["saml-sso-on-production"]);
     });
 
     it("accountability-on-production: a test stack may open anonymous access", async () => {

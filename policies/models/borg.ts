@@ -108,6 +108,8 @@ function stageLeak(stage: SimpleCommand, next: SimpleCommand | undefined): strin
     const tool = words[at].slice(words[at].lastIndexOf("/") + 1);
     const args = words.slice(at + 1);
     if (args.some((a) => /^(-V|--version|-\?|--help)$/.test(a))) return undefined;
+    // borg create --content-from-command ... -- mysqldump ...: Borg itself reads the dump's output.
+    if (words.slice(0, at).includes("--content-from-command") && words.slice(0, at).includes("create")) return undefined;
     const file = dumpFileOption(args);
     if (file) return `${tool} writes its dump with ${file}`;
     const redirect = writesStdout(stage)[0];
@@ -127,4 +129,26 @@ export function dumpLeaks(script: string): string[] {
         });
     }
     return leaks;
+}
+
+/** A script runs Borg (any subcommand reads and writes Borg's own directories). */
+export const runsBorg = (script: string): boolean => pipelines(script).some((p) => p.stages.some((s) => /^borg(backup)?$/.test(commandName(effectiveCommand(s).argv))));
+
+/**
+ * Where Borg keeps its own files, from its environment (Borg 1.2 helpers/fs.py; Borg 2 the same on
+ * Linux): BORG_BASE_DIR (default $HOME), the cache (chunk index, file lists: BORG_CACHE_DIR, else
+ * $XDG_CACHE_HOME/borg, else base/.cache/borg), the config (BORG_CONFIG_DIR, else
+ * $XDG_CONFIG_HOME/borg, else base/.config/borg), the keys (BORG_KEYS_DIR, else config/keys) and the
+ * security directory (BORG_SECURITY_DIR, else config/security).
+ */
+export function borgDirectories(env: Readonly<Record<string, string>>, home: string): { what: string; path: string }[] {
+    const set = (name: string) => (env[name] ? env[name] : undefined);
+    const base = set("BORG_BASE_DIR") ?? set("HOME") ?? home;
+    const config = set("BORG_CONFIG_DIR") ?? `${set("XDG_CONFIG_HOME") ?? `${base}/.config`}/borg`;
+    return [
+        { what: "its cache (chunk index and file lists)", path: set("BORG_CACHE_DIR") ?? `${set("XDG_CACHE_HOME") ?? `${base}/.cache`}/borg` },
+        { what: "its configuration", path: config },
+        { what: "its key files", path: set("BORG_KEYS_DIR") ?? `${config}/keys` },
+        { what: "its security directory", path: set("BORG_SECURITY_DIR") ?? `${config}/security` },
+    ];
 }

@@ -2,6 +2,8 @@
 // the engine reads them: privileged; the effective capabilities (Docker's default set, plus added,
 // minus dropped, ALL on either side); host namespaces; devices; mounts of the host's root or of the
 // Docker socket; no-new-privileges in its accepted spellings; unconfined seccomp/AppArmor.
+import { normalisePath } from "./paths";
+
 export const DOCKER_DEFAULT_CAPS = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
 
 const capName = (c: string) => c.toUpperCase().replace(/^CAP_/, "");
@@ -29,7 +31,6 @@ export interface HostAccess {
 }
 
 const SOCKETS = ["/var/run/docker.sock", "/run/docker.sock", "/var/run/containerd/containerd.sock", "/run/containerd/containerd.sock"];
-const normalisePath = (p: string) => (p.replace(/\/+/g, "/").replace(/(.)\/$/, "$1") || "/");
 
 /** Every bind mount or volume's host path, with its target and whether it is read-only. */
 export function hostPaths(props: Record<string, any>): { source: string; target: string; readOnly: boolean }[] {

@@ -11,7 +11,7 @@ export interface NftChain {
 
 /** Chains of every `table <family> <name> { ... }` block (brace-counted, comments removed). */
 export function parseRuleset(text: string): NftChain[] {
-    const lines = text.split("\n").map((l) => l.replace(/(^|\s)#.*$/, "").trim()).filter(Boolean);
+    const lines = text.split("\n").map((l) => l.replace(/^((?:[^"#]|"[^"]*")*?)(^|\s)#.*$/, "$1").trim()).filter(Boolean);
     const chains: NftChain[] = [];
     let table: string | undefined;
     let chain: { name: string; hook?: string; policy: "accept" | "drop"; rules: string[] } | undefined;
@@ -33,7 +33,8 @@ export function parseRuleset(text: string): NftChain[] {
             continue;
         }
         if (!chain) continue;
-        for (const statement of line.split(";").map((s) => s.trim()).filter(Boolean)) {
+        // `;` separates statements, except inside a quoted comment.
+        for (const statement of (line.match(/(?:[^;"]|"[^"]*")+/g) ?? []).map((s) => s.trim()).filter(Boolean)) {
             const hook = /^type\s+\w+\s+hook\s+(\w+)/.exec(statement);
             const policy = /^policy\s+(accept|drop)$/.exec(statement);
             if (hook) chain.hook = hook[1];

@@ -7,8 +7,9 @@
 // - cloud-init user-data: runcmd and bootcmd (a string runs under sh, a list is an argv),
 //   write_files (base64/gzip encodings decoded where plain base64) and the password settings;
 // - a written file's path says how it is read (script, unit, cron file, environment file, data).
+import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
-import { pipelines } from "./shell";
+import { commandName, effectiveCommand, pipelines } from "./shell";
 
 export type TextKind = "shell" | "unit" | "cron" | "env" | "data";
 
@@ -17,12 +18,13 @@ export interface WrittenFile {
     readonly content: string;
 }
 
-/** How the system reads a file at this path. */
-export function kindOfPath(path: string, referencedEnvFiles: readonly string[] = []): TextKind {
-    if (referencedEnvFiles.includes(path) || /\.env$|\/environment$|\/default\/[^/]+$/.test(path)) return "env";
-    if (/^\/etc\/systemd\/system\/.+\.(service|timer|socket|path)$|\.service\.d\/.+\.conf$/.test(path)) return "unit";
+/** How the system reads a file at this path (and, for an executable, its `#!` line). */
+export function kindOfPath(path: string, content = ""): TextKind {
+    if (/\.env$|\/environment$|\/default\/[^/]+$/.test(path)) return "env";
+    if (/^\/(etc|run|usr\/lib|lib)\/systemd\/(system|user)\/.+\.(service|timer|socket|path)$|\/\.config\/systemd\/user\/.+\.service$|\.service\.d\/.+\.conf$/.test(path)) return "unit";
     if (/^\/etc\/crontab$|^\/etc\/cron\.d\/|^\/var\/spool\/cron\//.test(path)) return "cron";
-    if (/^\/(usr\/(local\/)?)?s?bin\/|^\/etc\/cron\.(hourly|daily|weekly|monthly)\/|^\/etc\/profile\.d\/|^\/etc\/rc\.local$|\.sh$/.test(path)) return "shell";
+    if (/^\/(usr\/(local\/)?)?s?bin\/|^\/etc\/cron\.(hourly|daily|weekly|monthly)\/|^\/etc\/profile\.d\/|^\/etc\/rc\.local$|\.(ba)?sh$/.test(path)) return "shell";
+    if (/^#!\s*\S*\/(env\s+)?(ba|da|k|z)?sh\b/.test(content)) return "shell";
     return "data";
 }
 
@@ -70,6 +72,8 @@ export interface CloudConfig {
     readonly files: WrittenFile[];
     /** Top-level and per-user password settings present: chpasswd, password, passwd, plain_text_passwd, hashed_passwd. */
     readonly passwordSettings: string[];
+    /** The `mounts` entries, as the fstab lines cloud-init writes for them. */
+    readonly fstab: string[];
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -81,13 +85,24 @@ export function cloudConfig(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"] };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [] };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
     const files = (Array.isArray(doc.write_files) ? doc.write_files : []).map((f: Record<string, any>) => {
         const encoding = String(f.encoding ?? "");
-        const content = /^(b64|base64)$/.test(encoding) ? Buffer.from(String(f.content ?? ""), "base64").toString("utf8") : String(f.content ?? "");
+        const raw = String(f.content ?? "");
+        const decoded = (): string => {
+            if (/^(b64|base64)$/.test(encoding)) return Buffer.from(raw, "base64").toString("utf8");
+            if (/^(gz\+b64|gz\+base64|gzip\+b64|gzip\+base64)$/.test(encoding)) return gunzipSync(Buffer.from(raw, "base64")).toString("utf8");
+            return raw;
+        };
+        let content: string;
+        try {
+            content = decoded();
+        } catch {
+            content = raw;
+        }
         return { path: String(f.path ?? ""), content };
     });
     const PASSWORD_KEYS = ["chpasswd", "password", "passwd", "plain_text_passwd", "hashed_passwd"];
@@ -95,5 +110,34 @@ export function cloudConfig(userData: string): CloudConfig | undefined {
     for (const user of Array.isArray(doc.users) ? doc.users : []) {
         if (user && typeof user === "object") passwordSettings.push(...PASSWORD_KEYS.filter((k) => k in user).map((k) => `users[${user.name ?? "?"}].${k}`));
     }
-    return { commands, files, passwordSettings };
+    const fstab = (Array.isArray(doc.mounts) ? doc.mounts : []).filter(Array.isArray).map((m: unknown[]) => m.map(String).join(" "));
+    return { commands, files, passwordSettings, fstab };
+}
+
+/**
+ * Files a script writes with the shell: a here-document or here-string into `cat >FILE` or
+ * `tee FILE`, `echo`/`printf` redirected to a file or piped into `tee FILE`.
+ */
+export function filesWrittenBy(script: string): WrittenFile[] {
+    const files: WrittenFile[] = [];
+    for (const { stages } of pipelines(script)) {
+        let piped: string | undefined;
+        for (const stage of stages) {
+            const { argv } = effectiveCommand(stage);
+            const name = commandName(argv);
+            const args = argv.slice(1);
+            const herestring = stage.redirects.find((r) => r.op === "<<<")?.target;
+            let content: string | undefined;
+            if (name === "cat" || name === "tee") content = stage.heredoc ?? (herestring !== undefined ? `${herestring}\n` : piped);
+            else if (name === "echo") content = `${args.filter((a) => !/^-[neE]+$/.test(a)).join(" ")}\n`;
+            else if (name === "printf" && args.length > 0) content = args.length > 1 ? `${args.slice(1).join("\n")}\n` : args[0].replace(/\\n/g, "\n");
+            const targets = [
+                ...stage.redirects.filter((r) => (r.fd === 1 || r.fd === "&") && /^(>|>>|>\|)$/.test(r.op)).map((r) => r.target),
+                ...(name === "tee" ? args.filter((a) => !a.startsWith("-")) : []),
+            ].filter((t) => t.startsWith("/") && !t.startsWith("/dev/"));
+            if (content !== undefined) for (const path of targets) files.push({ path, content });
+            piped = content;
+        }
+    }
+    return files;
 }

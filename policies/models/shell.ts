@@ -25,6 +25,8 @@ export interface SimpleCommand {
     readonly assigns: readonly { readonly name: string; readonly value: Word }[];
     readonly words: readonly Word[];
     readonly redirects: readonly Redirect[];
+    /** The body of its here-document (`<<EOF`), the text its standard input reads. */
+    readonly heredoc?: string;
 }
 
 /** Commands joined by `|` (or `|&`): each stage's standard output feeds the next. */
@@ -32,7 +34,8 @@ export interface Pipeline {
     readonly stages: readonly SimpleCommand[];
 }
 
-type Token = { kind: "word"; word: Word; raw: string } | { kind: "op"; op: string } | { kind: "redirect"; fd: number | "&"; op: string };
+type Heredoc = { delimiter: string; strip: boolean; body: string[] };
+type Token = { kind: "word"; word: Word; raw: string; heredoc?: Heredoc } | { kind: "op"; op: string } | { kind: "redirect"; fd: number | "&"; op: string };
 
 const RESERVED = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "case", "esac", "{", "}", "!", "function", "time", "in"]);
 const REDIRECT = /^(\d*|&)(>>|>\||>&|<<<|<<-|<<|<&|<>|>|<)/;
@@ -52,15 +55,16 @@ function balanced(text: string, open: number): [string, number] {
 
 function tokenize(text: string, nested: string[]): Token[] {
     const tokens: Token[] = [];
-    const heredocs: { delimiter: string; strip: boolean }[] = [];
+    const heredocs: Heredoc[] = [];
     let i = 0;
     const skipHeredocs = () => {
-        for (const { delimiter, strip } of heredocs.splice(0)) {
+        for (const heredoc of heredocs.splice(0)) {
             while (i < text.length) {
                 const end = text.indexOf("\n", i) < 0 ? text.length : text.indexOf("\n", i);
-                const line = text.slice(i, end);
+                const line = heredoc.strip ? text.slice(i, end).replace(/^\t+/, "") : text.slice(i, end);
                 i = end + 1;
-                if ((strip ? line.replace(/^\t+/, "") : line) === delimiter) break;
+                if (line === heredoc.delimiter) break;
+                heredoc.body.push(line);
             }
         }
     };
@@ -111,8 +115,9 @@ function tokenize(text: string, nested: string[]): Token[] {
         if (i === start && /[<>]/.test(text[i]) && text[i + 1] === "(") { const [inner, next] = balanced(text, i + 1); nested.push(inner); tokens.push({ kind: "word", word: { text: text.slice(i, next), literal: false }, raw: text.slice(i, next) }); i = next; continue; }
         if (i === start) { i++; continue; }
         const last = tokens[tokens.length - 1];
-        if (last?.kind === "redirect" && last.op.startsWith("<<") && last.op !== "<<<") heredocs.push({ delimiter: value, strip: last.op === "<<-" });
-        tokens.push({ kind: "word", word: { text: value, literal }, raw: text.slice(start, i) });
+        const heredoc = last?.kind === "redirect" && last.op.startsWith("<<") && last.op !== "<<<" ? { delimiter: value, strip: last.op === "<<-", body: [] } : undefined;
+        if (heredoc) heredocs.push(heredoc);
+        tokens.push({ kind: "word", word: { text: value, literal }, raw: text.slice(start, i), heredoc });
     }
     return tokens;
 }
@@ -170,7 +175,7 @@ function parseScript(script: string, depth: number): Pipeline[] {
     const tokens = tokenize(script, nested);
     const result: Pipeline[] = [];
     let stages: SimpleCommand[] = [];
-    let current: { assigns: SimpleCommand["assigns"][number][]; words: Word[]; redirects: Redirect[] } = { assigns: [], words: [], redirects: [] };
+    let current: { assigns: SimpleCommand["assigns"][number][]; words: Word[]; redirects: Redirect[]; heredoc?: string } = { assigns: [], words: [], redirects: [] };
     const endCommand = () => {
         if (current.words.length > 0 || current.assigns.length > 0 || current.redirects.length > 0) stages.push(current);
         current = { assigns: [], words: [], redirects: [] };
@@ -187,7 +192,11 @@ function parseScript(script: string, depth: number): Pipeline[] {
             else endPipeline();
         } else if (token.kind === "redirect") {
             const target = tokens[t + 1];
-            if (target?.kind === "word") { current.redirects.push({ fd: token.fd, op: token.op, target: target.word.text }); t++; }
+            if (target?.kind === "word") {
+                current.redirects.push({ fd: token.fd, op: token.op, target: target.word.text });
+                if (target.heredoc) current.heredoc = target.heredoc.body.map((l) => `${l}\n`).join("");
+                t++;
+            }
         } else if (current.words.length === 0 && /^[A-Za-z_][A-Za-z0-9_]*=/.test(token.raw)) {
             const at = token.word.text.indexOf("=");
             current.assigns.push({ name: token.word.text.slice(0, at), value: { text: token.word.text.slice(at + 1), literal: token.word.literal } });

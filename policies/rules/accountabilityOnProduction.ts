@@ -3,7 +3,7 @@
 // settings component does not set keeps whatever the instance had, so it must be set.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { isProductionStack } from "./common";
-import { settingsProps, settingsResources } from "./instanceSettings";
+import { settingsResources, settingsViews } from "./instanceSettings";
 
 const phpTruthy = (value: string) => value !== "" && value !== "0";
 
@@ -15,14 +15,15 @@ export const accountabilityOnProduction: StackValidationPolicy = {
         if (!isProductionStack(args.resources)) return;
         // A stack without managed settings is reported by saml-sso-on-production.
         for (const resource of settingsResources(args.resources)) {
-            const { config } = settingsProps(resource);
-            const anon = config.anon_users;
-            if (anon === undefined || phpTruthy(anon)) {
-                reportViolation(`${resource.name}: anonymous users are ${anon === undefined ? "left as the instance has them" : `on (anon_users=${JSON.stringify(anon)})`} on a production stack, so entries may be read without a named account. Fix: pulumi config set anonymousUsers false.`, resource.urn);
-            }
-            const audit = config.emit_audit_logs;
-            if (audit === undefined || !phpTruthy(audit)) {
-                reportViolation(`${resource.name}: audit logs are ${audit === undefined ? "left as the instance has them" : `off (emit_audit_logs=${JSON.stringify(audit)})`} on a production stack. Fix: pulumi config set auditLogs true.`, resource.urn);
+            for (const { config } of settingsViews(resource, args.resources)) {
+                const anon = config.anon_users;
+                if (anon === undefined || phpTruthy(anon)) {
+                    reportViolation(`${resource.name}: anonymous users are ${anon === undefined ? "left as the instance has them" : `on (anon_users=${JSON.stringify(anon)})`} on a production stack, so entries may be read without a named account. Fix: pulumi config set anonymousUsers false.`, resource.urn);
+                }
+                const audit = config.emit_audit_logs;
+                if (audit === undefined || !phpTruthy(audit)) {
+                    reportViolation(`${resource.name}: audit logs are ${audit === undefined ? "left as the instance has them" : `off (emit_audit_logs=${JSON.stringify(audit)})`} on a production stack. Fix: pulumi config set auditLogs true.`, resource.urn);
+                }
             }
         }
     },

@@ -3,14 +3,29 @@
 // the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations } from "../models/borg";
+import { cloudConfig, filesWrittenBy } from "../models/programText";
+import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, ofType, TYPES, violation, vmAddress } from "./common";
-import { deployedScripts } from "./deployedText";
+import { DeployedScript, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
 const DATA_DISK = "/srv/elabftw/";
 
 /** A mysqldump (or mariadb-dump, mysqlpump) whose output does not go straight into `borg create`. */
 export const plaintextDump = (script: string): boolean => dumpLeaks(script).length > 0;
+
+/** Network file systems mounted on a host: by its scripts, its fstab lines, its cloud-init `mounts`. */
+function mountsOn(host: string | undefined, scripts: readonly DeployedScript[]): string[] {
+    const onHost = scripts.filter((s) => s.host === host);
+    const fstabs = [
+        ...onHost.flatMap((s) => filesWrittenBy(s.script)).filter((f) => f.path === "/etc/fstab").map((f) => f.content),
+        ...[...new Set(onHost.filter((s) => s.resource.type === TYPES.snippet).map((s) => s.resource))].flatMap((snippet) => {
+            const config = cloudConfig(String(snippet.props.sourceRaw?.data ?? ""));
+            return [...(config?.fstab ?? []), ...(config?.files ?? []).filter((f) => f.path === "/etc/fstab").map((f) => f.content)];
+        }),
+    ];
+    return networkMounts(onHost.map((s) => s.script), fstabs);
+}
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
@@ -40,7 +55,12 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
                 reportViolation(violation(REQUIREMENT, vm.name, "keeps no Borg passphrase on its encrypted disk", `install it under ${DATA_DISK} and read it with BORG_PASSCOMMAND`), vm.urn);
             }
         }
+        const mounts = new Map<string | undefined, string[]>();
         for (const s of scripts) {
+            if (!mounts.has(s.host)) mounts.set(s.host, mountsOn(s.host, scripts));
+            for (const copy of unencryptedCopies(s.script, mounts.get(s.host))) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `copies data off the machine unencrypted: ${copy}`, "back up with Borg only (encrypted repository); encrypt anything else before it leaves (gpg, age)"), s.resource.urn);
+            }
             for (const leak of dumpLeaks(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `leaves a plaintext dump: ${leak}`, "stream the dump straight into borg create (elabftw-backup.sh db)"), s.resource.urn);
             }

@@ -1,8 +1,10 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
+import { isUnder } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
-import { cloudInitFiles } from "./deployedText";
+import { assignments, borgDirectories, runsBorg } from "../models/borg";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -38,7 +40,22 @@ function luksMountPoints(vm: PolicyResource, resources: readonly PolicyResource[
         .flatMap((line) => /--mount-point (\S+)/.exec(line)?.[1] ?? []);
 }
 
-const under = (path: string, mountPoint: string) => path === mountPoint || path.startsWith(`${mountPoint.replace(/\/$/, "")}/`);
+
+/**
+ * Where Borg writes its own files on this VM, when it runs there: from the Borg and XDG variables the
+ * VM's scripts, units, cron and environment files set (the last one wins), else under root's home.
+ * A value that expands something the model cannot resolve is left out (decided at no path).
+ */
+function borgFilesOn(vm: PolicyResource, resources: readonly PolicyResource[]): { what: string; path: string }[] {
+    const onVm = deployedScripts(resources).filter((s) => s.host === vmAddress(vm));
+    if (!onVm.some((s) => runsBorg(s.script))) return [];
+    const env: Record<string, string> = {};
+    for (const { name, value } of onVm.flatMap((s) => assignments(s.script))) {
+        if (!/^(BORG_\w+_DIR|XDG_(CACHE|CONFIG)_HOME|HOME)$/.test(name)) continue;
+        env[name] = value.text.replace(/\$\{?(\w+)\}?/g, (whole, ref: string) => env[ref] ?? whole);
+    }
+    return borgDirectories(env, "/root").filter((d) => !d.path.includes("$"));
+}
 
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
@@ -57,8 +74,11 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 // The VM's own disks are plain: what the containers write must land on the LUKS mount.
                 const mountPoints = luksMountPoints(vm, args.resources);
                 const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
-                if (!mountPoints.some((p) => under(dataRoot, p))) {
+                if (!mountPoints.some((p) => isUnder(dataRoot, p))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
+                }
+                for (const file of borgFilesOn(vm, args.resources).filter((f) => !mountPoints.some((p) => isUnder(f.path, p)))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `has Borg write ${file.what} to ${file.path}, on its unencrypted OS disk`, `set BORG_BASE_DIR (or the BORG_*_DIR variables) under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
                 }
                 // Any other data disk on a plain storage must be LUKS-formatted too.
                 const [, ...extra] = disksOf(vm).filter((d) => d.interface !== "scsi0" && !encryptedDatastores.includes(String(d.datastoreId)));
@@ -66,10 +86,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, vm.name, `has the disk ${disk.interface} on ${disk.datastoreId}, not declared encrypted, with no LUKS formatting`, "put it on an encrypted storage, or give it a serial and LUKS-format it like the data disk"), vm.urn);
                 }
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
-                    for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
+                    for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(violation(REQUIREMENT, container.name, `writes ${volume.target} to the volume at ${volume.source}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "keep volumes under the LUKS mount (Docker's data-root there, or bind mounts)"), container.urn);
                     }
-                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => under(m.source, p)))) {
+                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(
                             violation(REQUIREMENT, container.name, `writes ${mount.target} to ${mount.source} on ${vm.name}'s unencrypted OS disk (encrypted: ${mountPoints.join(", ")})`, "keep every writable bind mount under the LUKS data disk's mount point"),
                             container.urn,

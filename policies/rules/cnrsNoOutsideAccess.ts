@@ -5,6 +5,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { describeExposure } from "../models/reachability";
 import { cnrs, isAnywhere, ofType, TYPES, violation, vmAddress } from "./common";
 import { outsideAccessFindings, stackNetwork } from "./firewallView";
+import { guestLayerFindings } from "./guestFirewallView";
 
 const REQUIREMENT = cnrs("Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", "no access from outside; remote users through the VPN");
 const DB_PORT = 3306;
@@ -12,7 +13,7 @@ const DB_PORT = 3306;
 export const cnrsNoOutsideAccess: StackValidationPolicy = {
     name: "cnrs-no-access-from-outside",
     description:
-        "No packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only.",
+        "On each firewall layer alone (Proxmox, and the guest's nftables): no packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const vms = ofType(args.resources, TYPES.vm);
@@ -24,6 +25,14 @@ export const cnrsNoOutsideAccess: StackValidationPolicy = {
             reportViolation(
                 violation(REQUIREMENT, finding.vm.name, `breaks "${finding.statement}": ${shown}${more} (${finding.reach.evidence})`, "remove or narrow the rule (extraFlows, security groups, IP sets) so the flow matrix's peers alone are accepted"),
                 vm?.urn,
+            );
+        }
+        // Each layer on its own: the guest's nftables must keep the same packets out.
+        for (const finding of guestLayerFindings(stackNetwork(args.resources), args.resources).filter((f) => f.exposures.length > 0)) {
+            const more = finding.exposures.length > 3 ? ` and ${finding.exposures.length - 3} more packet classes` : "";
+            reportViolation(
+                violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `alone breaks "${finding.statement}": ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "keep the guest ruleset's drop policies and accept only the flow matrix's peers, whatever the Proxmox firewall does"),
+                finding.resource.urn,
             );
         }
         const vmAddresses = new Set(vms.map(vmAddress));

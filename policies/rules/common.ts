@@ -16,6 +16,7 @@ export const TYPES = {
     container: "docker:index/container:Container",
     remoteImage: "docker:index/remoteImage:RemoteImage",
     command: "command:remote:Command",
+    localCommand: "command:local:Command",
     privateKey: "tls:index/privateKey:PrivateKey",
     selfSignedCert: "tls:index/selfSignedCert:SelfSignedCert",
     locallySignedCert: "tls:index/locallySignedCert:LocallySignedCert",
@@ -197,4 +198,13 @@ export function isTestStack(resources: readonly PolicyResource[]): boolean {
 
 export function isProductionStack(resources: readonly PolicyResource[]): boolean {
     return ofType(resources, TYPES.vm).some((vm) => (vm.props.tags ?? []).includes("production"));
+}
+
+/**
+ * A value, or undefined while a preview cannot know it (a secret or computed input): what a preview
+ * cannot read is decided at `pulumi up`, where every value is known.
+ */
+export function knownOrUndefined<T>(read: () => T): T | undefined {
+    const value = tryKnown(read);
+    return value.known ? value.value : undefined;
 }

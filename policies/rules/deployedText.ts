@@ -1,11 +1,15 @@
-// Every place the program writes something a VM will run, as shell text with where it comes from:
-// remote commands (create, update, delete), files installed with install-file.sh (scripts, units,
-// cron files, environment files; other files are data and may hold secrets), and each VM's
-// cloud-init user-data (runcmd, bootcmd, write_files). Units and cron files are turned into the
-// shell commands systemd and cron run, their environment into `export` lines.
+// Every place the program writes something a machine will run, as shell text with where it comes
+// from: remote and local commands (create, update, delete, and their stdin when they run a shell that
+// reads its script there), files installed with install-file.sh (scripts, units, cron files,
+// environment files; other files are data and may hold secrets), files a script writes itself (a
+// here-document into `cat >FILE`, `echo ... >FILE`), each VM's cloud-init user-data (runcmd, bootcmd,
+// write_files, or a user-data that is itself a script), and containers' commands and health checks.
+// Units and cron files are turned into the shell commands systemd and cron run, their environment
+// into `export` lines.
 import { PolicyResource } from "@pulumi/policy";
-import { cloudConfig, cronText, isCronWithUserField, kindOfPath, TextKind, unitText } from "../models/programText";
-import { commandHost, ofType, TYPES, vmAddress } from "./common";
+import { cloudConfig, cronText, filesWrittenBy, isCronWithUserField, kindOfPath, TextKind, unitText } from "../models/programText";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
+import { commandHost, dockerHostAddress, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 
 export interface DeployedScript {
     readonly resource: PolicyResource;
@@ -44,30 +48,61 @@ function snippetHost(snippet: PolicyResource, resources: readonly PolicyResource
     return vm ? vmAddress(vm) : undefined;
 }
 
+/** A script whose last command is a shell with no script of its own reads its script from stdin (`bash -s`, `sudo sh`). */
+function runsStdin(script: string): boolean {
+    const last = pipelines(script).at(-1)?.stages.at(-1);
+    const argv = last ? effectiveCommand(last).argv : [];
+    return /^(ba|da|z|k)?sh$/.test(commandName(argv)) && !argv.slice(1).some((a) => !a.startsWith("-") || a === "-c");
+}
+
+const shellWords = (words: readonly unknown[]) => words.map((w) => quote(String(w))).join(" ");
+
 export function deployedScripts(resources: readonly PolicyResource[]): DeployedScript[] {
     const scripts: DeployedScript[] = [];
-    for (const c of ofType(resources, TYPES.command)) {
-        const host = commandHost(c);
+    // A script's own files: what it writes that a machine will run in turn (one level down, and theirs).
+    const push = (entry: DeployedScript, depth = 0) => {
+        scripts.push(entry);
+        if (depth > 2) return;
+        for (const file of filesWrittenBy(entry.script)) {
+            const script = asShell(kindOfPath(file.path, file.content), file.path, file.content);
+            if (script !== undefined) push({ ...entry, where: `${file.path} (written by ${entry.where})`, runByPulumi: false, script }, depth + 1);
+        }
+    };
+    for (const c of [...ofType(resources, TYPES.command), ...ofType(resources, TYPES.localCommand)]) {
+        const host: string | undefined = c.type === TYPES.command ? commandHost(c) : "the workstation";
+        const stdin = knownOrUndefined(() => c.props.stdin);
         for (const field of ["create", "update", "delete"]) {
-            if (typeof c.props[field] === "string") scripts.push({ resource: c, host, where: `its ${field} command`, runByPulumi: true, script: c.props[field] });
+            if (typeof c.props[field] !== "string") continue;
+            push({ resource: c, host, where: `its ${field} command`, runByPulumi: true, script: c.props[field] });
+            if (typeof stdin === "string" && runsStdin(c.props[field])) push({ resource: c, host, where: `the script its ${field} command reads on stdin`, runByPulumi: true, script: stdin });
         }
         const path = installedPath(c);
-        const kind = path ? kindOfPath(path) : "data";
+        const kind = path && typeof stdin === "string" ? kindOfPath(path, stdin) : "data";
         // Only code is read: the content of data files is often a secret (unknown in a preview).
-        if (path && kind !== "data" && typeof c.props.stdin === "string") {
-            const script = asShell(kind, path, c.props.stdin);
-            if (script !== undefined) scripts.push({ resource: c, host, where: path, runByPulumi: false, script });
+        if (path && kind !== "data" && typeof stdin === "string") {
+            const script = asShell(kind, path, stdin);
+            if (script !== undefined) push({ resource: c, host, where: path, runByPulumi: false, script });
         }
     }
     for (const snippet of ofType(resources, TYPES.snippet)) {
-        const config = cloudConfig(String(snippet.props.sourceRaw?.data ?? ""));
-        if (!config) continue;
+        const data = String(snippet.props.sourceRaw?.data ?? "");
         const host = snippetHost(snippet, resources);
-        if (config.commands.length > 0) scripts.push({ resource: snippet, host, where: "cloud-init runcmd/bootcmd", runByPulumi: false, script: config.commands.join("\n") });
+        if (kindOfPath("", data) === "shell") push({ resource: snippet, host, where: "cloud-init user-data script", runByPulumi: false, script: data });
+        const config = cloudConfig(data);
+        if (!config) continue;
+        if (config.commands.length > 0) push({ resource: snippet, host, where: "cloud-init runcmd/bootcmd", runByPulumi: false, script: config.commands.join("\n") });
         for (const file of config.files) {
-            const script = asShell(kindOfPath(file.path), file.path, file.content);
-            if (script !== undefined) scripts.push({ resource: snippet, host, where: `cloud-init write_files ${file.path}`, runByPulumi: false, script });
+            const script = asShell(kindOfPath(file.path, file.content), file.path, file.content);
+            if (script !== undefined) push({ resource: snippet, host, where: `cloud-init write_files ${file.path}`, runByPulumi: false, script });
         }
+    }
+    for (const container of ofType(resources, TYPES.container)) {
+        const host = dockerHostAddress(container);
+        const argv = [...(knownOrUndefined(() => container.props.entrypoint) ?? []), ...(knownOrUndefined(() => container.props.command) ?? [])];
+        if (argv.length > 0) push({ resource: container, host, where: "its command", runByPulumi: false, script: shellWords(argv) });
+        const test: unknown[] = knownOrUndefined(() => container.props.healthcheck?.tests) ?? [];
+        if (test[0] === "CMD-SHELL") push({ resource: container, host, where: "its health check", runByPulumi: false, script: String(test[1] ?? "") });
+        else if (test[0] === "CMD") push({ resource: container, host, where: "its health check", runByPulumi: false, script: shellWords(test.slice(1)) });
     }
     return scripts;
 }

@@ -1,6 +1,11 @@
-// What the instance-settings rules share: the ElabftwSettings component's props (the config values
-// it applies through eLabFTW's API, secrets left out) and this product's password baseline.
+// What the instance-settings rules share: the settings the instance ends up with (the ElabftwSettings
+// component's props, then every write the deployment sends: the settings document on a command's
+// stdin, HTTP calls to the config endpoint, SQL on the config table; the last one wins) and this
+// product's password baseline.
 import { PolicyResource } from "@pulumi/policy";
+import { documentWrites, scriptWrites, sqlWrites } from "../models/elabftwSettings";
+import { knownOrUndefined, ofType, TYPES } from "./common";
+import { deployedScripts } from "./deployedText";
 
 export const SETTINGS_TYPE = "elabftw:app:ElabftwSettings";
 
@@ -11,7 +16,21 @@ export interface SettingsProps {
     readonly idp?: { readonly kind: string };
 }
 
-export const settingsProps = (resource: { props: Record<string, any> }): SettingsProps => resource.props as SettingsProps;
+/**
+ * The component's settings as it declares them, and, when they differ, as the instance holds them
+ * after every write the deployment sends: a rule must hold for both.
+ */
+export function settingsViews(resource: { props: Record<string, any> }, resources: readonly PolicyResource[]): SettingsProps[] {
+    const props = resource.props as SettingsProps;
+    const config: Record<string, string> = { ...props.config };
+    // The settings document first: the settings step applies it once per change, while any other
+    // write (SQL through the mysql client, an API call in a script or a timer) may run after it.
+    const stdins = ofType(resources, TYPES.command).map((c) => knownOrUndefined(() => c.props.stdin)).filter((s): s is string => typeof s === "string");
+    const writes = [...stdins.flatMap((s) => documentWrites(s)), ...stdins.flatMap(sqlWrites), ...deployedScripts(resources).flatMap((s) => scriptWrites(s.script))];
+    for (const [key, value] of writes) config[key] = value;
+    const differs = Object.keys(config).some((key) => config[key] !== props.config[key]);
+    return differs ? [props, { ...props, config }] : [props];
+}
 
 export const settingsResources = (resources: readonly PolicyResource[]) => resources.filter((r) => r.type === SETTINGS_TYPE);
 

@@ -1,54 +1,61 @@
-// Hardening: no secret in the places that are stored in plaintext: cloud-init snippets (on the
-// node's storage), command lines (process lists, logs, Pulumi's state), the scripts, units and cron
-// files the program installs (their text travels unmarked), and container labels (docker inspect).
-import { StackValidationPolicy } from "@pulumi/policy";
-import { assignments } from "../models/borg";
+// Hardening: no secret where it is stored or shown in plaintext: any string input of any resource
+// (descriptions, tags, labels, cloud-init snippets with their write_files, command lines, Pulumi's
+// state), the code the program installs (scripts, units, cron files, read by anyone who can read the
+// file), and command lines (the process list). Secrets travel through the channels made for them: a
+// command's stdin, a container's environment, the fields a provider keeps secret, and outputs listed
+// in additionalSecretOutputs. A value a generated secret has (password, random bytes, private key)
+// found anywhere else is a secret that lost its marking on the way.
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cloudConfig } from "../models/programText";
-import { keyMaterial, secretAssignments, isLiteralSecretValue, isSecretName } from "../models/secrets";
-import { ofType, TYPES } from "./common";
+import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
+import { isLiteralSecretValue, isSecretName, keyMaterial } from "../models/secrets";
+import { knownOrUndefined, ofType, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
-/** Client options that carry a password on a command line, and SQL that does. */
-const ON_COMMAND_LINES: [RegExp, string][] = [
-    [/--password=\S|\s-p[^\s'"-]\S*|IDENTIFIED (WITH \S+ )?BY '/, "a password"],
-];
+/** A resource's plaintext strings: every known field but its secret channels. */
+function plaintextOf(resource: PolicyResource): TextAt[] {
+    const skip = [...(SECRET_CHANNELS[resource.type] ?? []), ...(resource.opts.additionalSecretOutputs ?? [])];
+    return plaintextStrings(resource.props, skip, "", knownOrUndefined);
+}
 
-/**
- * A value, or undefined while a preview cannot know it: a label computed from other resources'
- * outputs (a content hash) is not a literal someone typed, and `pulumi up` checks it known.
- */
-function knownOrUndefined<T>(read: () => T): T | undefined {
-    try {
-        return read();
-    } catch (error) {
-        if ((error as Error)?.constructor?.name === "UnknownValueError") return undefined;
-        throw error;
-    }
+/** The values generated secrets have (known at `up`): none may appear in a plaintext place. */
+function generatedSecretValues(resources: readonly PolicyResource[]): { owner: string; value: string }[] {
+    const GENERATED = [TYPES.randomPassword, TYPES.randomBytes, TYPES.privateKey];
+    return resources
+        .filter((r) => (GENERATED as readonly string[]).includes(r.type))
+        .flatMap((r) => (SECRET_CHANNELS[r.type] ?? []).map((field) => ({ owner: r.name, value: knownOrUndefined(() => r.props[field]) })))
+        .filter((s): s is { owner: string; value: string } => typeof s.value === "string" && s.value.trim().length >= 8)
+        .map((s) => ({ ...s, value: s.value.trim() }));
 }
 
 export const noPlaintextSecrets: StackValidationPolicy = {
     name: "no-plaintext-secrets",
-    description: "No key material, password setting or secret-looking assignment (PASSWORD, SECRET, TOKEN, KEY... = a literal) in cloud-init snippets, command lines, installed scripts, units and cron files, or container labels; secrets travel through stdin or files read at run time.",
+    description: "No key material, password setting, secret-looking assignment or generated secret value in any plaintext input of any resource (descriptions, tags, labels, cloud-init snippets, command lines), nor in installed scripts, units and cron files; no password option on a command line; secrets travel through stdin, a container's environment or files read at run time.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
-        const report = (resource: { name: string; urn: string }, where: string, what: string, fix: string) =>
-            reportViolation(`${resource.name}: ${where} holds ${what}, stored in plaintext. Fix: ${fix}.`, resource.urn);
+        const reported = new Set<string>();
+        const report = (resource: { name: string; urn: string }, where: string, what: string, fix: string) => {
+            const message = `${resource.name}: ${where} holds ${what}, stored in plaintext. Fix: ${fix}.`;
+            if (!reported.has(message)) reportViolation(message, resource.urn);
+            reported.add(message);
+        };
+        const generated = generatedSecretValues(args.resources);
+        for (const resource of args.resources) {
+            for (const { path, text } of plaintextOf(resource)) {
+                const reader = resource.type.startsWith("command:") && /^(create|update|delete)$/.test(path) ? "shell" : "any";
+                for (const what of textSecrets(text, reader)) report(resource, `its ${path}`, what, "pass secrets through stdin or a root-only file read at run time, never in a plaintext input");
+                for (const secret of generated.filter((s) => s.owner !== resource.name && text.includes(s.value))) {
+                    report(resource, `its ${path}`, `the value of the generated secret ${secret.owner}`, "keep it a Pulumi secret all the way (pulumi.secret, never unsecret) and pass it through stdin");
+                }
+            }
+        }
         for (const snippet of ofType(args.resources, TYPES.snippet)) {
-            const data = String(snippet.props.sourceRaw?.data ?? "");
-            for (const what of keyMaterial(data)) report(snippet, "the snippet", what, "pass it over SSH after boot (stdin), never through cloud-init");
-            for (const setting of cloudConfig(data)?.passwordSettings ?? []) report(snippet, "the snippet", `a password setting (${setting})`, "log in with SSH keys only; never set passwords through cloud-init");
+            for (const setting of cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.passwordSettings ?? []) report(snippet, "the snippet", `a password setting (${setting})`, "log in with SSH keys only; never set passwords through cloud-init");
         }
         for (const s of deployedScripts(args.resources)) {
-            const where = s.runByPulumi ? s.where : `${s.where}`;
-            if (s.resource.type === TYPES.command && s.runByPulumi) {
-                for (const what of keyMaterial(s.script)) report(s.resource, where, what, "pass secrets through stdin");
-                for (const [pattern, what] of ON_COMMAND_LINES) if (pattern.test(s.script)) report(s.resource, where, what, "pass secrets through stdin or a client option file");
-            } else if (s.resource.type === TYPES.command) {
-                for (const what of keyMaterial(s.script)) report(s.resource, where, what, "install keys as files of their own (secret stdin), not inside scripts");
-            }
-            for (const name of secretAssignments(assignments(s.script))) {
-                report(s.resource, where, `a secret-looking assignment ${name}=<literal>`, `read ${name} at run time from a root-only file (e.g. ${name}_FILE or a *COMMAND variable), never a literal`);
-            }
+            for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
+            if (s.runByPulumi) continue;
+            for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
         }
         for (const container of ofType(args.resources, TYPES.container)) {
             const labels = (container.props.labels ?? []) as { label: string; value: string }[];

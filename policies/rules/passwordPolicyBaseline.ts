@@ -1,6 +1,6 @@
 // Local passwords meet the product's baseline (instanceSettings.ts): length, complexity, lockout, MFA.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { PASSWORD_BASELINE, settingsProps, settingsResources } from "./instanceSettings";
+import { PASSWORD_BASELINE, settingsResources, settingsViews } from "./instanceSettings";
 
 export const passwordPolicyBaseline: StackValidationPolicy = {
     name: "password-policy-baseline",
@@ -9,19 +9,20 @@ export const passwordPolicyBaseline: StackValidationPolicy = {
     // A stack policy: resource policies see custom resources only, and the settings are a component.
     validateStack: (args, reportViolation) => {
         for (const resource of settingsResources(args.resources)) {
-            const { config } = settingsProps(resource);
-            const number = (key: string) => Number(config[key] ?? NaN);
-            if (!(number("min_password_length") >= PASSWORD_BASELINE.minLength)) {
-                reportViolation(`${resource.name}: local passwords may be ${config.min_password_length} characters long. Fix: pulumi config set passwordMinLength ${PASSWORD_BASELINE.minLength} (or more).`, resource.urn);
-            }
-            if (!(number("password_complexity_requirement") >= PASSWORD_BASELINE.minComplexity)) {
-                reportViolation(`${resource.name}: local passwords need no mix of character classes. Fix: pulumi config set passwordComplexity strong (or medium).`, resource.urn);
-            }
-            if (!(number("login_tries") <= PASSWORD_BASELINE.maxLoginTries)) {
-                reportViolation(`${resource.name}: ${config.login_tries} failed logins are allowed before lockout. Fix: pulumi config set loginAttempts ${PASSWORD_BASELINE.maxLoginTries} (or fewer).`, resource.urn);
-            }
-            if (!(number("enforce_mfa") >= PASSWORD_BASELINE.minMfa)) {
-                reportViolation(`${resource.name}: no second factor is required, not even from the sysadmins. Fix: pulumi config set mfaEnforcement admins (or sysadmins, everyone).`, resource.urn);
+            for (const { config } of settingsViews(resource, args.resources)) {
+                const number = (key: string) => Number(config[key] ?? NaN);
+                if (!(number("min_password_length") >= PASSWORD_BASELINE.minLength)) {
+                    reportViolation(`${resource.name}: local passwords may be ${config.min_password_length} characters long. Fix: pulumi config set passwordMinLength ${PASSWORD_BASELINE.minLength} (or more).`, resource.urn);
+                }
+                if (!(number("password_complexity_requirement") >= PASSWORD_BASELINE.minComplexity)) {
+                    reportViolation(`${resource.name}: local passwords need no mix of character classes. Fix: pulumi config set passwordComplexity strong (or medium).`, resource.urn);
+                }
+                if (!(number("login_tries") <= PASSWORD_BASELINE.maxLoginTries)) {
+                    reportViolation(`${resource.name}: ${config.login_tries} failed logins are allowed before lockout. Fix: pulumi config set loginAttempts ${PASSWORD_BASELINE.maxLoginTries} (or fewer).`, resource.urn);
+                }
+                if (!(number("enforce_mfa") >= PASSWORD_BASELINE.minMfa)) {
+                    reportViolation(`${resource.name}: no second factor is required, not even from the sysadmins. Fix: pulumi config set mfaEnforcement admins (or sysadmins, everyone).`, resource.urn);
+                }
             }
         }
     },

@@ -1,10 +1,26 @@
-// Hardening: a production stack's data survives `pulumi destroy` and routine changes.
-import { StackValidationPolicy } from "@pulumi/policy";
+// Hardening: a production stack's data survives `pulumi destroy` and routine changes. What holds or
+// opens the data is found by what it is, not by its name: the VMs (their disks), containers with a
+// writable mount or volume, every generated password or byte string, and every private key that
+// signs a certificate itself (the CA's, the SAML service provider's: replacing one orphans what it
+// signed or the identity provider's registration).
+// Decidable from the engine's policy interface: `protect` (opts.protect). Not decidable:
+// retainOnDelete, which the analyzer protocol does not carry to policies (AnalyzerResourceOptions has
+// protect, ignoreChanges, deleteBeforeReplace, aliases, customTimeouts, additionalSecretOutputs).
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { hostPaths, volumePaths } from "../models/dockerContainer";
 import { isProductionStack, ofType, TYPES } from "./common";
+
+/** Private keys a certificate is signed with: a self-signed certificate's own key, a CA's key. */
+function signingKeys(resources: readonly PolicyResource[]): PolicyResource[] {
+    const signers = [...ofType(resources, TYPES.selfSignedCert), ...ofType(resources, TYPES.locallySignedCert)];
+    return ofType(resources, TYPES.privateKey).filter((key) => signers.some((cert) => cert.dependencies.some((d) => d.urn === key.urn)));
+}
+
+const holdsData = (container: PolicyResource) => [...hostPaths(container.props), ...volumePaths(container.props, "")].some((m) => !m.readOnly);
 
 export const productionProtection: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "On a production stack, the VMs (and their data disks) are protected in Proxmox and in Pulumi, and the secrets that open the data (passphrases, passwords, SECRET_KEY, the CA key) are protected in Pulumi.",
+    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -13,9 +29,12 @@ export const productionProtection: StackValidationPolicy = {
                 reportViolation(`${vm.name}: a production VM that \`pulumi destroy\` could delete. Fix: stackKind production sets protection and protect; do not unset them.`, vm.urn);
             }
         }
-        const secrets = [...ofType(args.resources, TYPES.randomPassword), ...ofType(args.resources, TYPES.randomBytes), ...ofType(args.resources, TYPES.privateKey).filter((k) => k.name.endsWith("-ca-key"))];
+        for (const container of ofType(args.resources, TYPES.container).filter((c) => holdsData(c) && !c.opts.protect)) {
+            reportViolation(`${container.name}: a production container holding data (a writable mount) that \`pulumi destroy\` or a replacement could delete. Fix: keep protect on the database and eLabFTW containers.`, container.urn);
+        }
+        const secrets = [...ofType(args.resources, TYPES.randomPassword), ...ofType(args.resources, TYPES.randomBytes), ...signingKeys(args.resources)];
         for (const secret of secrets.filter((s) => !s.opts.protect)) {
-            reportViolation(`${secret.name}: an unprotected secret on a production stack (replacing it would orphan what it opens). Fix: keep protect on the Secrets component's resources.`, secret.urn);
+            reportViolation(`${secret.name}: an unprotected secret on a production stack (replacing it would orphan what it opens or signed). Fix: keep protect on the Secrets component's resources and the signing keys.`, secret.urn);
         }
     },
 };

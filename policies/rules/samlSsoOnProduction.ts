@@ -2,7 +2,7 @@
 // the CNRS, with its FIDO2 keys); local passwords remain for the break-glass sysadmin only.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { isProductionStack } from "./common";
-import { settingsProps, settingsResources } from "./instanceSettings";
+import { settingsResources, settingsViews } from "./instanceSettings";
 
 export const samlSsoOnProduction: StackValidationPolicy = {
     name: "saml-sso-on-production",
@@ -15,15 +15,16 @@ export const samlSsoOnProduction: StackValidationPolicy = {
             reportViolation("eLabFTW's instance settings are not managed on this production stack, so nothing enforces SAML sign-on. Fix: keep the ElabftwSettings component of the platform.");
         }
         for (const resource of settings) {
-            const { config, idp } = settingsProps(resource);
-            if (config.saml_toggle !== "1" || !idp) {
-                reportViolation(`${resource.name}: SAML sign-on is off on a production stack. Fix: pulumi config set samlEnabled true, with samlIdpMetadataUrl or the manual samlIdp* keys.`, resource.urn);
-            }
-            if (config.local_login_only_sysadmin !== "1") {
-                reportViolation(`${resource.name}: every user may log in with a local password on a production stack. Fix: pulumi config set localLogin sysadmin-only (the break-glass sysadmin keeps a local login).`, resource.urn);
-            }
-            if (config.local_register !== "0") {
-                reportViolation(`${resource.name}: anyone may register a local account on a production stack. Fix: pulumi config set localRegistration false.`, resource.urn);
+            for (const { config, idp } of settingsViews(resource, args.resources)) {
+                if (config.saml_toggle !== "1" || !idp) {
+                    reportViolation(`${resource.name}: SAML sign-on is off on a production stack. Fix: pulumi config set samlEnabled true, with samlIdpMetadataUrl or the manual samlIdp* keys.`, resource.urn);
+                }
+                if (config.local_login_only_sysadmin !== "1") {
+                    reportViolation(`${resource.name}: every user may log in with a local password on a production stack. Fix: pulumi config set localLogin sysadmin-only (the break-glass sysadmin keeps a local login).`, resource.urn);
+                }
+                if (config.local_register !== "0") {
+                    reportViolation(`${resource.name}: anyone may register a local account on a production stack. Fix: pulumi config set localRegistration false.`, resource.urn);
+                }
             }
         }
     },

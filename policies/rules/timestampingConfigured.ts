@@ -1,6 +1,6 @@
 // Trusted timestamping: the instance names an RFC 3161 authority eLabFTW knows, with what it needs.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { settingsProps, settingsResources } from "./instanceSettings";
+import { settingsResources, settingsViews } from "./instanceSettings";
 
 /** eLabFTW 5.6's authorities; true: the authority wants ts_login and ts_password (the pack stands
  * alone, so this repeats components/config/settingsKeys.ts; a test keeps the two equal). */
@@ -16,17 +16,18 @@ export const timestampingConfigured: StackValidationPolicy = {
             reportViolation("eLabFTW's instance settings are not managed, so no timestamping authority is configured. Fix: keep the ElabftwSettings component of the platform.");
         }
         for (const resource of settings) {
-            const { config, generatedKeys } = settingsProps(resource);
-            const authority = config.ts_authority;
-            if (!(authority in AUTHORITIES)) {
-                reportViolation(`${resource.name}: the timestamping authority "${authority ?? ""}" is not one eLabFTW knows. Fix: pulumi config set timestampAuthority digicert (or ${Object.keys(AUTHORITIES).join(", ")}).`, resource.urn);
-                continue;
-            }
-            if (authority === "custom" && !/^https:\/\//.test(config.ts_url ?? "")) {
-                reportViolation(`${resource.name}: a custom timestamping authority without an https URL. Fix: pulumi config set timestampUrl https://<tsa>/tsr.`, resource.urn);
-            }
-            if (AUTHORITIES[authority] && (!config.ts_login || !generatedKeys.includes("ts_password"))) {
-                reportViolation(`${resource.name}: ${authority} needs a login and a password. Fix: pulumi config set timestampLogin <account>; pulumi config set --secret timestampPassword <password>.`, resource.urn);
+            for (const { config, generatedKeys } of settingsViews(resource, args.resources)) {
+                const authority = config.ts_authority;
+                if (!(authority in AUTHORITIES)) {
+                    reportViolation(`${resource.name}: the timestamping authority "${authority ?? ""}" is not one eLabFTW knows. Fix: pulumi config set timestampAuthority digicert (or ${Object.keys(AUTHORITIES).join(", ")}).`, resource.urn);
+                    continue;
+                }
+                if (authority === "custom" && !/^https:\/\//.test(config.ts_url ?? "")) {
+                    reportViolation(`${resource.name}: a custom timestamping authority without an https URL. Fix: pulumi config set timestampUrl https://<tsa>/tsr.`, resource.urn);
+                }
+                if (AUTHORITIES[authority] && (!config.ts_login || !generatedKeys.includes("ts_password"))) {
+                    reportViolation(`${resource.name}: ${authority} needs a login and a password. Fix: pulumi config set timestampLogin <account>; pulumi config set --secret timestampPassword <password>.`, resource.urn);
+                }
             }
         }
     },

@@ -1,0 +1,85 @@
+// eLabFTW's instance settings as the instance ends up with them, from every way a deployment can send
+// them, in order (the last write wins):
+// - the settings document the settings script reads on stdin ({"config": {...}, "idp": ...});
+// - HTTP calls to the config endpoint (`/api/v2/config`, any host): a JSON body, a form body
+//   (`a=1&b=2`, curl's -F k=v), or a query string, with curl's and wget's body options;
+// - SQL on eLabFTW's `config` table: UPDATE config SET conf_value=... WHERE conf_name=..., and
+//   INSERT/REPLACE INTO config (conf_name, conf_value) VALUES (...).
+// Values are read as PHP stores them from JSON: true is "1", false is "", numbers as written.
+import { statements } from "./mysqlAccounts";
+import { effectiveCommand, pipelines } from "./shell";
+
+export type SettingsWrite = readonly [key: string, value: string];
+
+const phpString = (v: unknown): string | undefined =>
+    typeof v === "string" ? v : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "") : v === null ? "" : undefined;
+
+function objectWrites(value: unknown): SettingsWrite[] {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return [];
+    return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (phpString(v) === undefined ? [] : [[k, phpString(v)!] as const]));
+}
+
+/** The config of a settings document ({"config": {...}}), or of a bare JSON object body. */
+export function documentWrites(text: string, bare = false): SettingsWrite[] {
+    try {
+        const parsed = JSON.parse(text);
+        if (parsed && typeof parsed === "object" && "config" in parsed) return objectWrites(parsed.config);
+        return bare ? objectWrites(parsed) : [];
+    } catch {
+        return [];
+    }
+}
+
+const formWrites = (text: string): SettingsWrite[] =>
+    text.split("&").filter((p) => p.includes("=")).map((p) => {
+        const decode = (s: string) => { try { return decodeURIComponent(s.replace(/\+/g, " ")); } catch { return s; } };
+        return [decode(p.slice(0, p.indexOf("="))), decode(p.slice(p.indexOf("=") + 1))] as const;
+    });
+
+const bodyWrites = (body: string): SettingsWrite[] => (/^\s*[{[]/.test(body) ? documentWrites(body, true) : formWrites(body));
+
+const CONFIG_ENDPOINT = /\/api\/v\d+\/config\/?(\?|$)/;
+const BODY_OPTIONS = /^(-d|--data|--data-raw|--data-binary|--data-ascii|--data-urlencode|--json|-F|--form|--form-string|--post-data|--body-data)$/;
+
+/** Settings an HTTP client command line sends to the config endpoint. */
+export function httpWrites(argv: readonly string[]): SettingsWrite[] {
+    const tool = argv[0]?.slice(argv[0].lastIndexOf("/") + 1);
+    if (tool !== "curl" && tool !== "wget") return [];
+    const urls = argv.filter((a) => CONFIG_ENDPOINT.test(a.replace(/^['"]|['"]$/g, "")));
+    if (urls.length === 0) return [];
+    const writes: SettingsWrite[] = urls.flatMap((u) => (u.includes("?") ? formWrites(u.slice(u.indexOf("?") + 1)) : []));
+    for (let i = 1; i < argv.length; i++) {
+        const a = argv[i];
+        const long = /^(--[a-z-]+)=(.*)$/s.exec(a);
+        const [option, value] = long ? [long[1], long[2]] : BODY_OPTIONS.test(a) ? [a, argv[++i] ?? ""] : /^-[dF]./.test(a) ? [a.slice(0, 2), a.slice(2)] : [undefined, ""];
+        if (option && BODY_OPTIONS.test(option) && !value.startsWith("@")) writes.push(...bodyWrites(value));
+    }
+    return writes;
+}
+
+const unquote = (s: string) => s.trim().replace(/^(['"`])(.*)\1$/s, "$2").replace(/\\(.)/g, "$1").replace(/''/g, "'");
+const SQL_VALUE = String.raw`('(?:[^'\\]|\\.|'')*'|"(?:[^"\\]|\\.)*"|[-\w.]+)`;
+
+/** Settings SQL writes into eLabFTW's config table. */
+export function sqlWrites(sql: string): SettingsWrite[] {
+    const writes: SettingsWrite[] = [];
+    for (const statement of statements(sql)) {
+        const update = new RegExp(String.raw`\bUPDATE\s+(?:\S+\.)?\`?config\`?\s+SET\s+\`?conf_value\`?\s*=\s*${SQL_VALUE}\s+WHERE\s+\`?conf_name\`?\s*=\s*${SQL_VALUE}`, "is").exec(statement);
+        if (update) writes.push([unquote(update[2]), unquote(update[1])]);
+        const insert = /\b(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+(?:\S+\.)?`?config`?\s*\(\s*`?(\w+)`?\s*,\s*`?(\w+)`?\s*\)\s*VALUES\s*(.*)$/is.exec(statement);
+        if (insert) {
+            const nameFirst = insert[1].toLowerCase() === "conf_name";
+            for (const row of insert[3].matchAll(new RegExp(String.raw`\(\s*${SQL_VALUE}\s*,\s*${SQL_VALUE}\s*\)`, "g"))) {
+                const [a, b] = [unquote(row[1]), unquote(row[2])];
+                writes.push(nameFirst ? [a, b] : [b, a]);
+            }
+        }
+    }
+    return writes;
+}
+
+/** Every settings write a script makes: HTTP calls to the config endpoint, SQL anywhere in its text. */
+export function scriptWrites(script: string): SettingsWrite[] {
+    const http = pipelines(script).flatMap((p) => p.stages).flatMap((stage) => httpWrites(effectiveCommand(stage).argv));
+    return [...http, ...sqlWrites(script)];
+}

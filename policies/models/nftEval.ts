@@ -1,0 +1,142 @@
+// The guests' nftables rulesets evaluated packet by packet, as the kernel does for a new connection
+// arriving from the network: every base chain on the input and forward hooks of every table (a packet
+// passes a hook only if each of its chains lets it through; forward carries what Docker publishes,
+// DNAT'd), rules in order, the first verdict wins (jump/goto followed), else the chain's policy.
+// Matches read: ct state (the packet is new), ct status dnat, iifname/iif (it comes in on a NIC, not
+// lo or a bridge), ip saddr/daddr (addresses, networks, ranges, { sets }, @named sets, !=), the
+// protocol (tcp/udp/th dport, meta l4proto, ip protocol, icmp), ports (numbers, ranges, sets, service
+// names, !=) and `ct original proto-dst`. Anything else makes the rule a "maybe" match.
+import { ETC_SERVICES } from "./etcServices";
+import { AddressSet, contains, Interval, parseAddress, pieces, union } from "./ipv4";
+import { NftChain, parseRuleset } from "./nftables";
+import { Proto, Tri } from "./proxmoxFirewall";
+
+export interface NftPacket {
+    readonly peer: number;
+    readonly proto: Proto;
+    readonly dport: number;
+}
+
+const or = (a: Tri, b: Tri): Tri => (a === "yes" || b === "yes" ? "yes" : a === "maybe" || b === "maybe" ? "maybe" : "no");
+const and = (a: Tri, b: Tri): Tri => (a === "no" || b === "no" ? "no" : a === "maybe" || b === "maybe" ? "maybe" : "yes");
+
+/** The elements of `{ a, b }`, `a`, or a named set `@s`, as written. */
+function elements(value: string, sets: Map<string, string[]>): string[] | undefined {
+    if (value.startsWith("@")) return sets.get(value.slice(1));
+    return value.replace(/^\{|\}$/g, "").split(",").map((e) => e.trim().replace(/^"|"$/g, "")).filter(Boolean);
+}
+
+function addressSet(items: readonly string[]): AddressSet | undefined {
+    const parsed = items.map(parseAddress);
+    return parsed.every(Boolean) ? union(...parsed.map((i) => [i!])) : undefined;
+}
+
+function portSet(items: readonly string[]): Interval[] | undefined {
+    const out: Interval[] = [];
+    for (const item of items) {
+        const range = /^(\w+)-(\w+)$/.exec(item);
+        const port = (p: string) => (/^\d+$/.test(p) ? Number(p) : ETC_SERVICES[p]);
+        const [l, h] = range ? [port(range[1]), port(range[2])] : [port(item), port(item)];
+        if (l === undefined || h === undefined) return undefined;
+        out.push([l, h]);
+    }
+    return out;
+}
+
+const VALUE = String.raw`(!=\s*)?(\{[^}]*\}|@\w+|"[^"]*"|\S+)`;
+const EXTERNAL_NIC = (name: string) => !/^(lo|docker\d*|br-.*|veth.*|virbr\d*)$/.test(name);
+
+/** Does one match expression hold for the packet? Returns the rest of the rule past it. */
+function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Map<string, string[]>): [Tri, string] | undefined {
+    const m = (re: string) => new RegExp(`^${re}\\s*`).exec(rule);
+    let r: RegExpExecArray | null;
+    const negate = (neg: string | undefined, t: Tri): Tri => (neg ? (t === "yes" ? "no" : t === "no" ? "yes" : "maybe") : t);
+    if ((r = m(`ct state ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("new") ? "yes" : "no"), rule.slice(r[0].length)];
+    if ((r = m(`ct status ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? "yes" : "maybe"), rule.slice(r[0].length)];
+    if ((r = m(`(?:iifname|iif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    if ((r = m(`ip (saddr|daddr) ${VALUE}`))) {
+        const set = addressSet(elements(r[3], sets) ?? []);
+        const address = r[1] === "saddr" ? p.peer : self;
+        return [negate(r[2], !set || address === undefined ? "maybe" : contains(set, address) ? "yes" : "no"), rule.slice(r[0].length)];
+    }
+    if ((r = m(`(?:meta l4proto|ip protocol) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((x) => x === p.proto || x === { tcp: "6", udp: "17", icmp: "1" }[p.proto]) ? "yes" : "no"), rule.slice(r[0].length)];
+    if ((r = m(`(tcp|udp|th) dport ${VALUE}`)) || (r = m(`(ct original proto-dst) ${VALUE}`))) {
+        const protoOk = r[1] === "th" || r[1].startsWith("ct") ? p.proto !== "icmp" : r[1] === p.proto;
+        const ports = portSet(elements(r[3], sets) ?? []);
+        const portOk: Tri = !ports ? "maybe" : ports.some(([l, h]) => p.dport >= l && p.dport <= h) ? "yes" : "no";
+        return [protoOk ? negate(r[2], portOk) : "no", rule.slice(r[0].length)];
+    }
+    if ((r = m(`icmp type ${VALUE}`))) return [p.proto === "icmp" ? "maybe" : "no", rule.slice(r[0].length)];
+    if ((r = m(`meta nfproto ipv4|ip version 4|meta nfproto ${VALUE}`))) return [r[0].includes("ipv6") ? "no" : "yes", rule.slice(r[0].length)];
+    if ((r = m(`(counter|limit rate \\S+(?: burst \\d+ \\w+)?|log(?: prefix "[^"]*"| level \\w+)*|comment "[^"]*")`))) return ["yes", rule.slice(r[0].length)];
+    return undefined;
+}
+
+function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: Map<string, string[]>, depth = 0): { pass: Tri; by: string } {
+    for (const rule of chain.rules) {
+        const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
+        const verdict = /\s*\b(accept|drop|reject(?: with .*)?|jump \S+|goto \S+|return)$/.exec(text);
+        let matches = verdict ? text.slice(0, verdict.index) : text;
+        let holds: Tri = "yes";
+        while (matches && holds !== "no") {
+            const step = matchOne(matches, p, self, sets);
+            if (!step) { holds = and(holds, "maybe"); break; }
+            holds = and(holds, step[0]);
+            matches = step[1].trim();
+        }
+        const rest = verdict ? verdict[1].replace(/^reject.*/, "drop") : "";
+        if (holds === "no" || !rest) continue;
+        const by = `${chain.table} chain ${chain.name}: "${rule}"`;
+        const target = /^(jump|goto) (\S+)$/.exec(rest);
+        if (target && depth < 8) {
+            const next = chains.find((c) => c.table === chain.table && c.name === target[2]);
+            if (!next) return { pass: "maybe", by };
+            const inner = runChain({ ...next, policy: "accept" }, chains, p, self, sets, depth + 1);
+            if (inner.by.endsWith("(end of chain)")) { if (target[1] === "goto") return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name} policy ${chain.policy}` }; continue; }
+            return holds === "yes" ? inner : { pass: or(inner.pass, "maybe"), by: inner.by };
+        }
+        if (rest === "return") return { pass: "yes", by: `${chain.table} chain ${chain.name}: (end of chain)` };
+        const pass: Tri = rest === "accept" ? "yes" : "no";
+        return holds === "yes" ? { pass, by } : { pass: pass === "yes" ? "maybe" : "maybe", by };
+    }
+    return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name}: (end of chain)` };
+}
+
+/** Named sets of a ruleset: `set name { ... elements = { a, b } }`. */
+function namedSets(text: string): Map<string, string[]> {
+    const sets = new Map<string, string[]>();
+    for (const m of text.matchAll(/set\s+(\w+)\s*\{[^}]*?elements\s*=\s*\{([^}]*)\}/g)) sets.set(m[1], m[2].split(",").map((e) => e.trim()).filter(Boolean));
+    return sets;
+}
+
+/**
+ * Whether a new connection from the network reaches the guest through its nftables: the input hook
+ * for its own services, the forward hook for a port Docker publishes (`published`: "tcp/443").
+ */
+export function nftVerdict(ruleset: string, p: NftPacket, self?: number, published: readonly string[] = []): { pass: Tri; by: string } {
+    const chains = parseRuleset(ruleset);
+    const sets = namedSets(ruleset);
+    const hook = (name: string) => {
+        const base = chains.filter((c) => c.hook === name);
+        if (base.length === 0) return { pass: "yes" as Tri, by: `no chain on the ${name} hook` };
+        const results = base.map((c) => runChain(c, chains, p, self, sets));
+        return results.find((x) => x.pass === "no") ?? results.find((x) => x.pass === "maybe") ?? results[0];
+    };
+    const input = hook("input");
+    if (!published.includes(`${p.proto}/${p.dport}`)) return input;
+    const forward = hook("forward");
+    return [input, forward].find((x) => x.pass === "yes") ?? [input, forward].find((x) => x.pass === "maybe") ?? input;
+}
+
+/** The address and port cuts of a ruleset's rules: one packet per piece stands for all. */
+export function nftPartition(ruleset: string, peers: AddressSet, portRange: Interval): { peers: Interval[]; ports: Interval[] } {
+    const sets = namedSets(ruleset);
+    const addressSets: AddressSet[] = [];
+    const cuts = new Set<number>([portRange[0]]);
+    for (const rule of parseRuleset(ruleset).flatMap((c) => c.rules)) {
+        for (const m of rule.matchAll(new RegExp(`ip saddr ${VALUE}`, "g"))) { const s = addressSet(elements(m[2], sets) ?? []); if (s) addressSets.push(s); }
+        for (const m of rule.matchAll(new RegExp(`(?:dport|proto-dst) ${VALUE}`, "g"))) for (const [l, h] of portSet(elements(m[2], sets) ?? []) ?? []) { cuts.add(l); cuts.add(h + 1); }
+    }
+    const points = [...cuts].filter((x) => x >= portRange[0] && x <= portRange[1]).sort((a, b) => a - b);
+    return { peers: pieces(peers, addressSets), ports: points.map((x, i) => [x, i + 1 < points.length ? points[i + 1] - 1 : portRange[1]] as Interval) };
+}
