@@ -42,7 +42,9 @@ export function plaintextStrings(value: unknown, skip: readonly string[], path =
     if (skip.includes(path)) return [];
     if (typeof value === "string") return [{ path, text: value }];
     if (!value || typeof value !== "object") return [];
-    const entries = Array.isArray(value) ? value.map((_, i) => [String(i), path] as const) : Object.keys(value).map((k) => [k, path ? `${path}.${k}` : k] as const);
+    // Indexes from the length alone: walking the array itself would read its elements, and an
+    // element a preview cannot know yet must go through `read`.
+    const entries = Array.isArray(value) ? Array.from({ length: value.length }, (_, i) => [String(i), path] as const) : Object.keys(value).map((k) => [k, path ? `${path}.${k}` : k] as const);
     return entries.flatMap(([key, at]) => plaintextStrings(read(() => (value as Record<string, unknown>)[key]), skip, at, read));
 }
 
