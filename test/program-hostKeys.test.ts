@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { MOCK_HOST_KEY, ProgramRun, runProgram } from "../tools/offline/mockEngine";
+import { knownHostsFor } from "../tools/status/results";
 
 let run: ProgramRun;
 before(async () => {
@@ -38,6 +39,14 @@ describe("SSH host keys in the program graph", () => {
             assert.equal(readFileSync(path.join(run.home, file), "utf8"), `${ADDRESSES[role]} ${MOCK_HOST_KEY(`elabftw-${role}-host-key`)}\n`);
             assert.ok(!opts.some((o) => /accept-new|StrictHostKeyChecking=no/.test(o)));
         }
+    });
+
+    it("exports both VMs' pinned lines as sshKnownHosts, in the form npm run status trusts", async () => {
+        const exported = run.outputs.sshKnownHosts as Record<"web" | "db", { apply<U>(f: (v: string) => U): unknown }>;
+        const line = (role: "web" | "db") => new Promise<string>((resolve) => exported[role].apply(resolve));
+        const lines = { web: await line("web"), db: await line("db") };
+        for (const role of ["web", "db"] as const) assert.equal(lines[role], `${ADDRESSES[role]} ${MOCK_HOST_KEY(`elabftw-${role}-host-key`)}`);
+        assert.equal(knownHostsFor(lines, [ADDRESSES.web, ADDRESSES.db]), `${lines.web}\n${lines.db}\n`);
     });
 
     it("reads each key after the VM exists, with the API token on stdin (secret), never in the command", () => {
