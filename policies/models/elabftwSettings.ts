@@ -19,6 +19,16 @@ function objectWrites(value: unknown): SettingsWrite[] {
     return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (phpString(v) === undefined ? [] : [[k, phpString(v)!] as const]));
 }
 
+/** A settings document ({"config": {...}}): what the settings step sends, the whole of what it writes. */
+export function isSettingsDocument(text: string): boolean {
+    try {
+        const parsed = JSON.parse(text);
+        return !!parsed && typeof parsed === "object" && !Array.isArray(parsed) && !!parsed.config && typeof parsed.config === "object";
+    } catch {
+        return false;
+    }
+}
+
 /** The config of a settings document ({"config": {...}}), or of a bare JSON object body. */
 export function documentWrites(text: string, bare = false): SettingsWrite[] {
     try {
