@@ -5,6 +5,8 @@ import { isUnder } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../models/luks";
+import { effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -57,6 +59,26 @@ function borgFilesOn(vm: PolicyResource, resources: readonly PolicyResource[]): 
     return borgDirectories(env, "/root").filter((d) => !d.path.includes("$"));
 }
 
+/** LUKS formatted with no or a weak cipher, and key files on the VM's OS disk, from everything the deployment runs there. */
+function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]): { problem: string; fix: string; urn?: string }[] {
+    const findings: { problem: string; fix: string; urn?: string }[] = [];
+    for (const s of deployedScripts(resources).filter((d) => d.host === vmAddress(vm))) {
+        for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+            for (const weakness of luksFormatWeaknesses(effectiveCommand(stage).argv)) {
+                findings.push({ problem: `has its disk LUKS-formatted with ${weakness} (${s.resource.name}, ${s.where})`, fix: `leave cryptsetup's default cipher (aes-xts-plain64, 512-bit key) or pass an AES cipher with --key-size 512`, urn: s.resource.urn });
+            }
+        }
+        for (const path of luksKeyFilesWritten(s.script)) {
+            findings.push({ problem: `gets a LUKS key file at ${path} on its unencrypted OS disk, which unlocks the data disk (${s.resource.name}, ${s.where})`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk", urn: s.resource.urn });
+        }
+    }
+    for (const [path, content] of cloudInitFiles(vm, resources)) {
+        const keys = isUnder(path, "/etc/cryptsetup-keys.d") ? [path] : /crypttab$/.test(path) ? crypttabKeyFiles(content) : [];
+        for (const key of keys) findings.push({ problem: `gets a LUKS key file at ${key} on its unencrypted OS disk from cloud-init`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk" });
+    }
+    return findings;
+}
+
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
     description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount.",
@@ -96,6 +118,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                         );
                     }
                 }
+            }
+            // LUKS as cryptsetup reads the options it is given, and no key left beside it on the OS disk.
+            for (const finding of luksFindings(vm, args.resources)) {
+                reportViolation(violation(REQUIREMENT, vm.name, finding.problem, finding.fix), finding.urn ?? vm.urn);
             }
             if (plain.length > 0 && !luksOnDataDisk(vm, args.resources)) {
                 reportViolation(
