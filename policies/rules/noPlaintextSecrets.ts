@@ -8,8 +8,9 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cloudConfig } from "../models/programText";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
-import { isLiteralSecretValue, isSecretName, keyMaterial } from "../models/secrets";
-import { knownOrUndefined, ofType, TYPES } from "./common";
+import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
+import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
+import { isDatabaseContainer, knownOrUndefined, ofType, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
 /** A resource's plaintext strings: every known field but its secret channels. */
@@ -53,6 +54,16 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 }
             }
         }
+        // A random value whose provider keeps it in plaintext in the state, feeding a secret channel.
+        for (const resource of args.resources) {
+            const channels = [...(SECRET_CHANNELS[resource.type] ?? []), ...(resource.opts.additionalSecretOutputs ?? [])].map((c) => c.split(".")[0]);
+            for (const [field, sources] of Object.entries(resource.propertyDependencies ?? {})) {
+                if (!channels.includes(field)) continue;
+                for (const source of sources.filter((r) => r.type in PLAINTEXT_RANDOM_TYPES)) {
+                    report(resource, `its ${field}`, `the result of ${source.name}, a ${PLAINTEXT_RANDOM_TYPES[source.type]} whose result the random provider keeps unmarked in the state`, "generate secrets with RandomPassword or RandomBytes, whose results the provider marks secret");
+                }
+            }
+        }
         for (const snippet of ofType(args.resources, TYPES.snippet)) {
             for (const setting of cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.passwordSettings ?? []) report(snippet, "the snippet", `a password setting (${setting})`, "log in with SSH keys only; never set passwords through cloud-init");
         }
@@ -62,6 +73,16 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
         }
         for (const container of ofType(args.resources, TYPES.container)) {
+            if (isDatabaseContainer(container.props)) {
+                const envs = (container.props.envs ?? []) as string[];
+                for (let i = 0; i < envs.length; i++) {
+                    const entry = knownOrUndefined(() => String(envs[i]));
+                    const name = entry?.slice(0, entry.indexOf("="));
+                    if (entry && entry.includes("=") && (MYSQL_FILE_BACKED_SECRETS as readonly string[]).includes(name!) && entry.length > name!.length + 1) {
+                        report(container, `the environment variable ${name}`, "a password the MySQL image can read from a file", `set ${name}_FILE to a root-only file mounted read-only instead (docker inspect and /proc/1/environ show the environment)`);
+                    }
+                }
+            }
             const labels = (container.props.labels ?? []) as { label: string; value: string }[];
             for (let i = 0; i < labels.length; i++) {
                 const entry = knownOrUndefined(() => ({ label: String(labels[i].label), value: String(labels[i].value) }));
