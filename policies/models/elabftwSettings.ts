@@ -93,3 +93,17 @@ export function scriptWrites(script: string): SettingsWrite[] {
     const http = pipelines(script).flatMap((p) => p.stages).flatMap((stage) => httpWrites(effectiveCommand(stage).argv));
     return [...http, ...sqlWrites(script)];
 }
+
+/**
+ * Whether an HTTP client command line reads the config endpoint (GET: no body, no other method):
+ * eLabFTW answers with every setting, the encrypted ones (SMTP, LDAP, timestamping passwords)
+ * decrypted.
+ */
+export function readsConfig(argv: readonly string[]): boolean {
+    const tool = argv[0]?.slice(argv[0].lastIndexOf("/") + 1);
+    if (tool !== "curl" && tool !== "wget") return false;
+    if (!argv.some((a) => CONFIG_ENDPOINT.test(a.replace(/^['"]|['"]$/g, "")))) return false;
+    const method = argv.flatMap((a, i) => (/^(-X|--request|--method)$/.test(a) ? [argv[i + 1] ?? ""] : /^(--request|--method)=/.test(a) ? [a.slice(a.indexOf("=") + 1)] : /^-X./.test(a) ? [a.slice(2)] : [])).pop();
+    const body = argv.some((a) => BODY_OPTIONS.test(a) || /^--[a-z-]+=/.test(a) && BODY_OPTIONS.test(a.slice(0, a.indexOf("="))) || /^-[dF]./.test(a));
+    return (method === undefined ? !body : method.toUpperCase() === "GET");
+}

@@ -7,6 +7,8 @@
 // found anywhere else is a secret that lost its marking on the way.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cloudConfig } from "../models/programText";
+import { readsConfig } from "../models/elabftwSettings";
+import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
@@ -66,6 +68,18 @@ export const noPlaintextSecrets: StackValidationPolicy = {
         }
         for (const snippet of ofType(args.resources, TYPES.snippet)) {
             for (const setting of cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.passwordSettings ?? []) report(snippet, "the snippet", `a password setting (${setting})`, "log in with SSH keys only; never set passwords through cloud-init");
+        }
+        // A command Pulumi runs keeps its stdout and stderr in the state: a read of eLabFTW's settings
+        // (decrypted secrets) printed there must be a secret output, or go nowhere.
+        for (const s of deployedScripts(args.resources).filter((d) => d.runByPulumi && d.resource.type.startsWith("command:"))) {
+            const secretOutputs = s.resource.opts.additionalSecretOutputs ?? [];
+            if (secretOutputs.includes("stdout")) continue;
+            for (const { stages } of pipelines(s.script)) {
+                const at = stages.findIndex((stage) => readsConfig(effectiveCommand(stage).argv));
+                if (at < 0) continue;
+                const redirected = stages.slice(at).some((stage) => stage.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && r.op !== ">&")) || effectiveCommand(stages[at]).argv.some((a) => /^(-o|--output|-O|--output-document)$/.test(a) || /^--output(-document)?=/.test(a));
+                if (!redirected) report(s.resource, s.where, "a print of eLabFTW's settings (GET /api/v2/config answers with the secrets decrypted) kept as the command's stdout in Pulumi's state", "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
+            }
         }
         for (const s of deployedScripts(args.resources)) {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
