@@ -9,8 +9,10 @@ import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, tlsVersions } from "../policies/models/mysqld";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { effectiveCapabilities, hostAccess, noNewPrivileges } from "../policies/models/dockerContainer";
-import { acceptsEverything, parseRuleset } from "../policies/models/nftables";
-import { cellAddresses, inboundFromOutside } from "../policies/models/handOff";
+import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
+import { allowedPeers, cellAddresses, inboundFromOutside, matrixFlows, parsePortCell, PROXMOX_NODES_ENDPOINT } from "../policies/models/handOff";
+import { PROXMOX_NODES } from "../components/network/flowMatrix";
+import { nftVerdict } from "../policies/models/nftEval";
 import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../policies/models/luks";
 import { generatedSecretBits } from "../policies/models/randomSecrets";
 
@@ -195,5 +197,46 @@ describe("generated secrets' strength", () => {
         assert.equal(generatedSecretBits(password, { length: 40, upper: false, lower: false, numeric: false, special: true, overrideSpecial: "aaaa" }), 0);
         assert.equal(generatedSecretBits("random:index/randomBytes:RandomBytes", { length: 8 }), 64);
         assert.equal(generatedSecretBits("random:index/randomPet:RandomPet", { length: 2 }), undefined);
+    });
+});
+
+describe("the flow matrix as handed off", () => {
+    const rows = [
+        { num: "3", source: "web (10.20.30.10)", destination: "db (10.20.30.11)", destinationPort: "3306 TCP", action: "allow" },
+        { num: "dns", source: "web (10.20.30.10), db (10.20.30.11)", destination: "dns (10.20.60.2, 10.20.60.3)", destinationPort: "53 UDP/TCP", action: "allow" },
+        { num: "node-management", source: "adminNetwork (10.20.50.0/28)", destination: "proxmoxNodes", destinationPort: "22,8006 TCP", action: "allow" },
+        { num: "nat", source: "web (10.20.30.10)", destination: "Internet", destinationPort: "80,443 TCP", action: "allow, source NAT to 192.0.2.1" },
+    ];
+    it("reads rows as packets: ports and protocols, names without addresses, the NAT row left out", () => {
+        assert.deepEqual(parsePortCell("2049 TCP/UDP"), { protos: ["tcp", "udp"], ports: [[2049, 2049]] });
+        assert.deepEqual(parsePortCell("any")?.protos, ["tcp", "udp", "icmp"]);
+        const flows = matrixFlows(rows);
+        assert.deepEqual(flows.map((f) => f.row), ["3", "dns", "node-management"]);
+        assert.deepEqual(flows[2].toNames, [PROXMOX_NODES_ENDPOINT]);
+        assert.equal(PROXMOX_NODES_ENDPOINT, PROXMOX_NODES);
+        const web = setOf("10.20.30.10");
+        assert.ok(covers(allowedPeers(flows, web, "out", "udp", [53, 53]), setOf("10.20.60.2")));
+        assert.ok(!covers(allowedPeers(flows, web, "out", "tcp", [443, 443]), setOf("10.20.60.2")));
+        assert.ok(covers(allowedPeers(flows, setOf("10.20.30.11"), "in", "tcp", [3306, 3306]), web));
+        assert.ok(!covers(allowedPeers(flows, setOf("10.20.30.11"), "in", "tcp", [3305, 3306]), web));
+    });
+});
+
+describe("nftables: the output hook and whether a ruleset is loaded", () => {
+    it("evaluates connections the guest opens: daddr is the peer, lo and bridges are not the network", () => {
+        const ruleset = "table inet t {\n chain output {\n type filter hook output priority 0; policy drop;\n oifname { \"lo\", \"docker0\" } accept\n ip daddr 10.20.60.2 udp dport 53 accept\n ip saddr 10.20.30.10 tcp dport 443 accept\n }\n}\n";
+        const self = toInt("10.20.30.10");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("10.20.60.2"), proto: "udp", dport: 53, direction: "out" }, self).pass, "yes");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("10.20.60.3"), proto: "udp", dport: 53, direction: "out" }, self).pass, "no");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("8.8.8.8"), proto: "tcp", dport: 443, direction: "out" }, self).pass, "yes");
+    });
+
+    it("loads only with -f/--file and without -c/--check, in scripts and unit Exec lines", () => {
+        assert.equal(loadsRuleset(["nft", "--file", "/etc/x.nft"]), true);
+        assert.equal(loadsRuleset(["/usr/sbin/nft", "-ef", "/etc/x.nft"]), true);
+        assert.equal(loadsRuleset(["nft", "--check", "--file", "/etc/x.nft"]), false);
+        assert.equal(loadsRuleset(["nft", "-cf", "/etc/x.nft"]), false);
+        assert.equal(loadsRuleset(["nft", "list", "ruleset"]), false);
+        assert.deepEqual(unitExecCommands("[Service]\nExecStartPre=-/usr/sbin/nft -c -f /x\nExecStart=/usr/sbin/nft -f /x\n"), ["/usr/sbin/nft -c -f /x", "/usr/sbin/nft -f /x"]);
     });
 });
