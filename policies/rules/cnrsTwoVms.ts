@@ -29,7 +29,8 @@ export const cnrsTwoVms: StackValidationPolicy = {
             const dbVm = vmOf(database);
             if (!dbVm) continue;
             for (const other of containers) {
-                if (isDatabaseContainer(other.props) || vmOf(other)?.urn !== dbVm.urn) continue;
+                // eLabFTW itself there is the shared VM reported below.
+                if (isDatabaseContainer(other.props) || isApplicationContainer(other.props) || vmOf(other)?.urn !== dbVm.urn) continue;
                 reportViolation(violation(REQUIREMENT, other.name, `runs on the database VM ${dbVm.name}, which must be dedicated to MySQL`, "run it on the eLabFTW VM or drop it"), other.urn);
             }
         }
