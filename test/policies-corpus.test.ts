@@ -266,6 +266,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "nightly old-style tar onto an NFS mount from cloud-init mounts", owner: BACKUP, apply: userData("web", (t) => `${writeFile("/etc/cron.d/uploads-copy", "0 1 * * * root tar czf /mnt/filer/uploads.tgz /srv/elabftw/uploads")(t)}mounts:\n  - [ "10.20.60.20:/exports/elab", "/mnt/filer", "nfs4", "defaults,_netdev", "0", "0" ]\n`) },
     { id: "Borg passphrase installed as a lone newline", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-passphrase", (p) => (p.stdin = "\n")) },
     { id: "settings step prints GET /config into the state", owner: SECRETS, apply: (g) => changed(g, T.command, "-settings-apply", (p) => (p.create = `${p.create}\ncurl -sf -H @/root/auth https://localhost/api/v2/config`)) },
+    { id: "MySQL bind-mounts the whole data disk (data-root, Borg's passphrase)", owner: SECRETS, apply: container("-mysql-container", (p) => plain(p.mounts).push({ type: "bind", source: "/srv/elabftw", target: "/srv/elabftw" })) },
 ];
 
 describe("the mutation corpus", () => {

@@ -12,8 +12,10 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
-import { isDatabaseContainer, knownOrUndefined, ofType, TYPES } from "./common";
-import { deployedScripts } from "./deployedText";
+import { dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { dockerDataRoot, hostPaths } from "../models/dockerContainer";
+import { isUnder } from "../models/paths";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
 
 /** A resource's plaintext strings: every known field but its secret channels. */
 function plaintextOf(resource: PolicyResource): TextAt[] {
@@ -87,6 +89,19 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
         }
         for (const container of ofType(args.resources, TYPES.container)) {
+            // A bind mount holding what belongs to the host, not to any container: Docker's data-root
+            // (every container's layers and volumes, their secrets included) and Borg's files (the
+            // repository passphrase, its environment file) that the program installs on that VM.
+            const vm = ofType(args.resources, TYPES.vm).find((v) => vmAddress(v) === dockerHostAddress(container));
+            if (vm) {
+                const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+                const borgFiles = [...installedFiles(args.resources, vmAddress(vm)!).keys()].filter((path) => /\/(passphrase|borg\.env)$/.test(path));
+                // The host's root is container-hardening's finding (it hands over everything).
+                for (const mount of hostPaths(container.props).filter((m) => m.source !== "/")) {
+                    const exposed = [dataRoot, ...borgFiles].filter((path) => isUnder(path, mount.source));
+                    if (exposed.length > 0) report(container, `its bind mount of ${mount.source} at ${mount.target}`, `the host's own files (${exposed.join(", ")}: Docker's data-root, Borg's passphrase)`, "mount only the container's own directory, never a parent of Docker's data-root or of Borg's files");
+                }
+            }
             if (isDatabaseContainer(container.props)) {
                 const envs = (container.props.envs ?? []) as string[];
                 for (let i = 0; i < envs.length; i++) {
