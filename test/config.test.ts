@@ -325,6 +325,17 @@ describe("config validation", () => {
         it("needs the backup host as an address", () => {
             assert.match(problemAbout({ backupTarget: "ssh://borg@backup.lab.example.org/./elabftw" }, "backupTarget"), /give its IPv4 address/);
         });
+
+        it("refuses a backup repository on one of the platform's VMs (or the loopback): backups go off the VMs", () => {
+            for (const host of [dev.dbAddress, dev.webAddress, "127.0.0.1"]) {
+                assert.match(problemAbout({ backupTarget: `ssh://borg@${host}:2222/./elabftw` }, "backupTarget"), /a VM of this platform/);
+            }
+        });
+
+        it("keeps the in-guest nftables layer on production", () => {
+            assert.match(problemAbout({ stackKind: "production", guestFirewall: "false" }, "guestFirewall"), /false on a production stack/);
+            assert.doesNotThrow(() => validateConfig(withChanges({ guestFirewall: "false" })));
+        });
     });
 
     describe("cluster placement", () => {

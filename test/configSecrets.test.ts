@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, KEYS, KEY_NAMES, loadConfig, validateConfig } from "../components/config";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
+import { PROVIDER_SECRET_KEYS } from "../components/config/providerSecrets";
 
 const dev = projectKeys(readStackConfig());
 const SECRET_KEYS = KEY_NAMES.filter((key) => (KEYS[key] as { secret?: boolean }).secret);
@@ -62,6 +63,34 @@ describe("secret keys set in plaintext", () => {
         assert.doesNotMatch(message, /elabftwSecretKey/);
         pulumi.runtime.setAllConfig(config, ["elabftw-onprem:elabftwSecretKey", "elabftw-onprem:smtpPassword"]);
         assert.doesNotMatch(errorOrNothing(() => loadConfig()), /set in plaintext/);
+    });
+});
+
+describe("provider secrets set in plaintext", () => {
+    it("covers every input the Proxmox provider's SDK marks secret", () => {
+        const sdk = readFileSync(require.resolve("@muhlba91/pulumi-proxmoxve/provider.js"), "utf8");
+        const marked = [...sdk.matchAll(/resourceInputs\["(\w+)"\] = args\?\.\w+ \? pulumi\.secret/g)].map((m) => `proxmoxve:${m[1]}`);
+        assert.ok(marked.length >= 2);
+        for (const key of marked) assert.ok(key in PROVIDER_SECRET_KEYS, key);
+    });
+
+    it("refuses proxmoxve:apiToken and an ssh password in plaintext through the loader, naming the --secret fix; accepts them encrypted", () => {
+        const config = {
+            ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`elabftw-onprem:${k}`, v])),
+            "proxmoxve:endpoint": "https://pve.example.org:8006/",
+            "proxmoxve:apiToken": "root@pam!pulumi=11111111-2222-3333-4444-555555555555",
+            "proxmoxve:ssh": JSON.stringify({ username: "root", password: "Pve-Root-Password" }),
+        };
+        pulumi.runtime.setAllConfig(config, []);
+        const message = errorOf(() => loadConfig());
+        assert.match(message, /proxmoxve:apiToken = "\[secret\]": is a provider secret set in plaintext/);
+        assert.match(message, /Fix: pulumi config rm proxmoxve:apiToken; pulumi config set --secret proxmoxve:apiToken/);
+        assert.match(message, /proxmoxve:ssh = "\[secret\]"/);
+        assert.doesNotMatch(message, /elabftw-onprem:proxmoxve|proxmoxve:endpoint|11111111|Pve-Root-Password/);
+        pulumi.runtime.setAllConfig(config, ["proxmoxve:apiToken", "proxmoxve:ssh"]);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
+        pulumi.runtime.setAllConfig({ ...config, "proxmoxve:ssh": JSON.stringify({ username: "root", agent: true }) }, ["proxmoxve:apiToken"]);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
     });
 });
 

@@ -21,6 +21,7 @@ const PURE_MODELS = [
     "config/keys.ts",
     "config/parsed.ts",
     "config/problems.ts",
+    "config/providerSecrets.ts",
     "config/settingsKeys.ts",
     "config/sshKeys.ts",
     "config/stackFile.ts",

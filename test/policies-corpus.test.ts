@@ -80,9 +80,9 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db: lower-case macro mysql from the lab", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "dc/demo-lab-subnet", macro: "mysql" }), inRule({ source: "+dc/demo-lab-subnet", macro: "mysql" })) },
     { id: "db: address range and port range", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "10.8.0.1-10.8.3.254", proto: "tcp", dport: "3300:3310" })) },
     { id: "db: security group referenced by the rules", owner: NO_OUTSIDE, apply: dbaGroup },
-    { id: "db: VPN added to the admin IP set", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => plain(p.cidrs).push({ name: VPN })) },
-    { id: "db: admin IP set widened to 10/8 minus the servers (nomatch)", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.0.0.0/8" }, { name: "10.20.30.0/24", nomatch: true }])) },
-    { id: "db: admin IP set with a !-excluded entry", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.20.0.0/16" }, { name: "!10.20.30.0/24" }])) },
+    { id: "db: VPN added to the admin IP set", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => plain(p.cidrs).push({ name: VPN })) },
+    { id: "db: admin IP set widened to 10/8 minus the servers (nomatch)", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.0.0.0/8" }, { name: "10.20.30.0/24", nomatch: true }])) },
+    { id: "db: admin IP set with a !-excluded entry", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.20.0.0/16" }, { name: "!10.20.30.0/24" }])) },
     // (The same alias pointed at the lab passes: the lab's DROP comes first, as the model says.)
     { id: "db: web alias pointed at the VPN range", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-web", (p) => (p.cidr = VPN)) },
     { id: "db: every port from the lab, dport \"\" and proto null", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "+demo-lab-subnet", proto: null, dport: "", sport: "", iface: null })) },
@@ -97,7 +97,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "web: HTTPS from the lab", owner: NO_OUTSIDE, apply: prepend("-web-rules", inRule({ source: "+demo-lab-subnet", proto: "tcp", dport: "443" })) },
     { id: "web: macro HTTPS from the VPN", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: VPN, macro: "HTTPS" })) },
     { id: "web: service name https from anywhere", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "", proto: "tcp", dport: "https" })) },
-    { id: "web: macro Web from the admin network", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "+demo-admin-network", macro: "Web" })) },
+    { id: "web: macro Web from the admin network", owner: NO_OUTSIDE, also: { policy: INFRA, why: "port 80 from the admin network is beyond the flow matrix too" }, apply: append("-web-rules", inRule({ source: "+demo-admin-network", macro: "Web" })) },
     { id: "web: SSH from a public network", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "147.210.0.0/16", proto: "tcp", dport: "ssh" })) },
     { id: "web: edge alias widened to its /24", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-edge-firewall", (p) => (p.cidr = "10.20.1.0/24")) },
     // Firewall switches, defaults and egress.
@@ -236,6 +236,37 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db guest ruleset accepts the VPN on 3306", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr 10.8.0.0/16 tcp dport mysql accept')) },
     { id: "web guest ruleset accepts HTTPS from a named set holding the lab", owner: NO_OUTSIDE, apply: nft("-web-guest-firewall-nftables", (t) => t.replace("    chain input {", "    set staff { type ipv4_addr; flags interval; elements = { 10.20.40.0/24, 10.20.50.0/28 } }\n    chain input {").replace('iifname "lo" accept', 'iifname "lo" accept\n        ip saddr @staff tcp dport { 80, 443 } accept')) },
     { id: "db guest ruleset: the lab's drop turned into a jump to an accepting chain", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/ip saddr 10\.20\.40\.0\/24 drop comment "[^"]*"\n(\s+ip saddr 10\.20\.30\.10 tcp dport 3306 accept)/, "ip saddr 10.20.40.0/24 jump lab\n$1").replace("    chain forward {", "    chain lab {\n        tcp dport 1-65535 accept\n    }\n    chain forward {")) },
+    // Decided on what the deployment does (issue 14, second pass): the edge, a dedicated DB VM, LUKS's options and keys.
+    { id: "edge hand-off lets any source reach the edge on 443", owner: NO_OUTSIDE, apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).unshift({ num: "0", source: "any", sourcePort: "any", destination: "edgeFirewall", destinationPort: "443 TCP", action: "allow", description: "mutation" })) },
+    { id: "an admin tool's container beside MySQL on the DB VM", owner: "cnrs-two-vms", apply: (g) => {
+        const db = g.find((r) => r.type === T.container && r.name.endsWith("-mysql-container"))!;
+        const props = { ...structuredClone(plain(db.inputs)), name: "dbadmin", command: ["php-fpm"], mounts: [], ports: [], envs: ["PMA_HOST=127.0.0.1"], healthcheck: null };
+        return withResource(g, db, T.container, "dbadmin-container", props);
+    } },
+    { id: "LUKS header over plaintext (null cipher, later option)", owner: DISK, apply: (g) => changed(g, T.command, "-db-data-luks-format", (p) => (p.create = String(p.create).replace("--pbkdf argon2id", "--pbkdf argon2id -c aes-xts-plain64 --cipher=cipher_null-ecb"))) },
+    { id: "LUKS passphrase also saved in cryptsetup-keys.d", owner: DISK, apply: (g) => changed(g, T.command, "-web-data-luks-format", (p) => (p.create = String(p.create).replace('uuid=$(cryptsetup luksUUID "$device")', 'key > "/etc/cryptsetup-keys.d/${name}.key"\nuuid=$(cryptsetup luksUUID "$device")'))) },
+    { id: "Borg passphrase generated by a RandomString (plaintext in the state)", owner: SECRETS, apply: (g) => g.map((r) => (r.name.endsWith("-db-repository-passphrase") ? { ...r, type: "random:index/randomString:RandomString" } : r)) },
+    { id: "Borg passphrase of 6 characters", owner: "key-strength-and-validity", apply: (g) => changed(g, "random:index/randomPassword:RandomPassword", "-db-repository-passphrase", (p) => (p.length = 6)) },
+    { id: "MySQL root password given directly instead of through its _FILE", owner: SECRETS, apply: container("-mysql-container", (p) => {
+        const envs: string[] = plain(p.envs);
+        envs.splice(envs.findIndex((e) => typeof e === "string" && e.startsWith("MYSQL_ROOT_PASSWORD_FILE=")), 1, "MYSQL_ROOT_PASSWORD=Unit-Root-Pw-2024");
+    }) },
+    // Segmentation along the flow matrix, both ways and on both layers; the nodes; one NIC; the ruleset really loaded.
+    { id: "web may send to the lab IP set on any port", owner: INFRA, apply: append("-web-rules", { type: "out", action: "ACCEPT", dest: "+demo-lab-subnet", comment: "workstations" }) },
+    { id: "db: the web VM's MySQL rule loses proto and dport", owner: INFRA, apply: (g) => changed(g, T.rules, "-db-rules", (p) => Object.assign(plain(p.rules).find((r: Props) => r.dport === "3306"), { proto: null, dport: "" })) },
+    { id: "the datacenter's management IP set gains the lab", owner: INFRA, apply: (g) => changed(g, T.ipset, "-management", (p) => plain(p.cidrs).push({ name: "10.20.40.0/24" })) },
+    { id: "web VM dual-homed on another VLAN", owner: INFRA, apply: (g) => changed(g, T.vm, "-web", (p) => plain(p.networkDevices).push({ bridge: "vmbr0", firewall: true, model: "virtio", vlanId: 40 })) },
+    { id: "web guest output chain: http(s) to any address", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook output priority filter; policy drop;)/, "$1\n        tcp dport { 80, 443 } accept")) },
+    { id: "db guest ruleset only checked (nft -c), now and at boot", owner: INFRA, apply: (g) => changed(g, T.command, "-db-guest-firewall-nftables", (p) => (p.create = String(p.create).replace(/^nft --file "\$ruleset"$/m, 'nft --check --file "$ruleset"').replace("ExecStart=/usr/sbin/nft --file", "ExecStart=/usr/sbin/nft -c --file"))) },
+    // Where the data really lands: mysqld's other files, swap, Docker before the mount; restores, tar, passphrases; settings printed.
+    { id: "mysqld general log to stderr (journald, the OS disk)", owner: DISK, apply: mysqlArgs("--general-log=ON", "--general_log_file=/dev/stderr") },
+    { id: "cloud-init swap file on / (swap.target no longer masked)", owner: DISK, apply: userData("db", (t) => t.replace(/swap:\n  size: 0\n/, "swap:\n  filename: /swapfile\n  size: 2G\n").replace(/swap\.target/g, "swap.mount")) },
+    { id: "no docker.service drop-in on the data mount", owner: DISK, apply: userData("web", (t) => t.replace("/etc/systemd/system/docker.service.d/10-data-disk.conf", "/etc/systemd/system/containerd.service.d/10-data-disk.conf")) },
+    { id: "restore tees the extracted dump to /var/tmp", owner: BACKUP, apply: script("-backup-web-script-elabftw-restore", (t) => `${t}\nborg extract --stdout "::last" | tee /var/tmp/x.sql | docker exec -i mysql mysql elabftw\n`) },
+    { id: "nightly old-style tar onto an NFS mount from cloud-init mounts", owner: BACKUP, apply: userData("web", (t) => `${writeFile("/etc/cron.d/uploads-copy", "0 1 * * * root tar czf /mnt/filer/uploads.tgz /srv/elabftw/uploads")(t)}mounts:\n  - [ "10.20.60.20:/exports/elab", "/mnt/filer", "nfs4", "defaults,_netdev", "0", "0" ]\n`) },
+    { id: "Borg passphrase installed as a lone newline", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-passphrase", (p) => (p.stdin = "\n")) },
+    { id: "settings step prints GET /config into the state", owner: SECRETS, apply: (g) => changed(g, T.command, "-settings-apply", (p) => (p.create = `${p.create}\ncurl -sf -H @/root/auth https://localhost/api/v2/config`)) },
+    { id: "MySQL bind-mounts the whole data disk (data-root, Borg's passphrase)", owner: SECRETS, apply: container("-mysql-container", (p) => plain(p.mounts).push({ type: "bind", source: "/srv/elabftw", target: "/srv/elabftw" })) },
 ];
 
 describe("the mutation corpus", () => {

@@ -9,7 +9,12 @@ import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, tlsVersions } from "../policies/models/mysqld";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { effectiveCapabilities, hostAccess, noNewPrivileges } from "../policies/models/dockerContainer";
-import { acceptsEverything, parseRuleset } from "../policies/models/nftables";
+import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
+import { allowedPeers, cellAddresses, inboundFromOutside, matrixFlows, parsePortCell, PROXMOX_NODES_ENDPOINT } from "../policies/models/handOff";
+import { PROXMOX_NODES } from "../components/network/flowMatrix";
+import { nftVerdict } from "../policies/models/nftEval";
+import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../policies/models/luks";
+import { generatedSecretBits } from "../policies/models/randomSecrets";
 
 const vm = (rules: RuleProps[], options: PveVm["options"] = { enabled: true, inputPolicy: "DROP", outputPolicy: "DROP" }): PveVm => ({ vmId: 100, name: "db", address: "10.0.0.11", nics: [true], options, rules });
 const world = (v: PveVm, extra: Partial<PveFirewall> = {}): PveFirewall => ({ aliases: [], ipsets: [], groups: [], vms: [v], ...extra });
@@ -144,5 +149,94 @@ describe("nftables ruleset", () => {
         assert.deepEqual(chains.map((c) => [c.table, c.name, c.hook, c.policy]), [["inet t", "a", "input", "drop"], ["inet t", "b", "output", "accept"]]);
         assert.equal(acceptsEverything(chains[0].rules[0]), false);
         assert.equal(acceptsEverything(chains[1].rules[0]), true);
+    });
+});
+
+describe("edge hand-off rows", () => {
+    it("reads who an allowing row lets in: named endpoints, bare networks, and the words for everyone", () => {
+        const rows = [
+            { num: "1", source: "vpnClients (10.8.0.0/16)", destination: "edgeFirewall (10.20.1.1)", destinationPort: "443 TCP", action: "allow" },
+            { num: "2", source: "web (10.20.30.10)", destination: "Internet", destinationPort: "443 TCP", action: "allow" },
+            { num: "3", source: "ANY", destination: "edgeFirewall (10.20.1.1)", destinationPort: "443 TCP", action: "allow" },
+            { num: "4", source: "10.8.0.0/16, 147.210.0.0/16", destination: "web", destinationPort: "22 TCP", action: "Allow" },
+            { num: "5", source: "any", destination: "any", destinationPort: "any", action: "deny" },
+        ];
+        assert.deepEqual(inboundFromOutside(rows).map((r) => r.row), ["3", "4"]);
+        assert.equal(cellAddresses("partners"), undefined);
+    });
+});
+
+describe("LUKS as cryptsetup reads it", () => {
+    it("finds a null or weak cipher and short keys, the last option winning", () => {
+        const f = (line: string) => luksFormatWeaknesses(line.split(" "));
+        assert.deepEqual(f("cryptsetup luksFormat --batch-mode --type luks2 --key-file=- /dev/sdb"), []);
+        assert.equal(f("cryptsetup luksFormat -c cipher_null-ecb /dev/sdb").length, 1);
+        assert.equal(f("cryptsetup --cipher=aes-cbc-essiv:sha256 -cdes3_ede-cbc-plain luksFormat /dev/sdb").length, 1);
+        assert.equal(f("cryptsetup luksFormat --cipher aes-xts-plain64 --key-size 128 /dev/sdb").length, 1);
+        assert.equal(f("cryptsetup luksFormat -s128 /dev/sdb").length, 1);
+        assert.deepEqual(f("cryptsetup luksFormat --cipher aes-xts-plain64 -s 512 /dev/sdb"), []);
+        assert.deepEqual(f("cryptsetup luksFormat --cipher aes-cbc-essiv:sha256 --key-size=256 /dev/sdb"), []);
+        assert.deepEqual(f("cryptsetup luksDump -c cipher_null /dev/sdb"), []);
+    });
+
+    it("finds key material left on the OS disk: cryptsetup-keys.d and crypttab key-file fields", () => {
+        assert.deepEqual(luksKeyFilesWritten('key | tee "/etc/cryptsetup-keys.d/$name.key" >/dev/null'), ['/etc/cryptsetup-keys.d/$name.key']);
+        assert.deepEqual(luksKeyFilesWritten("install -m 0400 /root/k /etc//cryptsetup-keys.d/data.key"), ["/etc//cryptsetup-keys.d/data.key"]);
+        assert.deepEqual(luksKeyFilesWritten("printf '%s UUID=%s /root/luks.key %s\\n' a b c >>\"$crypttab\""), ["/root/luks.key"]);
+        assert.deepEqual(luksKeyFilesWritten("printf '%s UUID=%s none %s\\n' a b c >>\"$crypttab\""), []);
+        assert.deepEqual(crypttabKeyFiles("data UUID=x /run/keys/data luks\nother UUID=y /dev/disk/by-label/KEY luks\n# x y /etc/k\n"), []);
+    });
+});
+
+describe("generated secrets' strength", () => {
+    it("counts length over the alphabet the random provider draws from (unset classes are on)", () => {
+        const password = "random:index/randomPassword:RandomPassword";
+        assert.equal(generatedSecretBits(password, { length: 48, special: false }), Math.floor(48 * Math.log2(62)));
+        assert.equal(generatedSecretBits(password, { length: 6 }), Math.floor(6 * Math.log2(83)));
+        assert.equal(generatedSecretBits(password, { length: 64, upper: false, lower: false, numeric: true, special: true, overrideSpecial: "abcdef" }), 256);
+        assert.equal(generatedSecretBits(password, { length: 40, upper: false, lower: false, numeric: false, special: true, overrideSpecial: "aaaa" }), 0);
+        assert.equal(generatedSecretBits("random:index/randomBytes:RandomBytes", { length: 8 }), 64);
+        assert.equal(generatedSecretBits("random:index/randomPet:RandomPet", { length: 2 }), undefined);
+    });
+});
+
+describe("the flow matrix as handed off", () => {
+    const rows = [
+        { num: "3", source: "web (10.20.30.10)", destination: "db (10.20.30.11)", destinationPort: "3306 TCP", action: "allow" },
+        { num: "dns", source: "web (10.20.30.10), db (10.20.30.11)", destination: "dns (10.20.60.2, 10.20.60.3)", destinationPort: "53 UDP/TCP", action: "allow" },
+        { num: "node-management", source: "adminNetwork (10.20.50.0/28)", destination: "proxmoxNodes", destinationPort: "22,8006 TCP", action: "allow" },
+        { num: "nat", source: "web (10.20.30.10)", destination: "Internet", destinationPort: "80,443 TCP", action: "allow, source NAT to 192.0.2.1" },
+    ];
+    it("reads rows as packets: ports and protocols, names without addresses, the NAT row left out", () => {
+        assert.deepEqual(parsePortCell("2049 TCP/UDP"), { protos: ["tcp", "udp"], ports: [[2049, 2049]] });
+        assert.deepEqual(parsePortCell("any")?.protos, ["tcp", "udp", "icmp"]);
+        const flows = matrixFlows(rows);
+        assert.deepEqual(flows.map((f) => f.row), ["3", "dns", "node-management"]);
+        assert.deepEqual(flows[2].toNames, [PROXMOX_NODES_ENDPOINT]);
+        assert.equal(PROXMOX_NODES_ENDPOINT, PROXMOX_NODES);
+        const web = setOf("10.20.30.10");
+        assert.ok(covers(allowedPeers(flows, web, "out", "udp", [53, 53]), setOf("10.20.60.2")));
+        assert.ok(!covers(allowedPeers(flows, web, "out", "tcp", [443, 443]), setOf("10.20.60.2")));
+        assert.ok(covers(allowedPeers(flows, setOf("10.20.30.11"), "in", "tcp", [3306, 3306]), web));
+        assert.ok(!covers(allowedPeers(flows, setOf("10.20.30.11"), "in", "tcp", [3305, 3306]), web));
+    });
+});
+
+describe("nftables: the output hook and whether a ruleset is loaded", () => {
+    it("evaluates connections the guest opens: daddr is the peer, lo and bridges are not the network", () => {
+        const ruleset = "table inet t {\n chain output {\n type filter hook output priority 0; policy drop;\n oifname { \"lo\", \"docker0\" } accept\n ip daddr 10.20.60.2 udp dport 53 accept\n ip saddr 10.20.30.10 tcp dport 443 accept\n }\n}\n";
+        const self = toInt("10.20.30.10");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("10.20.60.2"), proto: "udp", dport: 53, direction: "out" }, self).pass, "yes");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("10.20.60.3"), proto: "udp", dport: 53, direction: "out" }, self).pass, "no");
+        assert.equal(nftVerdict(ruleset, { peer: toInt("8.8.8.8"), proto: "tcp", dport: 443, direction: "out" }, self).pass, "yes");
+    });
+
+    it("loads only with -f/--file and without -c/--check, in scripts and unit Exec lines", () => {
+        assert.equal(loadsRuleset(["nft", "--file", "/etc/x.nft"]), true);
+        assert.equal(loadsRuleset(["/usr/sbin/nft", "-ef", "/etc/x.nft"]), true);
+        assert.equal(loadsRuleset(["nft", "--check", "--file", "/etc/x.nft"]), false);
+        assert.equal(loadsRuleset(["nft", "-cf", "/etc/x.nft"]), false);
+        assert.equal(loadsRuleset(["nft", "list", "ruleset"]), false);
+        assert.deepEqual(unitExecCommands("[Service]\nExecStartPre=-/usr/sbin/nft -c -f /x\nExecStart=/usr/sbin/nft -f /x\n"), ["/usr/sbin/nft -c -f /x", "/usr/sbin/nft -f /x"]);
     });
 });

@@ -81,6 +81,18 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(sqlUpdate), ["saml-sso-on-production"]);
     });
 
+    it("settings as sent: a key the settings document leaves out keeps eLabFTW's default; SAML without strict mode", async () => {
+        const command = "command:remote:Command";
+        const edit = (change: (config: Record<string, unknown>) => void) => changed(run.resources, command, "-settings-apply", (p) => {
+            const doc = JSON.parse(plain(p.stdin));
+            change(doc.config);
+            p.stdin = JSON.stringify(doc);
+        });
+        assert.deepEqual(await onlyPolicies(edit((c) => delete c.emit_audit_logs)), ["accountability-on-production"]);
+        assert.deepEqual(await onlyPolicies(edit((c) => (c.saml_strict = 0))), ["saml-sso-on-production"]);
+        assert.deepEqual(await onlyPolicies(edit((c) => delete c.saml_strict)), ["saml-sso-on-production"]);
+    });
+
     it("accountability-on-production: a test stack may open anonymous access", async () => {
         const untag = (g: typeof run.resources, vm: string) => changed(g, "proxmoxve:index/vmLegacy:VmLegacy", vm, (p) => (p.tags = ["test"]));
         const graph = untag(untag(run.resources, "-db"), "-web");

@@ -7,10 +7,12 @@ import { isUnder, normalisePath } from "../policies/models/paths";
 import { argumentSecrets, commandLineSecrets, plaintextStrings, textSecrets } from "../policies/models/secretScan";
 import { borgDirectories, dumpLeaks } from "../policies/models/borg";
 import { filesWrittenBy } from "../policies/models/programText";
-import { networkMounts, unencryptedCopies } from "../policies/models/transfers";
+import { networkMounts, tarArchives, unencryptedCopies } from "../policies/models/transfers";
+import { mysqldDataPaths, mysqldOptions } from "../policies/models/mysqld";
+import { hostPathOf } from "../policies/models/dockerContainer";
 import { nftVerdict } from "../policies/models/nftEval";
 import { toInt } from "../policies/models/ipv4";
-import { documentWrites, httpWrites, scriptWrites, sqlWrites } from "../policies/models/elabftwSettings";
+import { documentWrites, httpWrites, readsConfig, scriptWrites, sqlWrites } from "../policies/models/elabftwSettings";
 
 describe("host paths", () => {
     it("are cleaned as Docker cleans a bind source: //, ., .., trailing slashes", () => {
@@ -126,5 +128,42 @@ describe("the guests' nftables, packet by packet", () => {
 
     it("reads an expression it does not know as a maybe", () => {
         assert.equal(pass(ruleset("        meta skuid 0 ip saddr 10.8.0.0/16 accept"), "10.8.0.1", 22), "maybe");
+    });
+});
+
+describe("where data lands, issue 14 second pass", () => {
+    it("mysqld's other files: logs to FILE only, the binary log unless skipped, secure_file_priv \"\" is anywhere", () => {
+        const paths = (...args: string[]) => mysqldDataPaths(mysqldOptions(["mysqld", ...args])).map((p) => `${p.option}=${p.path}`);
+        assert.ok(paths("--general-log", "--general_log_file=/dev/stderr").includes("general_log_file=/dev/stderr"));
+        assert.ok(!paths("--general-log", "--log-output=TABLE").some((p) => p.startsWith("general_log_file")));
+        assert.ok(paths().includes("log_bin=/var/lib/mysql/binlog"));
+        assert.ok(!paths("--skip-log-bin").some((p) => p.startsWith("log_bin")));
+        assert.ok(paths("--secure-file-priv=").includes("secure_file_priv="));
+        assert.ok(!paths("--secure-file-priv=NULL").some((p) => p.startsWith("secure_file_priv")));
+        assert.ok(paths("--tmpdir=/a:/b").includes("tmpdir=/b"));
+    });
+
+    it("a container's file on the host: through its mounts, its writable layer, or its log driver", () => {
+        const props = { mounts: [{ type: "bind", source: "/srv/elabftw/mysql", target: "/var/lib/mysql" }], logDriver: "journald" };
+        assert.deepEqual(hostPathOf(props, "/var/lib/mysql/./binlog", "/srv/elabftw/docker")?.path, "/srv/elabftw/mysql/binlog");
+        assert.equal(hostPathOf(props, "/tmp", "/srv/elabftw/docker")?.path, "/srv/elabftw/docker/containers");
+        assert.equal(hostPathOf(props, "/proc/self/fd/2", "/srv/elabftw/docker")?.via, "the journald log driver");
+        assert.equal(hostPathOf({}, "/dev/stdout", "/srv/d")?.path, "/srv/d/containers");
+    });
+
+    it("tar's archive as GNU tar reads it, and borg extract --stdout written on the way", () => {
+        assert.deepEqual(tarArchives(["tar", "czf", "/mnt/a.tgz", "/srv"]), ["/mnt/a.tgz"]);
+        assert.deepEqual(tarArchives(["tar", "cbf", "20", "/mnt/a.tar", "/srv"]), ["/mnt/a.tar"]);
+        assert.deepEqual(tarArchives(["tar", "-cz", "-f/mnt/b.tgz", "--file=/mnt/c.tgz", "-cvf", "/mnt/d.tar"]), ["/mnt/b.tgz", "/mnt/c.tgz", "/mnt/d.tar"]);
+        assert.equal(dumpLeaks('borg extract --stdout ::a | docker exec -i mysql mysql elabftw').length, 0);
+        assert.equal(dumpLeaks('borg extract --stdout ::a | gunzip > /var/tmp/x.sql').length, 1);
+        assert.equal(dumpLeaks('borg --lock-wait 5 extract --stdout ::a | tee -a /root/x.sql | mysql').length, 1);
+    });
+
+    it("reading eLabFTW's settings: a GET of the config endpoint, not a PATCH with a body", () => {
+        assert.equal(readsConfig(["curl", "-sf", "https://localhost/api/v2/config"]), true);
+        assert.equal(readsConfig(["curl", "-X", "GET", "--data", "x", "https://h/api/v2/config/"]), true);
+        assert.equal(readsConfig(["curl", "-X", "PATCH", "https://h/api/v2/config", "--data", "{}"]), false);
+        assert.equal(readsConfig(["curl", "--json", "{}", "https://h/api/v2/config"]), false);
     });
 });

@@ -54,7 +54,8 @@ export function loadConfig(): LoadedConfig {
     try {
         const raw = projectConfig();
         const encrypted = new Set(Object.keys(raw).filter((key) => isConfigSecret(`${PROJECT}:${key}`)));
-        const { config, secrets } = validateConfig(raw, undefined, encrypted);
+        const providers = Object.fromEntries(Object.entries(pulumi.runtime.allConfig()).filter(([key]) => !key.startsWith(`${PROJECT}:`)));
+        const { config, secrets } = validateConfig(raw, undefined, encrypted, { values: providers, encrypted: isConfigSecret });
         const secret = (value?: string) => (value === undefined ? undefined : pulumi.secret(value));
         return {
             config,

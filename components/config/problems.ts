@@ -24,6 +24,7 @@ export function shownMessage(message: string): string {
 }
 
 export interface ConfigProblem {
+    /** A project key (short), or a provider's full key ("proxmoxve:apiToken"). */
     readonly key: string;
     readonly value: unknown;
     readonly message: string;
@@ -39,7 +40,7 @@ export class ConfigError extends Error {
         const file = source ? path.basename(source) : "Pulumi.<stack>.yaml";
         super(
             `Invalid stack configuration${source ? ` in ${source}` : ""} (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
-                problems.map((p) => `  - ${PROJECT}:${p.key}${p.value === undefined ? " (not set)" : ` = ${shownValue(p.value)}`}: ${p.message}.\n      Fix: ${p.fix}`).join("\n") +
+                problems.map((p) => `  - ${p.key.includes(":") ? "" : `${PROJECT}:`}${p.key}${p.value === undefined ? " (not set)" : ` = ${shownValue(p.value)}`}: ${p.message}.\n      Fix: ${p.fix}`).join("\n") +
                 `\nEach Fix is a \`pulumi config\` command for the selected stack; without the Pulumi CLI, edit the same key (${PROJECT}:<key>) under config: in ${file}.`,
         );
         this.name = "ConfigError";

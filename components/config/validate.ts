@@ -9,6 +9,7 @@ import { KEYS, KEY_NAMES, KeyName } from "./keys";
 import { Parsed, Report } from "./parsed";
 import { ConfigError, ConfigProblem, reportedValue, shownMessage, spec, unknownKeyProblem } from "./problems";
 import { PlatformConfig, SecretSettings } from "./types";
+import { providerSecretProblems } from "./providerSecrets";
 
 export * from "./types";
 export { ConfigError } from "./problems";
@@ -60,14 +61,16 @@ function inProjectWords(key: KeyName, issue: z.core.$ZodIssue, value: unknown): 
  * Returns the typed platform config and, separately, the secret settings, so that the caller
  * wraps them as secrets before anything else sees them. `source` names the stack file a tool read;
  * `encrypted` names the keys Pulumi decrypted (set with --secret): when given, a secret key set in
- * plaintext is refused.
+ * plaintext is refused. `providers`: the providers' keys (full, "proxmoxve:apiToken") with whether
+ * each was set with --secret; a provider secret set in plaintext is refused too.
  */
 export function validateConfig(
     raw: Readonly<Record<string, string>>,
     source?: string,
     encrypted?: ReadonlySet<string>,
+    providers?: { readonly values: Readonly<Record<string, string>>; readonly encrypted: (fullKey: string) => boolean },
 ): { config: PlatformConfig; secrets: SecretSettings } {
-    const problems: ConfigProblem[] = [];
+    const problems: ConfigProblem[] = providers ? providerSecretProblems(providers.values, providers.encrypted) : [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
         if (text === "") continue; // `pulumi config set key ""` means "not set"

@@ -119,12 +119,34 @@ function stageLeak(stage: SimpleCommand, next: SimpleCommand | undefined): strin
     return borg?.subcommand === "create" ? undefined : `${tool}'s output is piped into ${effectiveCommand(next).argv.slice(0, 2).join(" ")}, not into borg create`;
 }
 
-/** Each dump in a script whose output is not streamed straight into `borg create`, with where it goes. */
+const MYSQL_CLIENTS = /^(mysql|mariadb)$/;
+
+/**
+ * The restore path: `borg extract --stdout` writes the archived dump to its standard output. Read by
+ * the mysql client it stays in memory; written to a file on the way (a redirect, `tee FILE`, a
+ * decompressor redirected) it is a plaintext copy of the database outside the repository.
+ */
+function extractLeak(stages: readonly SimpleCommand[], index: number): string | undefined {
+    const borg = borgSubcommand(effectiveCommand(stages[index]).argv);
+    if (borg?.subcommand !== "extract" || !borg.args.includes("--stdout")) return undefined;
+    for (const stage of stages.slice(index)) {
+        const argv = effectiveCommand(stage).argv;
+        const name = commandName(argv);
+        if (MYSQL_CLIENTS.test(name)) return undefined;
+        const redirect = writesStdout(stage)[0];
+        if (redirect) return `borg extract --stdout's output is written to ${redirect.target} (${name})`;
+        const teeFiles = name === "tee" ? argv.slice(1).filter((a) => !a.startsWith("-") && !/^\/dev\/(null|stdout|stderr)$/.test(a)) : [];
+        if (teeFiles.length > 0) return `borg extract --stdout's output is copied to ${teeFiles.join(", ")} by tee`;
+    }
+    return undefined;
+}
+
+/** Each dump in a script whose output is not streamed straight into `borg create` (or, restored, straight into mysql), with where it goes. */
 export function dumpLeaks(script: string): string[] {
     const leaks: string[] = [];
     for (const { stages } of pipelines(script)) {
         stages.forEach((stage, index) => {
-            const leak = stageLeak(stage, stages[index + 1]);
+            const leak = stageLeak(stage, stages[index + 1]) ?? extractLeak(stages, index);
             if (leak) leaks.push(leak);
         });
     }

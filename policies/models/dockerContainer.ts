@@ -2,7 +2,7 @@
 // the engine reads them: privileged; the effective capabilities (Docker's default set, plus added,
 // minus dropped, ALL on either side); host namespaces; devices; mounts of the host's root or of the
 // Docker socket; no-new-privileges in its accepted spellings; unconfined seccomp/AppArmor.
-import { normalisePath } from "./paths";
+import { isUnder, normalisePath } from "./paths";
 
 export const DOCKER_DEFAULT_CAPS = ["AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"];
 
@@ -86,4 +86,24 @@ export function volumePaths(props: Record<string, any>, dataRoot: string): { sou
         ...mounts.map((m: any) => ({ source: place(String(m.source ?? ""), m.volumeOptions), target: String(m.target ?? ""), readOnly: m.readOnly === true })),
         ...volumes.map((v: any) => ({ source: `${dataRoot}/volumes/${v.volumeName || "<anonymous>"}`, target: String(v.containerPath ?? ""), readOnly: v.readOnly === true })),
     ];
+}
+
+const STANDARD_STREAMS = /^\/(dev\/(stdout|stderr|fd\/[12])|proc\/self\/fd\/[12])$/;
+
+/**
+ * Where on the host a file the container writes at `path` lands: the standard streams go to the log
+ * driver (json-file and local keep them under the data-root, journald, syslog and the others send
+ * them off it); a path under a mount lands at the mount's source (the deepest target wins); anything
+ * else is in the container's writable layer, under the data-root. Undefined: not on a disk (/dev, /proc).
+ */
+export function hostPathOf(props: Record<string, any>, path: string, dataRoot: string, daemonLogDriver = "json-file"): { path: string; via: string } | undefined {
+    const clean = normalisePath(path);
+    if (STANDARD_STREAMS.test(clean)) {
+        const driver = String(props.logDriver || daemonLogDriver);
+        return ["json-file", "local"].includes(driver) ? { path: `${dataRoot}/containers`, via: `the ${driver} log driver` } : { path: `(${driver})`, via: `the ${driver} log driver` };
+    }
+    if (/^\/(dev|proc|sys)(\/|$)/.test(clean)) return undefined;
+    const mounts = [...hostPaths(props), ...volumePaths(props, dataRoot)].filter((m) => isUnder(clean, m.target)).sort((a, b) => normalisePath(b.target).length - normalisePath(a.target).length);
+    if (mounts[0]) return { path: normalisePath(`${mounts[0].source}/${clean.slice(normalisePath(mounts[0].target).length)}`), via: `the mount at ${mounts[0].target}` };
+    return { path: `${dataRoot}/containers`, via: "the container's writable layer" };
 }

@@ -19,6 +19,16 @@ function objectWrites(value: unknown): SettingsWrite[] {
     return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => (phpString(v) === undefined ? [] : [[k, phpString(v)!] as const]));
 }
 
+/** A settings document ({"config": {...}}): what the settings step sends, the whole of what it writes. */
+export function isSettingsDocument(text: string): boolean {
+    try {
+        const parsed = JSON.parse(text);
+        return !!parsed && typeof parsed === "object" && !Array.isArray(parsed) && !!parsed.config && typeof parsed.config === "object";
+    } catch {
+        return false;
+    }
+}
+
 /** The config of a settings document ({"config": {...}}), or of a bare JSON object body. */
 export function documentWrites(text: string, bare = false): SettingsWrite[] {
     try {
@@ -82,4 +92,18 @@ export function sqlWrites(sql: string): SettingsWrite[] {
 export function scriptWrites(script: string): SettingsWrite[] {
     const http = pipelines(script).flatMap((p) => p.stages).flatMap((stage) => httpWrites(effectiveCommand(stage).argv));
     return [...http, ...sqlWrites(script)];
+}
+
+/**
+ * Whether an HTTP client command line reads the config endpoint (GET: no body, no other method):
+ * eLabFTW answers with every setting, the encrypted ones (SMTP, LDAP, timestamping passwords)
+ * decrypted.
+ */
+export function readsConfig(argv: readonly string[]): boolean {
+    const tool = argv[0]?.slice(argv[0].lastIndexOf("/") + 1);
+    if (tool !== "curl" && tool !== "wget") return false;
+    if (!argv.some((a) => CONFIG_ENDPOINT.test(a.replace(/^['"]|['"]$/g, "")))) return false;
+    const method = argv.flatMap((a, i) => (/^(-X|--request|--method)$/.test(a) ? [argv[i + 1] ?? ""] : /^(--request|--method)=/.test(a) ? [a.slice(a.indexOf("=") + 1)] : /^-X./.test(a) ? [a.slice(2)] : [])).pop();
+    const body = argv.some((a) => BODY_OPTIONS.test(a) || /^--[a-z-]+=/.test(a) && BODY_OPTIONS.test(a.slice(0, a.indexOf("="))) || /^-[dF]./.test(a));
+    return (method === undefined ? !body : method.toUpperCase() === "GET");
 }

@@ -1,11 +1,14 @@
 // The endpoints the program declares to the network team (the edge hand-off's rows: "vpnClients
 // (10.8.0.0/16)", "dns (10.20.60.2, 10.20.60.3)"): where the policies learn which addresses are the
 // VPN clients, the lab, the admin network and the edge firewall.
-import { AddressSet, parseAddress, union } from "./ipv4";
+import { ALL, AddressSet, covers, describe, isEmpty, parseAddress, PRIVATE, subtract, union } from "./ipv4";
 
 export interface HandOffRow {
+    readonly num?: string | null;
     readonly source?: string | null;
     readonly destination?: string | null;
+    readonly destinationPort?: string | null;
+    readonly action?: string | null;
 }
 
 /** Endpoint name -> addresses, from every cell of the form `name (a, b/n)`. */
@@ -18,4 +21,108 @@ export function declaredEndpoints(rows: readonly HandOffRow[]): Map<string, Addr
         }
     }
     return endpoints;
+}
+
+/**
+ * The addresses a cell stands for, as the network team reads it: `name (a, b/n)` groups, bare
+ * addresses and networks, and the words for everyone (`any`, `all`, `*`, `Internet`, `0/0`).
+ * Bare endpoint names without addresses stand for the unit's own hosts (undefined: not decided).
+ */
+export function cellAddresses(cell: string): AddressSet | undefined {
+    let set: AddressSet = [];
+    let known = false;
+    const rest = cell.replace(/(\w+) \(([^)]*)\)/g, (_, _name: string, list: string) => {
+        for (const a of list.split(",")) {
+            const interval = parseAddress(a.trim());
+            if (interval) set = union(set, [interval]);
+        }
+        known = true;
+        return "";
+    });
+    for (const token of rest.split(/[,\s]+/).filter(Boolean)) {
+        if (/^(any|all|\*|internet|everyone|0\/0)$/i.test(token)) return ALL;
+        const interval = parseAddress(token);
+        if (interval) {
+            set = union(set, [interval]);
+            known = true;
+        }
+    }
+    return known ? set : undefined;
+}
+
+export interface InboundFromOutside {
+    readonly row: string;
+    readonly from: string;
+    readonly to: string;
+    readonly port: string;
+}
+
+/**
+ * Rows, in order, that let addresses outside the unit's private networks in: an allowing row whose
+ * source holds a public address (or "any") and whose destination is not the Internet alone (the
+ * unit's outgoing calls). Only the VPN clients may reach the unit from outside, and they come from
+ * private addresses (the VPN concentrator's pool).
+ */
+export function inboundFromOutside(rows: readonly HandOffRow[]): InboundFromOutside[] {
+    const found: InboundFromOutside[] = [];
+    for (const row of rows) {
+        if (!/^\s*(allow|accept|permit|pass)/i.test(String(row.action ?? ""))) continue;
+        if (/^\s*internet\s*$/i.test(String(row.destination ?? ""))) continue;
+        const source = cellAddresses(String(row.source ?? "any"));
+        if (!source) continue;
+        const outside = subtract(source, PRIVATE);
+        if (isEmpty(outside)) continue;
+        found.push({ row: String(row.num ?? "?"), from: describe(outside), to: String(row.destination ?? "any"), port: String(row.destinationPort ?? "any") });
+    }
+    return found;
+}
+
+export type FlowProto = "tcp" | "udp" | "icmp";
+
+/** The hand-off's name for the Proxmox nodes (components/network/flowMatrix.ts's PROXMOX_NODES). */
+export const PROXMOX_NODES_ENDPOINT = "proxmoxNodes";
+
+/** Who the matrix lets reach the Proxmox nodes (their GUI and SSH). */
+export const nodeAdministrators = (flows: readonly MatrixFlow[]): AddressSet => union(...flows.filter((f) => f.toNames.includes(PROXMOX_NODES_ENDPOINT)).map((f) => f.from));
+
+/** One allowing row of the hand-off as packets: who to whom, on which protocols and ports. */
+export interface MatrixFlow {
+    readonly row: string;
+    readonly from: AddressSet;
+    readonly to: AddressSet;
+    /** The destination cell's endpoint names ("proxmoxNodes" has no addresses of its own). */
+    readonly toNames: readonly string[];
+    readonly protos: readonly FlowProto[];
+    readonly ports: readonly (readonly [number, number])[];
+}
+
+/** "443 TCP", "80,443 TCP", "2049 TCP/UDP", "1000-2000 UDP", "any": the protocols and ports of a row. */
+export function parsePortCell(cell: string): { protos: FlowProto[]; ports: [number, number][] } | undefined {
+    const text = cell.trim();
+    if (/^(any|\*)?$/i.test(text)) return { protos: ["tcp", "udp", "icmp"], ports: [[1, 65535]] };
+    const match = /^([\d,\s-]+|any)\s+([A-Za-z/+]+)$/i.exec(text);
+    if (!match) return undefined;
+    const protos = match[2].toLowerCase().split(/[/+]/).filter((p): p is FlowProto => p === "tcp" || p === "udp" || p === "icmp");
+    const ports = /^any$/i.test(match[1]) ? [[1, 65535] as [number, number]] : match[1].split(",").map((p) => p.trim().split("-").map(Number)).map(([l, h]) => [l, h ?? l] as [number, number]);
+    return ports.every(([l, h]) => Number.isInteger(l) && Number.isInteger(h)) ? { protos, ports } : undefined;
+}
+
+/** The allowing rows of the hand-off whose cells the model reads (the nat row's "Internet" is the edge's NAT, not a flow). */
+export function matrixFlows(rows: readonly HandOffRow[]): MatrixFlow[] {
+    return rows.flatMap((row) => {
+        if (!/^\s*allow\b/i.test(String(row.action ?? "")) || /source NAT/i.test(String(row.action))) return [];
+        const from = cellAddresses(String(row.source ?? ""));
+        const to = cellAddresses(String(row.destination ?? "")) ?? [];
+        const ports = parsePortCell(String(row.destinationPort ?? "any"));
+        if (!from || !ports) return [];
+        const toNames = [...String(row.destination ?? "").replace(/\([^)]*\)/g, "").matchAll(/(?:^|,\s*)(\w+)/g)].map((m) => m[1]);
+        return [{ row: String(row.num ?? "?"), from, to, toNames, ...ports }];
+    });
+}
+
+/** The peers a flow allows for one packet class: on `proto`, every port of `ports` (peers are the other end). */
+export function allowedPeers(flows: readonly MatrixFlow[], self: AddressSet, direction: "in" | "out", proto: FlowProto, ports: readonly [number, number]): AddressSet {
+    const covering = flows.filter((f) => f.protos.includes(proto) && (proto === "icmp" || f.ports.some(([l, h]) => l <= ports[0] && ports[1] <= h)));
+    const mine = covering.filter((f) => covers(direction === "out" ? f.from : f.to, self));
+    return union(...mine.map((f) => (direction === "out" ? f.to : f.from)));
 }

@@ -43,3 +43,36 @@ export function tlsVersions(options: MysqldOptions): string[] {
     if (value === undefined) return DEFAULT_TLS_VERSIONS;
     return value.split(",").map((v) => v.trim()).filter(Boolean);
 }
+
+/**
+ * The files and directories mysqld writes table data or query text to, as configured (container
+ * paths; a relative one is under the datadir): the general and slow query logs when on and written
+ * to FILE (log_output), the binary log (on by default since 8.0; off with --skip-log-bin or
+ * --disable-log-bin) and the relay log, InnoDB's own directories, tmpdir (each of its list), and
+ * secure_file_priv (where SELECT ... INTO OUTFILE may write; "" lets it write anywhere, NULL
+ * forbids it). Defaults inside the datadir, or in the image's /tmp and /var/lib/mysql-files, are
+ * listed as such so that the caller places them too.
+ */
+export function mysqldDataPaths(options: MysqldOptions): { option: string; path: string }[] {
+    const datadir = options.get("datadir") ?? "/var/lib/mysql";
+    const at = (p: string) => (p.startsWith("/") ? p : `${datadir}/${p}`);
+    const found: { option: string; path: string }[] = [];
+    const outputs = (options.get("log_output") ?? "FILE").toUpperCase().split(",").map((o) => o.trim());
+    const toFile = outputs.includes("FILE") && !outputs.includes("NONE");
+    if (isOn(options.get("general_log")) && toFile) found.push({ option: "general_log_file", path: at(options.get("general_log_file") ?? "host.log") });
+    if (isOn(options.get("slow_query_log")) && toFile) found.push({ option: "slow_query_log_file", path: at(options.get("slow_query_log_file") ?? "host-slow.log") });
+    const logBin = options.get("log_bin");
+    if (!(logBin !== undefined && /^(off|0|false|no)$/i.test(logBin))) {
+        found.push({ option: "log_bin", path: at(logBin === undefined || isOn(logBin) ? "binlog" : logBin) });
+        for (const option of ["log_bin_index", "log_bin_basename"]) if (options.get(option)) found.push({ option, path: at(options.get(option)!) });
+    }
+    for (const option of ["relay_log", "relay_log_index", "innodb_data_home_dir", "innodb_log_group_home_dir", "innodb_undo_directory", "innodb_temp_tablespaces_dir", "innodb_tmpdir", "innodb_directories"]) {
+        const value = options.get(option);
+        if (value) for (const part of value.split(/[;:]/).filter(Boolean)) found.push({ option, path: at(part) });
+    }
+    for (const part of (options.get("tmpdir") ?? "/tmp").split(":").filter(Boolean)) found.push({ option: "tmpdir", path: at(part) });
+    const priv = options.get("secure_file_priv");
+    if (priv === "") found.push({ option: "secure_file_priv", path: "" });
+    else if (priv === undefined || !/^null$/i.test(priv)) found.push({ option: "secure_file_priv", path: at(priv ?? "/var/lib/mysql-files") });
+    return found;
+}

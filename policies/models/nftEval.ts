@@ -1,5 +1,6 @@
 // The guests' nftables rulesets evaluated packet by packet, as the kernel does for a new connection
-// arriving from the network: every base chain on the input and forward hooks of every table (a packet
+// arriving from the network (or, direction "out", one the guest opens: the output hook, the peer
+// being the destination): every base chain on the input and forward hooks of every table (a packet
 // passes a hook only if each of its chains lets it through; forward carries what Docker publishes,
 // DNAT'd), rules in order, the first verdict wins (jump/goto followed), else the chain's policy.
 // Matches read: ct state (the packet is new), ct status dnat, iifname/iif (it comes in on a NIC, not
@@ -15,6 +16,8 @@ export interface NftPacket {
     readonly peer: number;
     readonly proto: Proto;
     readonly dport: number;
+    /** "in" (default): from the peer to the guest; "out": a connection the guest opens to the peer (output hook). */
+    readonly direction?: "in" | "out";
 }
 
 const or = (a: Tri, b: Tri): Tri => (a === "yes" || b === "yes" ? "yes" : a === "maybe" || b === "maybe" ? "maybe" : "no");
@@ -53,10 +56,13 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
     const negate = (neg: string | undefined, t: Tri): Tri => (neg ? (t === "yes" ? "no" : t === "no" ? "yes" : "maybe") : t);
     if ((r = m(`ct state ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("new") ? "yes" : "no"), rule.slice(r[0].length)];
     if ((r = m(`ct status ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? "yes" : "maybe"), rule.slice(r[0].length)];
-    if ((r = m(`(?:iifname|iif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    const out = p.direction === "out";
+    if ((r = m(`(?:iifname|iif) ${VALUE}`))) return [out ? "no" : negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    // Leaving the guest toward a peer on the network: out through a NIC, never lo or a bridge.
+    if (out && (r = m(`(?:oifname|oif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
     if ((r = m(`ip (saddr|daddr) ${VALUE}`))) {
         const set = addressSet(elements(r[3], sets) ?? []);
-        const address = r[1] === "saddr" ? p.peer : self;
+        const address = (r[1] === "saddr") !== out ? p.peer : self;
         return [negate(r[2], !set || address === undefined ? "maybe" : contains(set, address) ? "yes" : "no"), rule.slice(r[0].length)];
     }
     if ((r = m(`(?:meta l4proto|ip protocol) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((x) => x === p.proto || x === { tcp: "6", udp: "17", icmp: "1" }[p.proto]) ? "yes" : "no"), rule.slice(r[0].length)];
@@ -122,6 +128,7 @@ export function nftVerdict(ruleset: string, p: NftPacket, self?: number, publish
         const results = base.map((c) => runChain(c, chains, p, self, sets));
         return results.find((x) => x.pass === "no") ?? results.find((x) => x.pass === "maybe") ?? results[0];
     };
+    if (p.direction === "out") return hook("output");
     const input = hook("input");
     if (!published.includes(`${p.proto}/${p.dport}`)) return input;
     const forward = hook("forward");
@@ -129,12 +136,12 @@ export function nftVerdict(ruleset: string, p: NftPacket, self?: number, publish
 }
 
 /** The address and port cuts of a ruleset's rules: one packet per piece stands for all. */
-export function nftPartition(ruleset: string, peers: AddressSet, portRange: Interval): { peers: Interval[]; ports: Interval[] } {
+export function nftPartition(ruleset: string, peers: AddressSet, portRange: Interval, direction: "in" | "out" = "in"): { peers: Interval[]; ports: Interval[] } {
     const sets = namedSets(ruleset);
     const addressSets: AddressSet[] = [];
     const cuts = new Set<number>([portRange[0]]);
     for (const rule of parseRuleset(ruleset).flatMap((c) => c.rules)) {
-        for (const m of rule.matchAll(new RegExp(`ip saddr ${VALUE}`, "g"))) { const s = addressSet(elements(m[2], sets) ?? []); if (s) addressSets.push(s); }
+        for (const m of rule.matchAll(new RegExp(`ip ${direction === "in" ? "saddr" : "daddr"} ${VALUE}`, "g"))) { const s = addressSet(elements(m[2], sets) ?? []); if (s) addressSets.push(s); }
         for (const m of rule.matchAll(new RegExp(`(?:dport|proto-dst) ${VALUE}`, "g"))) for (const [l, h] of portSet(elements(m[2], sets) ?? []) ?? []) { cuts.add(l); cuts.add(h + 1); }
     }
     const points = [...cuts].filter((x) => x >= portRange[0] && x <= portRange[1]).sort((a, b) => a - b);

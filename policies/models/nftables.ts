@@ -50,3 +50,24 @@ export function acceptsEverything(rule: string): boolean {
     const withoutNoise = rule.replace(/comment\s+"[^"]*"/g, "").replace(/\blog\b(\s+(prefix\s+"[^"]*"|level\s+\w+))*/g, "").replace(/\bcounter\b/g, "").trim();
     return withoutNoise === "accept";
 }
+
+/**
+ * Whether an nft command line loads a ruleset: `-f FILE`/`--file FILE`/`--file=FILE` (or `-f` in a
+ * bundle such as `-ef`), and no `-c`/`--check` (nft then parses and discards: nothing is loaded).
+ */
+export function loadsRuleset(argv: readonly string[]): boolean {
+    if ((argv[0] ?? "").replace(/^.*\//, "") !== "nft") return false;
+    const args = argv.slice(1);
+    const shorts = args.filter((a) => /^-[a-zA-Z]+$/.test(a)).join("");
+    const check = args.includes("--check") || shorts.includes("c");
+    const file = args.some((a) => a === "--file" || a.startsWith("--file=")) || shorts.includes("f");
+    return file && !check;
+}
+
+/** The command lines of the Exec*= settings (ExecStart, ExecStartPre...) of systemd unit texts. */
+export function unitExecCommands(text: string): string[] {
+    return text
+        .split("\n")
+        .flatMap((l) => /^\s*Exec(?:Start|StartPre|StartPost|Reload)\s*=\s*(.*)$/.exec(l)?.[1] ?? [])
+        .map((c) => c.replace(/^[-@:+!]+/, ""));
+}

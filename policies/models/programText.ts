@@ -74,6 +74,8 @@ export interface CloudConfig {
     readonly passwordSettings: string[];
     /** The `mounts` entries, as the fstab lines cloud-init writes for them. */
     readonly fstab: string[];
+    /** The swap file cloud-init's swap module creates (`swap: {filename, size}`; default /swap.img), if any. */
+    readonly swapFile?: string;
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -85,7 +87,7 @@ export function cloudConfig(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [] };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -111,7 +113,9 @@ export function cloudConfig(userData: string): CloudConfig | undefined {
         if (user && typeof user === "object") passwordSettings.push(...PASSWORD_KEYS.filter((k) => k in user).map((k) => `users[${user.name ?? "?"}].${k}`));
     }
     const fstab = (Array.isArray(doc.mounts) ? doc.mounts : []).filter(Array.isArray).map((m: unknown[]) => m.map(String).join(" "));
-    return { commands, files, passwordSettings, fstab };
+    const swap = doc.swap && typeof doc.swap === "object" ? (doc.swap as Record<string, unknown>) : undefined;
+    const swapFile = swap && swap.size !== undefined && swap.size !== null && String(swap.size) !== "0" ? String(swap.filename ?? "/swap.img") : undefined;
+    return { commands, files, passwordSettings, fstab, swapFile };
 }
 
 /**

@@ -27,3 +27,10 @@ export const isLiteralSecretValue = (value: { text: string; literal: boolean }):
 export function secretAssignments(env: readonly { name: string; value: { text: string; literal: boolean } }[]): string[] {
     return env.filter(({ name, value }) => isSecretName(name) && isLiteralSecretValue(value)).map(({ name }) => name);
 }
+
+/**
+ * The MySQL image's secret variables that its entrypoint also reads from a file (file_env: NAME_FILE):
+ * given directly, the value is in the container's configuration (`docker inspect`, to anyone with
+ * the socket) and in /proc/1/environ, where the file keeps it to a root-only path.
+ */
+export const MYSQL_FILE_BACKED_SECRETS = ["MYSQL_ROOT_PASSWORD", "MYSQL_PASSWORD"] as const;

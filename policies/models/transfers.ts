@@ -19,6 +19,42 @@ const ENCRYPTS = (argv: readonly string[]) => {
 
 const operands = (args: readonly string[]) => args.filter((a) => !a.startsWith("-"));
 
+/** Old-style tar letters that take the next word as their value (GNU tar: f, b, C, g, K, L, N, T, V, X, I, H). */
+const TAR_LETTERS_WITH_VALUE = "fbCgKLNTVXIH";
+
+/**
+ * The archive files a tar command line names, as GNU tar reads it: the old-style first word
+ * (`tar czf FILE`, each value-taking letter consuming the next word in turn), short bundles
+ * (`-czf FILE`, `-fFILE`), and `--file FILE`/`--file=FILE`.
+ */
+export function tarArchives(argv: readonly string[]): string[] {
+    const args = argv.slice(1);
+    const files: string[] = [];
+    let i = 0;
+    if (args[0] && /^[a-zA-Z]+$/.test(args[0])) {
+        let next = 1;
+        for (const letter of args[0]) {
+            if (!TAR_LETTERS_WITH_VALUE.includes(letter)) continue;
+            if (letter === "f" && args[next] !== undefined) files.push(args[next]);
+            next++;
+        }
+        i = next;
+    }
+    for (; i < args.length; i++) {
+        const a = args[i];
+        if (a === "--file") files.push(args[++i] ?? "");
+        else if (a.startsWith("--file=")) files.push(a.slice(7));
+        else if (/^-[a-zA-Z]+/.test(a) && !a.startsWith("--")) {
+            const at = [...a.slice(1)].findIndex((c) => TAR_LETTERS_WITH_VALUE.includes(c));
+            if (at < 0) continue;
+            const rest = a.slice(at + 2);
+            const value = rest !== "" ? rest : args[++i] ?? "";
+            if (a[at + 1] === "f") files.push(value);
+        }
+    }
+    return files;
+}
+
 /** Where a single command sends files off the machine by itself, if it does. */
 function directUpload(argv: readonly string[]): string | undefined {
     const name = commandName(argv);
@@ -28,7 +64,7 @@ function directUpload(argv: readonly string[]): string | undefined {
     if ((name === "sftp" || name === "lftp" || name === "ftp") && args.length > 0) return `an ${name} session`;
     if (name === "curl" && args.some((a, i) => /^(-T|--upload-file)$/.test(a) || /^-T./.test(a) || (/^(-F|--form|--data-binary|-d|--data)$/.test(a) && /@/.test(args[i + 1] ?? "")))) return "a curl upload";
     if (name === "wget" && args.some((a) => /^--(post|body)-file/.test(a))) return "a wget upload";
-    if (name === "tar" && args.some((a, i) => (/^(-\w*f|--file)$/.test(a) && REMOTE_PATH.test(args[i + 1] ?? "")) || /^--file=/.test(a) && REMOTE_PATH.test(a.slice(7)))) return "tar writing its archive to a remote host";
+    if (name === "tar" && tarArchives(argv).some((f) => REMOTE_PATH.test(f))) return "tar writing its archive to a remote host";
     return undefined;
 }
 
@@ -73,7 +109,7 @@ const writesUnder = (stage: SimpleCommand, mounts: readonly string[]): string | 
     const targets = [
         ...(/^(cp|mv|rsync|install)$/.test(name) ? operands(argv.slice(1)).slice(-1) : []),
         ...(name === "dd" ? argv.filter((a) => a.startsWith("of=")).map((a) => a.slice(3)) : []),
-        ...(name === "tar" ? argv.flatMap((a, i) => (/^(-\w*f|--file)$/.test(a) ? [argv[i + 1] ?? ""] : a.startsWith("--file=") ? [a.slice(7)] : [])) : []),
+        ...(name === "tar" ? tarArchives(argv) : []),
         ...stage.redirects.filter((r) => r.op.startsWith(">") && r.op !== ">&").map((r) => r.target),
     ];
     const hit = targets.find((t) => under(t));

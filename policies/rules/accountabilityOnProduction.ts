@@ -3,9 +3,7 @@
 // settings component does not set keeps whatever the instance had, so it must be set.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { isProductionStack } from "./common";
-import { settingsResources, settingsViews } from "./instanceSettings";
-
-const phpTruthy = (value: string) => value !== "" && value !== "0";
+import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",

@@ -5,10 +5,12 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations } from "../models/borg";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
-import { cnrs, installedFiles, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
+/** Shortest Borg passphrase accepted (ANSSI: 20 random characters from a 62-letter alphabet are about 119 bits). */
+const MINIMUM_PASSPHRASE_LENGTH = 20;
 const DATA_DISK = "/srv/elabftw/";
 
 /** A mysqldump (or mariadb-dump, mysqlpump) whose output does not go straight into `borg create`. */
@@ -49,6 +51,15 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
                 }
                 for (const problem of borgEnvironmentProblems(assignments(s.script))) {
                     reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "remove the variable; Borg reads its passphrase with BORG_PASSCOMMAND from the encrypted disk"), s.resource.urn);
+                }
+            }
+            // What Borg reads as the passphrase (BORG_PASSCOMMAND's output, its trailing newlines stripped), when visible.
+            for (const [path, command] of [...installedFiles(args.resources, address)].filter(([path]) => /\/passphrase$/.test(path))) {
+                const content = knownOrUndefined(() => command.props.stdin);
+                if (typeof content !== "string") continue;
+                const passphrase = content.replace(/\n+$/, "");
+                if (passphrase.length < MINIMUM_PASSPHRASE_LENGTH) {
+                    reportViolation(violation(REQUIREMENT, command.name, `installs a Borg passphrase of ${passphrase.length} characters at ${path}: the repository key opens to a guess`, `install the generated passphrase (at least ${MINIMUM_PASSPHRASE_LENGTH} characters; the Backup component generates 48)`), command.urn);
                 }
             }
             if (![...installedFiles(args.resources, address).keys()].some((path) => path.startsWith(DATA_DISK) && path.endsWith("/passphrase"))) {

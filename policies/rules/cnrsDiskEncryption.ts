@@ -1,10 +1,14 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { dockerDataRoot, hostPaths, volumePaths } from "../models/dockerContainer";
+import { dockerDataRoot, hostPathOf, hostPaths, volumePaths } from "../models/dockerContainer";
+import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { isUnder } from "../models/paths";
-import { cnrs, commandHost, dockerHostAddress, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
-import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { cloudInitFiles, deployedScripts, snippetHost } from "./deployedText";
+import { cloudConfig } from "../models/programText";
+import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../models/luks";
+import { effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -57,6 +61,69 @@ function borgFilesOn(vm: PolicyResource, resources: readonly PolicyResource[]): 
     return borgDirectories(env, "/root").filter((d) => !d.path.includes("$"));
 }
 
+/** Whether docker.service needs the LUKS mount: a drop-in's RequiresMountsFor= (a path at or under it) or ConditionPathIsMountPoint= (it), after resets by empty assignments. */
+function dockerWaitsForMount(files: ReadonlyMap<string, string>, mountPoints: readonly string[]): boolean {
+    const dropIns = [...files.keys()].filter((p) => /^\/etc\/systemd\/system\/docker\.service(\.d\/[^/]+\.conf)?$/.test(p)).sort();
+    let requires: string[] = [];
+    let conditions: string[] = [];
+    for (const text of dropIns.map((p) => files.get(p)!)) {
+        for (const [, key, value] of text.matchAll(/^\s*(RequiresMountsFor|ConditionPathIsMountPoint)\s*=\s*(.*)$/gm)) {
+            if (key === "RequiresMountsFor") requires = value.trim() === "" ? [] : [...requires, ...value.trim().split(/\s+/)];
+            else conditions = value.trim() === "" ? [] : [...conditions, value.trim()];
+        }
+    }
+    return mountPoints.some((m) => requires.some((r) => isUnder(r, m)) || conditions.includes(m));
+}
+
+/** Swap areas a VM gets: cloud-init's swap file, fstab lines of type swap, mkswap/swapon on a path (zram and device-mapper devices excepted). */
+function swapAreas(vm: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    const areas: string[] = [];
+    for (const snippet of ofType(resources, TYPES.snippet)) {
+        const config = cloudConfig(String(snippet.props.sourceRaw?.data ?? ""));
+        if (!config || snippetHost(snippet, resources) !== vmAddress(vm)) continue;
+        if (config.swapFile) areas.push(config.swapFile);
+        for (const line of config.fstab) if (/^\S+\s+\S+\s+swap\b/.test(line)) areas.push(line.split(/\s+/)[0]);
+    }
+    for (const s of deployedScripts(resources).filter((d) => d.host === vmAddress(vm))) {
+        for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+            const argv = effectiveCommand(stage).argv;
+            if (!/^(mkswap|swapon)$/.test(argv[0]?.replace(/^.*\//, "") ?? "")) continue;
+            areas.push(...argv.slice(1).filter((a) => a.startsWith("/") && !/^\/dev\/(zram\d+|mapper\/)/.test(a)));
+        }
+    }
+    for (const [path, content] of cloudInitFiles(vm, resources)) if (path === "/etc/fstab") for (const line of content.split("\n")) if (/^\S+\s+\S+\s+swap\b/.test(line)) areas.push(line.split(/\s+/)[0]);
+    return areas;
+}
+
+/** The Docker daemon's default log driver (daemon.json "log-driver", else json-file). */
+function logDriverOf(daemonJson: string | undefined): string {
+    try {
+        return String(JSON.parse(daemonJson ?? "{}")["log-driver"] ?? "json-file");
+    } catch {
+        return "json-file";
+    }
+}
+
+/** LUKS formatted with no or a weak cipher, and key files on the VM's OS disk, from everything the deployment runs there. */
+function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]): { problem: string; fix: string; urn?: string }[] {
+    const findings: { problem: string; fix: string; urn?: string }[] = [];
+    for (const s of deployedScripts(resources).filter((d) => d.host === vmAddress(vm))) {
+        for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+            for (const weakness of luksFormatWeaknesses(effectiveCommand(stage).argv)) {
+                findings.push({ problem: `has its disk LUKS-formatted with ${weakness} (${s.resource.name}, ${s.where})`, fix: `leave cryptsetup's default cipher (aes-xts-plain64, 512-bit key) or pass an AES cipher with --key-size 512`, urn: s.resource.urn });
+            }
+        }
+        for (const path of luksKeyFilesWritten(s.script)) {
+            findings.push({ problem: `gets a LUKS key file at ${path} on its unencrypted OS disk, which unlocks the data disk (${s.resource.name}, ${s.where})`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk", urn: s.resource.urn });
+        }
+    }
+    for (const [path, content] of cloudInitFiles(vm, resources)) {
+        const keys = isUnder(path, "/etc/cryptsetup-keys.d") ? [path] : /crypttab$/.test(path) ? crypttabKeyFiles(content) : [];
+        for (const key of keys) findings.push({ problem: `gets a LUKS key file at ${key} on its unencrypted OS disk from cloud-init`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk" });
+    }
+    return findings;
+}
+
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
     description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount.",
@@ -85,7 +152,22 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 for (const disk of extra.filter((d) => !d.serial || !luksFormatted(d.serial, commandsOn(vm, args.resources)))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `has the disk ${disk.interface} on ${disk.datastoreId}, not declared encrypted, with no LUKS formatting`, "put it on an encrypted storage, or give it a serial and LUKS-format it like the data disk"), vm.urn);
                 }
+                // Docker must not start on an empty directory where the LUKS mount should be.
+                if (!dockerWaitsForMount(cloudInitFiles(vm, args.resources), mountPoints)) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `lets Docker start without its LUKS mount (${mountPoints.join(", ")}): no docker.service drop-in with RequiresMountsFor= or ConditionPathIsMountPoint= on it, so containers would write to the OS disk`, "keep the cloud-init drop-in /etc/systemd/system/docker.service.d/10-data-disk.conf"), vm.urn);
+                }
+                for (const swap of swapAreas(vm, args.resources).filter((p) => !mountPoints.some((m) => isUnder(p, m)))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `gets a swap area at ${swap}, off its LUKS mount: decrypted pages land on the unencrypted OS disk`, "no swap (cloud-init swap size 0, swap.target masked), or swap on an encrypted device"), vm.urn);
+                }
+                const daemonLogDriver = logDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
+                    // Where mysqld writes data besides its datadir: logs of queries, binary logs, temporary tables, exports.
+                    const mysqld = isDatabaseContainer(container.props) ? mysqldDataPaths(mysqldOptions(container.props.command ?? [])) : [];
+                    for (const { option, path } of mysqld) {
+                        const landing = path === "" ? { path: "anywhere", via: "an empty secure_file_priv (SELECT ... INTO OUTFILE may write any path)" } : hostPathOf(container.props, path, dataRoot, daemonLogDriver);
+                        if (!landing || mountPoints.some((p) => isUnder(landing.path, p))) continue;
+                        reportViolation(violation(REQUIREMENT, container.name, `has mysqld write ${option} (${path || '""'}) through ${landing.via}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "leave the option unset, turn the log off, or point it under the datadir"), container.urn);
+                    }
                     for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(violation(REQUIREMENT, container.name, `writes ${volume.target} to the volume at ${volume.source}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "keep volumes under the LUKS mount (Docker's data-root there, or bind mounts)"), container.urn);
                     }
@@ -96,6 +178,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                         );
                     }
                 }
+            }
+            // LUKS as cryptsetup reads the options it is given, and no key left beside it on the OS disk.
+            for (const finding of luksFindings(vm, args.resources)) {
+                reportViolation(violation(REQUIREMENT, vm.name, finding.problem, finding.fix), finding.urn ?? vm.urn);
             }
             if (plain.length > 0 && !luksOnDataDisk(vm, args.resources)) {
                 reportViolation(

@@ -3,11 +3,14 @@
 // default-deny egress, decided on the firewall model.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { covers, INTERNET } from "../models/ipv4";
-import { acceptsEverything, parseRuleset } from "../models/nftables";
+import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../models/nftables";
+import { effectiveCommand, pipelines } from "../models/shell";
+import { deployedScripts } from "./deployedText";
 import { datacenterInputPolicy, vmPolicy } from "../models/proxmoxFirewall";
-import { passingPeers, reach } from "../models/reachability";
+import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, ofType, TYPES, violation } from "./common";
-import { stackNetwork } from "./firewallView";
+import { beyondMatrix, nodeAccessBeyondMatrix, stackNetwork } from "./firewallView";
+import { guestEgressBeyondMatrix } from "./guestFirewallView";
 
 const REQUIREMENT = cnrs("Pare-feu d'infrastructure capable de segmenter les VM convenablement", "an infrastructure firewall able to segment the VMs");
 const GUEST_TABLE = "inet elabftw";
@@ -36,6 +39,23 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         if (net.fw.datacenter && datacenterInputPolicy(net.fw) !== "DROP") {
             reportViolation(violation(REQUIREMENT, "the datacenter firewall", `has the input policy ${datacenterInputPolicy(net.fw)}`, "set its inputPolicy to DROP"), datacenter?.urn);
         }
+        // The nodes: only the matrix's node administrators reach their GUI and SSH.
+        const datacenterRules = ofType(args.resources, TYPES.rules).filter((r) => r.props.vmId === undefined || r.props.vmId === null).flatMap((r) => (Array.isArray(r.props.rules) ? r.props.rules : []));
+        for (const access of nodeAccessBeyondMatrix(net, datacenterRules)) {
+            reportViolation(violation(REQUIREMENT, "the Proxmox nodes", `are reachable by ${access.peers} through ${access.via}, beyond the flow matrix's administrators`, "keep the management IP set and the datacenter rules to adminNetwork (the node-management flow)"), datacenter?.urn);
+        }
+        // One NIC per VM, all on the same server network: a second NIC (another bridge or VLAN)
+        // would route around the segmentation the firewalls enforce on the server network.
+        const nicsOf = (r: { props: Record<string, any> }) => ((r.props.networkDevices ?? []) as { bridge?: string; vlanId?: number | null; enabled?: boolean | null }[]).filter((n) => n.enabled !== false);
+        const vmResources = ofType(args.resources, TYPES.vm);
+        const segments = new Set(vmResources.flatMap((r) => nicsOf(r).slice(0, 1).map((n) => `${n.bridge ?? "?"}/${n.vlanId ?? "untagged"}`)));
+        for (const r of vmResources) {
+            const nics = nicsOf(r);
+            if (nics.length !== 1) {
+                reportViolation(violation(REQUIREMENT, r.name, `has ${nics.length} network devices (${nics.map((n) => `${n.bridge ?? "?"} VLAN ${n.vlanId ?? "untagged"}`).join(", ")}), not one on the server network`, "give each VM a single NIC on the server network (the bridge and vlanId settings); other networks are reached through the flow matrix"), r.urn);
+            }
+        }
+        if (segments.size > 1) reportViolation(violation(REQUIREMENT, "the stack's VMs", `sit on different networks (${[...segments].join(", ")})`, "put both VMs' NICs on the server network (bridge, vlanId)"));
         for (const vm of net.fw.vms) {
             const urn = ofType(args.resources, TYPES.vm).find((r) => r.props.vmId === vm.vmId)?.urn;
             if (vm.options?.enabled !== true || vmPolicy(vm, "in") !== "DROP" || vmPolicy(vm, "out") !== "DROP") {
@@ -46,6 +66,16 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             vm.nics.forEach((filtered, i) => {
                 if (!filtered) reportViolation(violation(REQUIREMENT, `${vm.name} net${i}`, "is not filtered by the Proxmox firewall", "set firewall: true on every network device"), urn);
             });
+            // Segmentation: each VM exchanges with the others only what the flow matrix allows, both ways.
+            for (const direction of ["in", "out"] as const) {
+                const beyond = beyondMatrix(net, vm, direction);
+                if (beyond.length === 0) continue;
+                const more = beyond.length > 3 ? ` and ${beyond.length - 3} more packet classes` : "";
+                reportViolation(
+                    violation(REQUIREMENT, vm.name, `${direction === "in" ? "accepts from" : "may send to"} peers beyond the flow matrix: ${beyond.slice(0, 3).map(describeExposure).join("; ")}${more}`, "remove or narrow the rule (extraFlows, security groups, IP sets, aliases) so that only the flow matrix's flows pass"),
+                    urn,
+                );
+            }
             const egress = reach(net.fw, vm, "out", INTERNET);
             const open = egress.exposures.find((e) => covers(passingPeers(egress, e.proto, e.ports[0]), INTERNET));
             if (open) {
@@ -55,9 +85,27 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
                 );
             }
         }
+        for (const finding of guestEgressBeyondMatrix(net, args.resources).filter((f) => f.exposures.length > 0)) {
+            const more = finding.exposures.length > 3 ? ` and ${finding.exposures.length - 3} more packet classes` : "";
+            reportViolation(
+                violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `lets the guest open connections beyond the flow matrix: ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "accept in the output chain only the flow matrix's destinations and ports (the egress networks or the proxy)"),
+                finding.resource.urn,
+            );
+        }
         for (const command of ofType(args.resources, TYPES.command).filter((c) => /apply-nftables\.sh/.test(String(c.props.create ?? "")))) {
             const chains = parseRuleset(String(command.props.stdin ?? "")).filter((c) => c.table === GUEST_TABLE && c.hook);
             if (chains.length === 0) reportViolation(violation(REQUIREMENT, command.name, `loads no base chain in table ${GUEST_TABLE}`, "keep the GuestFirewall's rendered ruleset"), command.urn);
+            // The ruleset counts only if nft loads it: now (the command) and at every boot (a unit's Exec line).
+            const scripts = deployedScripts(args.resources).filter((d) => d.resource === command);
+            const stages = (text: string) => pipelines(text).flatMap((p) => p.stages);
+            const loads = (text: string) => stages(text).some((stage) => loadsRuleset(effectiveCommand(stage).argv));
+            const units = scripts.flatMap((d) => stages(d.script).flatMap((stage) => (stage.heredoc && /ExecStart/.test(stage.heredoc) ? [stage.heredoc] : [])));
+            if (!scripts.some((d) => d.runByPulumi && loads(d.script))) {
+                reportViolation(violation(REQUIREMENT, command.name, "never loads the ruleset it installs (no nft -f without --check)", "keep apply-nftables.sh's nft --file after the check"), command.urn);
+            }
+            if (!units.some((unit) => unitExecCommands(unit).some(loads))) {
+                reportViolation(violation(REQUIREMENT, command.name, "installs no boot unit that loads the ruleset (an ExecStart= with nft -f, without --check), so the guest layer is gone after a reboot", "keep apply-nftables.sh's elabftw-nftables.service"), command.urn);
+            }
             for (const chain of chains) {
                 const acceptAll = chain.rules.find(acceptsEverything);
                 if (chain.policy !== "drop" || acceptAll) {

@@ -3,7 +3,8 @@
 // on how the rules are written: every packet class from the forbidden peers is evaluated.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { describeExposure } from "../models/reachability";
-import { cnrs, isAnywhere, ofType, TYPES, violation, vmAddress } from "./common";
+import { HandOffRow, inboundFromOutside } from "../models/handOff";
+import { cnrs, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { outsideAccessFindings, stackNetwork } from "./firewallView";
 import { guestLayerFindings } from "./guestFirewallView";
 
@@ -34,6 +35,13 @@ export const cnrsNoOutsideAccess: StackValidationPolicy = {
                 violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `alone breaks "${finding.statement}": ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "keep the guest ruleset's drop policies and accept only the flow matrix's peers, whatever the Proxmox firewall does"),
                 finding.resource.urn,
             );
+        }
+        // The edge hand-off: what the network team applies decides who reaches the edge from outside.
+        for (const handOff of ofType(args.resources, TYPES.edgeHandOff)) {
+            const rows = knownOrUndefined(() => handOff.props.rules as HandOffRow[]) ?? [];
+            for (const row of inboundFromOutside(rows)) {
+                reportViolation(violation(REQUIREMENT, `${handOff.name}'s edge row ${row.row}`, `lets ${row.from} (outside the unit's private networks) reach ${row.to} on ${row.port}`, "only the VPN clients reach the unit: keep the flow matrix's sources (vpnClientsNetwork, edgeFirewallAddress) and no extraFlows from the Internet"), handOff.urn);
+            }
         }
         const vmAddresses = new Set(vms.map(vmAddress));
         for (const container of ofType(args.resources, TYPES.container)) {

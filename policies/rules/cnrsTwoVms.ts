@@ -6,7 +6,7 @@ const REQUIREMENT = cnrs("2 VM : une Docker/eLabFTW, une base de donnée dédié
 
 export const cnrsTwoVms: StackValidationPolicy = {
     name: "cnrs-two-vms",
-    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack.",
+    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const containers = ofType(args.resources, TYPES.container);
@@ -21,6 +21,17 @@ export const cnrsTwoVms: StackValidationPolicy = {
         for (const container of [...apps, ...databases]) {
             if (!vmOf(container)) {
                 reportViolation(violation(REQUIREMENT, container.name, `runs on ${dockerHostAddress(container) ?? "an unknown Docker host"}, which is no VM of this stack`, "point its Docker provider at one of the stack's VMs"), container.urn);
+            }
+        }
+        // « une base de donnée dédiée »: the database VM runs MySQL and nothing else (a second
+        // container there, phpMyAdmin or a sidecar, shares the database's host and its exposure).
+        for (const database of databases) {
+            const dbVm = vmOf(database);
+            if (!dbVm) continue;
+            for (const other of containers) {
+                // eLabFTW itself there is the shared VM reported below.
+                if (isDatabaseContainer(other.props) || isApplicationContainer(other.props) || vmOf(other)?.urn !== dbVm.urn) continue;
+                reportViolation(violation(REQUIREMENT, other.name, `runs on the database VM ${dbVm.name}, which must be dedicated to MySQL`, "run it on the eLabFTW VM or drop it"), other.urn);
             }
         }
         for (const app of apps) {

@@ -43,7 +43,7 @@ export function installedPath(command: PolicyResource): string | undefined {
 }
 
 /** The VM whose cloud-init reads this snippet: the VM depends on it (its file id is unknown in a preview). */
-function snippetHost(snippet: PolicyResource, resources: readonly PolicyResource[]): string | undefined {
+export function snippetHost(snippet: PolicyResource, resources: readonly PolicyResource[]): string | undefined {
     const vm = ofType(resources, TYPES.vm).find((v) => v.dependencies.some((d) => d.urn === snippet.urn));
     return vm ? vmAddress(vm) : undefined;
 }

@@ -1,11 +1,11 @@
 // The stack's network as the firewall policies see it: the Proxmox firewall model, which VM is the
 // database's and which the web application's, the server subnet, and the endpoints the program
 // declares to the network team. Also the evidence the dossier shows for the firewall requirements.
-import { AddressSet, ALL, describe, INTERNET, setOf, subtract, union } from "../models/ipv4";
-import { declaredEndpoints, HandOffRow } from "../models/handOff";
-import { PveFirewall, PveVm } from "../models/proxmoxFirewall";
+import { AddressSet, ALL, covers, describe, INTERNET, setOf, subtract, union } from "../models/ipv4";
+import { allowedPeers, declaredEndpoints, HandOffRow, MatrixFlow, matrixFlows, nodeAdministrators } from "../models/handOff";
+import { ipsetAddresses, PveFirewall, PveVm, RuleProps } from "../models/proxmoxFirewall";
 import { firewallFromResources, ResourceLike, vmCidr } from "../models/pveResources";
-import { Exposure, reach, Reach } from "../models/reachability";
+import { describeExposure, Exposure, reach, Reach } from "../models/reachability";
 import { isApplicationContainer, isDatabaseContainer, TYPES } from "./common";
 
 export interface StackNetwork {
@@ -14,6 +14,8 @@ export interface StackNetwork {
     readonly web?: PveVm;
     readonly serverSubnets: AddressSet;
     readonly endpoints: Map<string, AddressSet>;
+    /** The hand-off's allowing rows as packets (empty when the stack hands nothing off). */
+    readonly flows: readonly MatrixFlow[];
 }
 
 const dockerHost = (r: ResourceLike & { provider?: { props: Record<string, any> } }) => /^ssh:\/\/[^@]+@([^:/]+)/.exec(String(r.provider?.props?.host ?? ""))?.[1];
@@ -29,7 +31,7 @@ export function stackNetwork(resources: readonly (ResourceLike & { provider?: { 
     const rows = resources.filter((r) => r.type === TYPES.edgeHandOff).flatMap((h) => (Array.isArray(h.props.rules) ? (h.props.rules as HandOffRow[]) : []));
     const [db, web] = [vmOf(isDatabaseContainer), vmOf(isApplicationContainer)];
     // Both on one VM is cnrs-two-vms' finding; there is then no DB VM to reason about.
-    return { fw, db: db === web ? undefined : db, web, serverSubnets, endpoints: declaredEndpoints(rows) };
+    return { fw, db: db === web ? undefined : db, web, serverSubnets, endpoints: declaredEndpoints(rows), flows: matrixFlows(rows) };
 }
 
 /** Who must never reach the DB VM: the VPN clients, the lab, and everything outside the server and admin networks. */
@@ -71,4 +73,47 @@ export function outsideAccessEvidence(resources: Parameters<typeof stackNetwork>
     return outsideAccessFindings(stackNetwork(resources)).map(
         (f) => `${f.exposures.length === 0 ? "holds" : "BROKEN"}: ${f.statement} (${f.reach.evidence})`,
     );
+}
+
+/**
+ * What a VM's Proxmox rules let through beyond the flow matrix, each direction: packet classes no
+ * allowing row of the hand-off covers. Inbound, the peers cnrs-no-access-from-outside decides on
+ * are left to it (the Internet; the VPN and lab toward the DB VM; HTTPS toward the web VM).
+ */
+export function beyondMatrix(net: StackNetwork, vm: PveVm, direction: "in" | "out"): Exposure[] {
+    if (!vm.address || net.flows.length === 0) return [];
+    const self = setOf(vm.address);
+    let peers = subtract(ALL, self);
+    if (direction === "in") {
+        peers = subtract(peers, INTERNET);
+        if (vm === net.db) peers = subtract(peers, forbiddenTowardDb(net).set);
+    }
+    const r = reach(net.fw, vm, direction, peers);
+    return r.exposures.filter((e) => {
+        // Inbound, what the model cannot read (an unknown alias, macro or group) is cnrs-no-access-from-outside's "maybe".
+        if (direction === "in" && e.pass === "maybe") return false;
+        if (direction === "in" && vm === net.web && e.proto === "tcp" && e.ports[0] <= 443 && 443 <= e.ports[1] && e.ports[0] === e.ports[1]) return false;
+        return !covers(allowedPeers(net.flows, self, direction, e.proto, e.ports), [e.peers]);
+    });
+}
+
+/**
+ * Who may reach the Proxmox nodes beyond the matrix's node administrators: the datacenter's
+ * `management` IP set (Proxmox accepts the GUI, API and SSH from its members whatever the rules say)
+ * and the datacenter's own rules (cluster scope: they filter the nodes), evaluated on the model.
+ */
+export function nodeAccessBeyondMatrix(net: StackNetwork, datacenterRules: readonly RuleProps[]): { via: string; peers: string }[] {
+    if (net.flows.length === 0) return [];
+    const admins = nodeAdministrators(net.flows);
+    const found: { via: string; peers: string }[] = [];
+    for (const set of net.fw.ipsets.filter((s) => s.name === "management" && (s.vmId === undefined || s.vmId === null))) {
+        const members = ipsetAddresses(set.cidrs) ?? ALL;
+        const extra = subtract(members, admins);
+        if (extra.length > 0) found.push({ via: "the datacenter's management IP set", peers: describe(extra) });
+    }
+    if (datacenterRules.length > 0) {
+        const nodes: PveVm = { vmId: -1, name: "the Proxmox nodes", nics: [], options: { enabled: true, inputPolicy: "DROP", outputPolicy: "ACCEPT" }, rules: datacenterRules };
+        for (const e of reach(net.fw, nodes, "in", subtract(ALL, admins)).exposures.slice(0, 3)) found.push({ via: "the datacenter's rules", peers: describeExposure(e) });
+    }
+    return found;
 }

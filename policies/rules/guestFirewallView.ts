@@ -2,7 +2,8 @@
 // the VM), evaluated on its own against the same statements as the Proxmox firewall. Defence in
 // depth: either layer alone must keep every forbidden packet out.
 import { PolicyResource } from "@pulumi/policy";
-import { ALL, AddressSet, describe, Interval, INTERNET, subtract, toInt } from "../models/ipv4";
+import { ALL, AddressSet, covers, describe, Interval, INTERNET, setOf, subtract, toInt } from "../models/ipv4";
+import { allowedPeers } from "../models/handOff";
 import { parseRuleset } from "../models/nftables";
 import { nftPartition, nftVerdict } from "../models/nftEval";
 import { Proto } from "../models/proxmoxFirewall";
@@ -65,6 +66,33 @@ export function guestLayerFindings(net: StackNetwork, resources: readonly Policy
                 const result = evaluate(text, toInt(vm.address), published, s.peers, s.range, s.protos);
                 findings.push({ vmName: vm.name, resource, statement: s.statement, ...result });
             }
+        }
+    }
+    return findings;
+}
+
+/** What each guest's nftables output hook lets the guest open beyond the flow matrix's flows from it. */
+export function guestEgressBeyondMatrix(net: StackNetwork, resources: readonly PolicyResource[]): GuestFinding[] {
+    const findings: GuestFinding[] = [];
+    if (net.flows.length === 0) return findings;
+    for (const vm of net.fw.vms) {
+        if (!vm.address) continue;
+        const self = toInt(vm.address);
+        const selfSet = setOf(vm.address);
+        for (const { resource, text } of rulesetsOn(vm.address, resources)) {
+            const part = nftPartition(text, subtract(ALL, selfSet), [1, 65535], "out");
+            const exposures: string[] = [];
+            for (const peer of part.peers) {
+                for (const proto of ["tcp", "udp", "icmp"] as Proto[]) {
+                    for (const ports of proto === "icmp" ? [[0, 0] as Interval] : part.ports) {
+                        const verdict = nftVerdict(text, { peer: peer[0], proto, dport: ports[0], direction: "out" }, self);
+                        if (verdict.pass === "no" || covers(allowedPeers(net.flows, selfSet, "out", proto, ports), [peer])) continue;
+                        const portText = proto === "icmp" ? "icmp" : ports[0] === ports[1] ? `${proto}/${ports[0]}` : `${proto}/${ports[0]}-${ports[1]}`;
+                        exposures.push(`${describe([peer])} ${portText}${verdict.pass === "maybe" ? " (maybe)" : ""} through ${verdict.by}`);
+                    }
+                }
+            }
+            findings.push({ vmName: vm.name, resource, statement: `${vm.name} opens connections only along the flow matrix`, exposures, evidence: `${part.peers.length} endpoints × ${part.ports.length} ports × 3 protocols evaluated` });
         }
     }
     return findings;

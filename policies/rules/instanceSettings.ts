@@ -3,7 +3,7 @@
 // stdin, HTTP calls to the config endpoint, SQL on the config table; the last one wins) and this
 // product's password baseline.
 import { PolicyResource } from "@pulumi/policy";
-import { documentWrites, scriptWrites, sqlWrites } from "../models/elabftwSettings";
+import { documentWrites, isSettingsDocument, scriptWrites, sqlWrites } from "../models/elabftwSettings";
 import { knownOrUndefined, ofType, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
@@ -22,15 +22,22 @@ export interface SettingsProps {
  */
 export function settingsViews(resource: { props: Record<string, any> }, resources: readonly PolicyResource[]): SettingsProps[] {
     const props = resource.props as SettingsProps;
-    const config: Record<string, string> = { ...props.config };
+    const stdins = ofType(resources, TYPES.command).map((c) => knownOrUndefined(() => c.props.stdin)).filter((s): s is string => typeof s === "string");
+    // What the instance holds is what is sent: when the deployment sends a settings document, a key
+    // the component declares but the document leaves out keeps the instance's value (eLabFTW's
+    // default on a new instance), so the view as sent starts from nothing, not from the props.
+    const sendsDocument = stdins.some((s) => isSettingsDocument(s));
+    const config: Record<string, string> = sendsDocument ? {} : { ...props.config };
     // The settings document first: the settings step applies it once per change, while any other
     // write (SQL through the mysql client, an API call in a script or a timer) may run after it.
-    const stdins = ofType(resources, TYPES.command).map((c) => knownOrUndefined(() => c.props.stdin)).filter((s): s is string => typeof s === "string");
     const writes = [...stdins.flatMap((s) => documentWrites(s)), ...stdins.flatMap(sqlWrites), ...deployedScripts(resources).flatMap((s) => scriptWrites(s.script))];
     for (const [key, value] of writes) config[key] = value;
-    const differs = Object.keys(config).some((key) => config[key] !== props.config[key]);
+    const differs = [...Object.keys(config), ...Object.keys(props.config)].some((key) => config[key] !== props.config[key]);
     return differs ? [props, { ...props, config }] : [props];
 }
+
+/** How eLabFTW (PHP) reads a stored setting: "" and "0" are off. */
+export const phpTruthy = (value: string) => value !== "" && value !== "0";
 
 export const settingsResources = (resources: readonly PolicyResource[]) => resources.filter((r) => r.type === SETTINGS_TYPE);
 

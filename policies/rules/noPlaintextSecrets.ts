@@ -7,10 +7,15 @@
 // found anywhere else is a secret that lost its marking on the way.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { cloudConfig } from "../models/programText";
+import { readsConfig } from "../models/elabftwSettings";
+import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
-import { isLiteralSecretValue, isSecretName, keyMaterial } from "../models/secrets";
-import { knownOrUndefined, ofType, TYPES } from "./common";
-import { deployedScripts } from "./deployedText";
+import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
+import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
+import { dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { dockerDataRoot, hostPaths } from "../models/dockerContainer";
+import { isUnder } from "../models/paths";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
 
 /** A resource's plaintext strings: every known field but its secret channels. */
 function plaintextOf(resource: PolicyResource): TextAt[] {
@@ -53,8 +58,30 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 }
             }
         }
+        // A random value whose provider keeps it in plaintext in the state, feeding a secret channel.
+        for (const resource of args.resources) {
+            const channels = [...(SECRET_CHANNELS[resource.type] ?? []), ...(resource.opts.additionalSecretOutputs ?? [])].map((c) => c.split(".")[0]);
+            for (const [field, sources] of Object.entries(resource.propertyDependencies ?? {})) {
+                if (!channels.includes(field)) continue;
+                for (const source of sources.filter((r) => r.type in PLAINTEXT_RANDOM_TYPES)) {
+                    report(resource, `its ${field}`, `the result of ${source.name}, a ${PLAINTEXT_RANDOM_TYPES[source.type]} whose result the random provider keeps unmarked in the state`, "generate secrets with RandomPassword or RandomBytes, whose results the provider marks secret");
+                }
+            }
+        }
         for (const snippet of ofType(args.resources, TYPES.snippet)) {
             for (const setting of cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.passwordSettings ?? []) report(snippet, "the snippet", `a password setting (${setting})`, "log in with SSH keys only; never set passwords through cloud-init");
+        }
+        // A command Pulumi runs keeps its stdout and stderr in the state: a read of eLabFTW's settings
+        // (decrypted secrets) printed there must be a secret output, or go nowhere.
+        for (const s of deployedScripts(args.resources).filter((d) => d.runByPulumi && d.resource.type.startsWith("command:"))) {
+            const secretOutputs = s.resource.opts.additionalSecretOutputs ?? [];
+            if (secretOutputs.includes("stdout")) continue;
+            for (const { stages } of pipelines(s.script)) {
+                const at = stages.findIndex((stage) => readsConfig(effectiveCommand(stage).argv));
+                if (at < 0) continue;
+                const redirected = stages.slice(at).some((stage) => stage.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && r.op !== ">&")) || effectiveCommand(stages[at]).argv.some((a) => /^(-o|--output|-O|--output-document)$/.test(a) || /^--output(-document)?=/.test(a));
+                if (!redirected) report(s.resource, s.where, "a print of eLabFTW's settings (GET /api/v2/config answers with the secrets decrypted) kept as the command's stdout in Pulumi's state", "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
+            }
         }
         for (const s of deployedScripts(args.resources)) {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
@@ -62,6 +89,29 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
         }
         for (const container of ofType(args.resources, TYPES.container)) {
+            // A bind mount holding what belongs to the host, not to any container: Docker's data-root
+            // (every container's layers and volumes, their secrets included) and Borg's files (the
+            // repository passphrase, its environment file) that the program installs on that VM.
+            const vm = ofType(args.resources, TYPES.vm).find((v) => vmAddress(v) === dockerHostAddress(container));
+            if (vm) {
+                const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+                const borgFiles = [...installedFiles(args.resources, vmAddress(vm)!).keys()].filter((path) => /\/(passphrase|borg\.env)$/.test(path));
+                // The host's root is container-hardening's finding (it hands over everything).
+                for (const mount of hostPaths(container.props).filter((m) => m.source !== "/")) {
+                    const exposed = [dataRoot, ...borgFiles].filter((path) => isUnder(path, mount.source));
+                    if (exposed.length > 0) report(container, `its bind mount of ${mount.source} at ${mount.target}`, `the host's own files (${exposed.join(", ")}: Docker's data-root, Borg's passphrase)`, "mount only the container's own directory, never a parent of Docker's data-root or of Borg's files");
+                }
+            }
+            if (isDatabaseContainer(container.props)) {
+                const envs = (container.props.envs ?? []) as string[];
+                for (let i = 0; i < envs.length; i++) {
+                    const entry = knownOrUndefined(() => String(envs[i]));
+                    const name = entry?.slice(0, entry.indexOf("="));
+                    if (entry && entry.includes("=") && (MYSQL_FILE_BACKED_SECRETS as readonly string[]).includes(name!) && entry.length > name!.length + 1) {
+                        report(container, `the environment variable ${name}`, "a password the MySQL image can read from a file", `set ${name}_FILE to a root-only file mounted read-only instead (docker inspect and /proc/1/environ show the environment)`);
+                    }
+                }
+            }
             const labels = (container.props.labels ?? []) as { label: string; value: string }[];
             for (let i = 0; i < labels.length; i++) {
                 const entry = knownOrUndefined(() => ({ label: String(labels[i].label), value: String(labels[i].value) }));

@@ -2,7 +2,7 @@
 // the CNRS, with its FIDO2 keys); local passwords remain for the break-glass sysadmin only.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { isProductionStack } from "./common";
-import { settingsResources, settingsViews } from "./instanceSettings";
+import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const samlSsoOnProduction: StackValidationPolicy = {
     name: "saml-sso-on-production",
@@ -18,6 +18,11 @@ export const samlSsoOnProduction: StackValidationPolicy = {
             for (const { config, idp } of settingsViews(resource, args.resources)) {
                 if (config.saml_toggle !== "1" || !idp) {
                     reportViolation(`${resource.name}: SAML sign-on is off on a production stack. Fix: pulumi config set samlEnabled true, with samlIdpMetadataUrl or the manual samlIdp* keys.`, resource.urn);
+                }
+                // php-saml's strict mode rejects unsigned or unencrypted responses and those meant for
+                // another service provider; off (or unset, php-saml's default false) it accepts them.
+                if (config.saml_toggle === "1" && (config.saml_strict === undefined || !phpTruthy(config.saml_strict))) {
+                    reportViolation(`${resource.name}: SAML is on without strict mode (saml_strict=${JSON.stringify(config.saml_strict ?? null)}), so the identity provider's responses are accepted unsigned or for another service provider. Fix: keep the settings component's saml_strict "1" (do not override it in a settings write).`, resource.urn);
                 }
                 if (config.local_login_only_sysadmin !== "1") {
                     reportViolation(`${resource.name}: every user may log in with a local password on a production stack. Fix: pulumi config set localLogin sysadmin-only (the break-glass sysadmin keeps a local login).`, resource.urn);

@@ -65,6 +65,17 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        // A backup is off-VM or it is no backup: a repository on one of the platform's own VMs (or
+        // on the loopback, the VM that runs Borg) goes down with the VM and its disks.
+        reads: ["backupTarget", "webAddress", "dbAddress"],
+        check: (c, problem) => {
+            const target = parseBackupTarget(c.backupTarget);
+            if (target.kind !== "ssh" || !isIpv4(target.host)) return;
+            const vm = target.host === c.webAddress ? "webAddress" : target.host === c.dbAddress ? "dbAddress" : addressInNetwork(target.host, "127.0.0.0/8") ? "the loopback" : undefined;
+            if (vm) problem("backupTarget", `stores the backups on ${target.host} (${vm}), a VM of this platform: they would be lost with it. Give the off-site backup host's address`);
+        },
+    },
+    {
         reads: ["backupTarget", "backupHostKey"],
         check: (c, problem) => {
             // Borg over SSH trusts only a pinned host key: whoever answers on the address would get the dumps.

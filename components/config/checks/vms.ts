@@ -7,6 +7,14 @@ export const HA_KINDS = ["os", "data", "efi", "tpm", "cloudinit", "snippets"] as
 
 export const VMS_CHECKS: readonly CrossCheck[] = [
     {
+        // Production keeps both firewall layers: the in-guest nftables layer is the one that still
+        // holds when a Proxmox rule, IP set or security group is widened by mistake.
+        reads: ["stackKind", "guestFirewall"],
+        check: (c, problem) => {
+            if (c.stackKind === "production" && !c.guestFirewall) problem("guestFirewall", "is false on a production stack: the VMs would have no in-guest nftables layer behind the Proxmox firewall");
+        },
+    },
+    {
         reads: ["webVmId", "dbVmId"],
         check: (c, problem) => {
             if (c.webVmId === c.dbVmId) problem("dbVmId", "is the same VM ID as webVmId: each VM needs its own ID");

@@ -1,0 +1,69 @@
+// LUKS as cryptsetup and systemd-cryptsetup read what the scripts give them:
+// - `cryptsetup luksFormat` options, the last occurrence winning (`--cipher X`, `--cipher=X`,
+//   `-c X`, `-cX`; `--key-size`/`-s` in bits): a null cipher (`cipher_null-*`, a LUKS header over
+//   plaintext), a broken or legacy cipher or mode (DES, 3DES, RC4, Blowfish, CAST5, ECB), or a
+//   key under 256 bits (in XTS mode, 128 bits per half: AES-128) is refused.
+// - key material on the OS disk: anything written under /etc/cryptsetup-keys.d/ (systemd-cryptsetup
+//   tries <name>.key there before asking), and a crypttab line whose key-file field (the third)
+//   names a file outside /run (tmpfs) and /dev (a key device).
+import { isUnder } from "./paths";
+import { commandName, effectiveCommand, pipelines } from "./shell";
+
+export const MINIMUM_KEY_BITS = 256;
+const WEAK_CIPHER = /^(cipher_null|null|des|des3_ede|3des|rc4|arc4|blowfish|cast5|cast6)\b|-ecb(\b|$)/i;
+
+/** What makes a luksFormat call encrypt nothing or too little, one line per finding. */
+export function luksFormatWeaknesses(argv: readonly string[]): string[] {
+    if (commandName(argv) !== "cryptsetup") return [];
+    const args = argv.slice(1);
+    const action = args.find((a, i) => !a.startsWith("-") && !/^(-c|-s|--cipher|--key-size|--type|--pbkdf|--label|--key-file|-d|--hash|-h)$/.test(args[i - 1] ?? ""));
+    if (!/^(luksFormat|reencrypt)$/.test(action ?? "")) return [];
+    let cipher: string | undefined;
+    let keySize: number | undefined;
+    for (let i = 0; i < args.length; i++) {
+        const a = args[i];
+        const long = /^--(cipher|key-size)=(.*)$/.exec(a);
+        if (long) (long[1] === "cipher" ? (cipher = long[2]) : (keySize = Number(long[2])));
+        else if (a === "--cipher" || a === "-c") cipher = args[++i];
+        else if (a === "--key-size" || a === "-s") keySize = Number(args[++i]);
+        else if (/^-c./.test(a)) cipher = a.slice(2);
+        else if (/^-s\d/.test(a)) keySize = Number(a.slice(2));
+    }
+    const found: string[] = [];
+    if (cipher !== undefined && WEAK_CIPHER.test(cipher)) found.push(`cipher ${cipher} (${/null/i.test(cipher) ? "no encryption at all" : "a broken cipher or mode"})`);
+    if (keySize !== undefined && !(keySize >= MINIMUM_KEY_BITS)) found.push(`key size ${keySize} bits (at least ${MINIMUM_KEY_BITS})`);
+    return found;
+}
+
+const KEYS_DIRECTORY = "/etc/cryptsetup-keys.d";
+const onOsDisk = (path: string) => !["/run", "/dev", "/proc", "/sys"].some((m) => isUnder(path, m));
+
+/** Key files a script leaves on the OS disk: written under /etc/cryptsetup-keys.d/, or named by a crypttab line it writes. */
+export function luksKeyFilesWritten(script: string): string[] {
+    const found: string[] = [];
+    for (const { stages } of pipelines(script)) {
+        for (const stage of stages) {
+            const { argv } = effectiveCommand(stage);
+            const name = commandName(argv);
+            const targets = [
+                ...stage.redirects.filter((r) => /^(>|>>|>\|)$/.test(r.op)).map((r) => r.target),
+                ...(/^(tee|cp|install|mv|ln|dd)$/.test(name) ? argv.slice(1).filter((a) => !a.startsWith("-") || a.startsWith("of=")).map((a) => a.replace(/^of=/, "")) : []),
+            ];
+            for (const target of targets) if (target.startsWith("/") && isUnder(target, KEYS_DIRECTORY)) found.push(target);
+            // printf FORMAT ... >> crypttab: the format's key-file field, when literal.
+            if (!targets.some((t) => /crypttab/.test(t))) continue;
+            const lines = name === "printf" ? [argv[1] ?? ""] : name === "echo" ? [argv.slice(1).join(" ")] : stage.heredoc ? [stage.heredoc] : [];
+            found.push(...lines.flatMap((l) => crypttabKeyFiles(l.replace(/\\n/g, "\n"))));
+        }
+    }
+    return found;
+}
+
+/** The key files a crypttab text names (third field) that live on the OS disk. */
+export function crypttabKeyFiles(text: string): string[] {
+    return text
+        .split("\n")
+        .map((l) => l.replace(/#.*/, "").trim().split(/\s+/))
+        .filter((f) => f.length >= 3 && f[2].startsWith("/") && onOsDisk(f[2]))
+        .map((f) => f[2]);
+}
