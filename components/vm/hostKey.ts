@@ -38,7 +38,7 @@ export function pinnedKnownHostsFile(project: string, stack: string, vm: string)
 }
 
 /** The file pinnedKnownHostsFile names, for this process (its HOME is the one ssh will see). */
-export function expandHome(file: string, home = process.env.HOME): string {
+function expandHome(file: string, home = process.env.HOME): string {
     if (!home || !home.startsWith("/") || /\s/.test(home)) {
         throw new Error(`HOME is "${home ?? ""}": the VMs' pinned SSH host keys are kept under $HOME/.local/state/elabftw-onprem; run pulumi with HOME set to an absolute path without spaces`);
     }

@@ -121,7 +121,8 @@ export function tryKnown<T>(read: () => T): { known: true; value: T } | { known:
     try {
         return { known: true, value: read() };
     } catch (error) {
-        if (error instanceof UnknownValueError) return { known: false };
+        // By name too: a pack installed on its own may load a second copy of @pulumi/policy.
+        if (error instanceof UnknownValueError || (error as Error)?.constructor?.name === "UnknownValueError") return { known: false };
         throw error;
     }
 }
