@@ -137,6 +137,9 @@ export function copyVars(from: string, to: string): string {
     return to;
 }
 
+/** OpenSSH's messages for a connection lost before the key exchange ended (no remote command started). */
+export const PRE_AUTH_FAILURE = /connect to host .*(refused|timed out)|kex_exchange_identification:/;
+
 export class Ssh {
     constructor(readonly netns: Netns, readonly key: string, readonly target: string, readonly source: string) {}
 
@@ -147,11 +150,13 @@ export class Ssh {
 
     /** Runs one command string as the Command provider does: the string is the remote shell's command. */
     run(command: string, options: { input?: string; timeoutMs?: number } = {}) {
-        // Like the provider's dial retries (dialErrorLimit): a refused or timed-out connection
-        // (cloud-init restarts sshd on the first boot) is retried; the command itself never is.
+        // Like the provider's dial retries (dialErrorLimit): a connection refused, timed out or cut
+        // during the key exchange (cloud-init's runcmd restarts sshd on the first boot; CI once hit
+        // "kex_exchange_identification: read: Connection reset by peer") is retried. Each of these
+        // fails before authentication, so the command never ran; a command that ran is never retried.
         for (let attempt = 1; ; attempt++) {
             const result = this.netns.exec("ssh", this.args(command), { input: options.input ?? "", timeoutMs: options.timeoutMs ?? 300_000 });
-            if (result.status !== 255 || !/connect to host .*(refused|timed out)/.test(result.stderr) || attempt === 10) return result;
+            if (result.status !== 255 || !PRE_AUTH_FAILURE.test(result.stderr) || attempt === 10) return result;
             spawnSync("sleep", ["5"]);
         }
     }
