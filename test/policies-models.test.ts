@@ -160,9 +160,12 @@ describe("edge hand-off rows", () => {
             { num: "3", source: "ANY", destination: "edgeFirewall (10.20.1.1)", destinationPort: "443 TCP", action: "allow" },
             { num: "4", source: "10.8.0.0/16, 147.210.0.0/16", destination: "web", destinationPort: "22 TCP", action: "Allow" },
             { num: "5", source: "any", destination: "any", destinationPort: "any", action: "deny" },
+            { num: "dnat", source: "Internet (any)", destination: "web (10.20.30.10)", destinationPort: "443 TCP", action: "allow, destination NAT from 203.0.113.25:443" },
         ];
-        assert.deepEqual(inboundFromOutside(rows).map((r) => r.row), ["3", "4"]);
+        assert.deepEqual(inboundFromOutside(rows).map((r) => r.row), ["3", "4", "dnat"]);
         assert.equal(cellAddresses("partners"), undefined);
+        assert.deepEqual(cellAddresses("Internet (0.0.0.0/0)"), cellAddresses("any"));
+        assert.deepEqual(cellAddresses("partners (any)"), cellAddresses("any"));
     });
 });
 

@@ -28,19 +28,25 @@ export function declaredEndpoints(rows: readonly HandOffRow[]): Map<string, Addr
  * addresses and networks, and the words for everyone (`any`, `all`, `*`, `Internet`, `0/0`).
  * Bare endpoint names without addresses stand for the unit's own hosts (undefined: not decided).
  */
+const EVERYONE = /^(any|all|\*|internet|everyone|0\/0|0\.0\.0\.0\/0)$/i;
+
 export function cellAddresses(cell: string): AddressSet | undefined {
     let set: AddressSet = [];
     let known = false;
+    let everyone = false;
+    // A group's list may hold a word for everyone too ("Internet (any)"): the group is everyone.
     const rest = cell.replace(/(\w+) \(([^)]*)\)/g, (_, _name: string, list: string) => {
         for (const a of list.split(",")) {
+            if (EVERYONE.test(a.trim())) everyone = true;
             const interval = parseAddress(a.trim());
             if (interval) set = union(set, [interval]);
         }
         known = true;
         return "";
     });
+    if (everyone) return ALL;
     for (const token of rest.split(/[,\s]+/).filter(Boolean)) {
-        if (/^(any|all|\*|internet|everyone|0\/0)$/i.test(token)) return ALL;
+        if (EVERYONE.test(token)) return ALL;
         const interval = parseAddress(token);
         if (interval) {
             set = union(set, [interval]);
