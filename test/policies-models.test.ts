@@ -8,7 +8,7 @@ import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/
 import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, tlsVersions } from "../policies/models/mysqld";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
-import { effectiveCapabilities, hostAccess, noNewPrivileges } from "../policies/models/dockerContainer";
+import { containerdLayerRoot, daemonLogDriverOf, effectiveCapabilities, hostAccess, loggedEnvironment, noNewPrivileges } from "../policies/models/dockerContainer";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
 import { allowedPeers, cellAddresses, inboundFromOutside, matrixFlows, parsePortCell, PROXMOX_NODES_ENDPOINT } from "../policies/models/handOff";
 import { PROXMOX_NODES } from "../components/network/flowMatrix";
@@ -140,6 +140,18 @@ describe("Docker container semantics", () => {
             "mounts the container engine's socket (/run) at /r",
         ]);
         assert.deepEqual(hostAccess({ mounts: [{ type: "volume", source: "/", target: "/x" }], networkMode: null }), []);
+        assert.equal(hostAccess({ securityOpts: ["no-new-privileges:true", "systempaths = unconfined"] }).length, 1);
+    });
+
+    it("reads which variables the log driver copies, where layers live, and the daemon's log driver", () => {
+        assert.deepEqual(loggedEnvironment({ env: "HOSTNAME, DB_PASSWORD" }, ["DB_PASSWORD", "SECRET_KEY"]), ["HOSTNAME", "DB_PASSWORD"]);
+        assert.deepEqual(loggedEnvironment({ "env-regex": "^(SECRET|SITE)_" }, ["DB_PASSWORD", "SECRET_KEY", "SITE_URL"]), ["SECRET_KEY", "SITE_URL"]);
+        assert.deepEqual(loggedEnvironment({ tag: "{{.Name}}" }, ["DB_PASSWORD"]), []);
+        assert.equal(containerdLayerRoot('{"data-root": "/srv/docker"}', undefined), undefined);
+        assert.equal(containerdLayerRoot('{"features": {"containerd-snapshotter": true}}', undefined), "/var/lib/containerd");
+        assert.equal(containerdLayerRoot('{"features": {"containerd-snapshotter": true}}', 'version = 2\nroot = "/srv/containerd"\n'), "/srv/containerd");
+        assert.equal(daemonLogDriverOf('{"log-driver": "journald"}'), "journald");
+        assert.equal(daemonLogDriverOf("not json"), "json-file");
     });
 });
 

@@ -56,6 +56,9 @@ export function hostAccess(props: Record<string, any>): HostAccess[] {
     }
     for (const o of list(props.securityOpts).map((x) => x.toLowerCase().replace(/\s/g, ""))) {
         if (/^(seccomp|apparmor)[:=]unconfined$/.test(o)) found.push({ what: `runs with ${o}` });
+        // dockerd's "systempaths=unconfined" unmasks /proc/kcore, /proc/sysrq-trigger and the other
+        // paths it masks and makes read-only by default.
+        if (/^systempaths[:=]unconfined$/.test(o)) found.push({ what: `runs with ${o} (the host's /proc and /sys paths Docker masks are exposed)` });
     }
     return found;
 }
@@ -71,6 +74,33 @@ export function dockerDataRoot(daemonJson: string | undefined): string {
         return normalisePath(String(config["data-root"] ?? config.graph ?? "/var/lib/docker"));
     } catch {
         return "/var/lib/docker";
+    }
+}
+
+/**
+ * Where images and containers' writable layers live when dockerd hands them to containerd's image
+ * store (daemon.json "features": {"containerd-snapshotter": true}): containerd's root, from its
+ * config.toml (`root = "..."`), else /var/lib/containerd. Undefined: Docker keeps them in data-root.
+ */
+export function containerdLayerRoot(daemonJson: string | undefined, containerdToml: string | undefined): string | undefined {
+    let features: Record<string, unknown> = {};
+    try {
+        features = JSON.parse(daemonJson ?? "{}").features ?? {};
+    } catch {
+        return undefined;
+    }
+    const on = features["containerd-snapshotter"];
+    if (on !== true && String(on).toLowerCase() !== "true") return undefined;
+    const root = /^\s*root\s*=\s*["']([^"']+)["']/m.exec(containerdToml ?? "")?.[1];
+    return normalisePath(root ?? "/var/lib/containerd");
+}
+
+/** The Docker daemon's default log driver (daemon.json "log-driver", else json-file). */
+export function daemonLogDriverOf(daemonJson: string | undefined): string {
+    try {
+        return String(JSON.parse(daemonJson ?? "{}")["log-driver"] ?? "json-file");
+    } catch {
+        return "json-file";
     }
 }
 
@@ -106,4 +136,20 @@ export function hostPathOf(props: Record<string, any>, path: string, dataRoot: s
     const mounts = [...hostPaths(props), ...volumePaths(props, dataRoot)].filter((m) => isUnder(clean, m.target)).sort((a, b) => normalisePath(b.target).length - normalisePath(a.target).length);
     if (mounts[0]) return { path: normalisePath(`${mounts[0].source}/${clean.slice(normalisePath(mounts[0].target).length)}`), via: `the mount at ${mounts[0].target}` };
     return { path: `${dataRoot}/containers`, via: "the container's writable layer" };
+}
+
+/**
+ * The environment variables Docker's log drivers copy into every log record: the `env` list and the
+ * `env-regex` pattern of the container's log options (json-file, journald, syslog, gelf...).
+ */
+export function loggedEnvironment(logOpts: unknown, envNames: readonly string[]): string[] {
+    const opts = (logOpts && typeof logOpts === "object" ? logOpts : {}) as Record<string, unknown>;
+    const listed = String(opts.env ?? "").split(",").map((n) => n.trim()).filter(Boolean);
+    let pattern: RegExp | undefined;
+    try {
+        pattern = opts["env-regex"] ? new RegExp(String(opts["env-regex"])) : undefined;
+    } catch {
+        pattern = /.*/; // a pattern JavaScript cannot read: counted as logging everything, not nothing
+    }
+    return [...new Set([...listed, ...envNames.filter((n) => n && pattern?.test(n))])];
 }

@@ -2,15 +2,26 @@
 // and recorded. eLabFTW reads its settings as PHP truthiness ("" and "0" are off); a key the
 // settings component does not set keeps whatever the instance had, so it must be set.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { isProductionStack } from "./common";
+import { daemonLogDriverOf } from "../models/dockerContainer";
+import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
+import { cloudInitFiles } from "./deployedText";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component.",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that keeps them (not none).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
+        // eLabFTW emits its audit log lines on its standard output: the container's log driver
+        // (else the daemon's) decides whether they are kept; "none" discards them.
+        for (const container of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
+            const vm = ofType(args.resources, TYPES.vm).find((v) => vmAddress(v) === dockerHostAddress(container));
+            const driver = String(container.props.logDriver || daemonLogDriverOf(vm ? cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json") : undefined));
+            if (driver === "none") {
+                reportViolation(`${container.name}: its log driver is none on a production stack, so eLabFTW's audit log lines are discarded. Fix: leave the container's logDriver unset (the daemon's journald, forwarded to the unit's syslog server).`, container.urn);
+            }
+        }
         // A stack without managed settings is reported by saml-sso-on-production.
         for (const resource of settingsResources(args.resources)) {
             for (const { config } of settingsViews(resource, args.resources)) {

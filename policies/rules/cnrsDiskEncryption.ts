@@ -1,6 +1,6 @@
 // CNRS « Chiffrement des disques durs ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { dockerDataRoot, hostPathOf, hostPaths, volumePaths } from "../models/dockerContainer";
+import { containerdLayerRoot, daemonLogDriverOf, dockerDataRoot, hostPathOf, hostPaths, volumePaths } from "../models/dockerContainer";
 import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { isUnder } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, ofType, TYPES, violation, vmAddress } from "./common";
@@ -95,15 +95,6 @@ function swapAreas(vm: PolicyResource, resources: readonly PolicyResource[]): st
     return areas;
 }
 
-/** The Docker daemon's default log driver (daemon.json "log-driver", else json-file). */
-function logDriverOf(daemonJson: string | undefined): string {
-    try {
-        return String(JSON.parse(daemonJson ?? "{}")["log-driver"] ?? "json-file");
-    } catch {
-        return "json-file";
-    }
-}
-
 /** LUKS formatted with no or a weak cipher, and key files on the VM's OS disk, from everything the deployment runs there. */
 function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]): { problem: string; fix: string; urn?: string }[] {
     const findings: { problem: string; fix: string; urn?: string }[] = [];
@@ -144,6 +135,11 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 if (!mountPoints.some((p) => isUnder(dataRoot, p))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
                 }
+                const files = cloudInitFiles(vm, args.resources);
+                const layers = containerdLayerRoot(files.get("/etc/docker/daemon.json"), files.get("/etc/containerd/config.toml"));
+                if (layers && !mountPoints.some((p) => isUnder(layers, p))) {
+                    reportViolation(violation(REQUIREMENT, vm.name, `has Docker keep images and containers' writable layers in containerd's store at ${layers} (the containerd-snapshotter feature), on its unencrypted OS disk`, `turn the containerd-snapshotter feature off in /etc/docker/daemon.json, or set containerd's root under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
+                }
                 for (const file of borgFilesOn(vm, args.resources).filter((f) => !mountPoints.some((p) => isUnder(f.path, p)))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `has Borg write ${file.what} to ${file.path}, on its unencrypted OS disk`, `set BORG_BASE_DIR (or the BORG_*_DIR variables) under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
                 }
@@ -159,7 +155,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 for (const swap of swapAreas(vm, args.resources).filter((p) => !mountPoints.some((m) => isUnder(p, m)))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `gets a swap area at ${swap}, off its LUKS mount: decrypted pages land on the unencrypted OS disk`, "no swap (cloud-init swap size 0, swap.target masked), or swap on an encrypted device"), vm.urn);
                 }
-                const daemonLogDriver = logDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+                const daemonLogDriver = daemonLogDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
                     // Where mysqld writes data besides its datadir: logs of queries, binary logs, temporary tables, exports.
                     const mysqld = isDatabaseContainer(container.props) ? mysqldDataPaths(mysqldOptions(container.props.command ?? [])) : [];

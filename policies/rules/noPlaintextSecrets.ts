@@ -12,8 +12,8 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
-import { dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
-import { dockerDataRoot, hostPaths } from "../models/dockerContainer";
+import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
 import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 
@@ -111,6 +111,10 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                         report(container, `the environment variable ${name}`, "a password the MySQL image can read from a file", `set ${name}_FILE to a root-only file mounted read-only instead (docker inspect and /proc/1/environ show the environment)`);
                     }
                 }
+            }
+            const envNames = (knownOrUndefined(() => (container.props.envs ?? []) as string[]) ?? []).map((e) => knownOrUndefined(() => String(e).split("=")[0]) ?? "");
+            for (const name of loggedEnvironment(container.props.logOpts, envNames).filter((n) => isSecretName(n) || generated.some((g) => containerEnvValue(container.props, n)?.includes(g.value)))) {
+                report(container, `its log options (${Object.keys(container.props.logOpts ?? {}).filter((k) => /^env/.test(k)).join(", ")})`, `the value of the environment variable ${name}, which the log driver attaches to every log line (journal, syslog server)`, "log no secret variable: remove it from the log driver's env and env-regex options");
             }
             const labels = (container.props.labels ?? []) as { label: string; value: string }[];
             for (let i = 0; i < labels.length; i++) {
