@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { ConfigError, validateConfig } from "../components/config";
+import { siteCertificateProblem } from "../components/config/tlsKeys";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 
 const dev = projectKeys(readStackConfig());
@@ -178,6 +179,34 @@ describe("config validation", () => {
         assert.match(problemAbout({ httpsPrivateKey: pem.slice(0, 80) }, "httpsPrivateKey"), /"\[secret\]": is not an unencrypted PEM private key/);
         const encrypted = privateKey.export({ format: "pem", type: "pkcs8", cipher: "aes-256-cbc", passphrase: "only-for-this-test" }) as string;
         assert.match(problemAbout({ httpsPrivateKey: encrypted }, "httpsPrivateKey"), /is not an unencrypted PEM private key/);
+    });
+
+    it("reads the site's certificate and key as nginx would: strength, expiry, order and pairing", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "elabftw-site-cert-"));
+        const issue = (name: string, keyArgs: string[], days = 30) => {
+            const result = spawnSync("openssl", ["req", "-x509", "-newkey", ...keyArgs, "-nodes", "-days", String(days), "-subj", "/CN=elab.example.org", "-addext", "basicConstraints=critical,CA:FALSE", "-keyout", path.join(dir, `${name}.key`), "-out", path.join(dir, `${name}.crt`)], { encoding: "utf8" });
+            assert.equal(result.status, 0, result.stderr);
+            return { certificate: readFileSync(path.join(dir, `${name}.crt`), "utf8"), key: readFileSync(path.join(dir, `${name}.key`), "utf8") };
+        };
+        const good = issue("good", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+        const other = issue("other", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]);
+        const weak = issue("weak", ["rsa:1024"]);
+        const pair = (c: { certificate: string }, k: { key: string }) => ({ httpsCertificate: c.certificate, httpsPrivateKey: k.key });
+        assert.doesNotThrow(() => validateConfig(withChanges(pair(good, good))));
+        assert.match(problemAbout(pair(good, other), "httpsPrivateKey"), /is not the key of httpsCertificate's first certificate/);
+        assert.match(problemAbout(pair(weak, weak), "httpsPrivateKey"), /"\[secret\]": is an RSA key of 1024 bits/);
+        assert.match(problemAbout(pair(weak, good), "httpsCertificate"), /is issued for an RSA key of 1024 bits/);
+        assert.match(problemAbout({ httpsCertificate: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", httpsPrivateKey: good.key }, "httpsCertificate"), /is not a PEM certificate chain/);
+        const ca = spawnSync("openssl", ["req", "-x509", "-key", path.join(dir, "good.key"), "-days", "30", "-subj", "/CN=Some CA", "-addext", "basicConstraints=critical,CA:TRUE"], { encoding: "utf8" }).stdout;
+        assert.match(problemAbout({ httpsCertificate: `${ca}${good.certificate}`, httpsPrivateKey: good.key }, "httpsCertificate"), /starts with a CA certificate/);
+        // openssl cannot issue an expired certificate directly: judged at a later date instead.
+        assert.match(siteCertificateProblem(good.certificate, new Date(Date.now() + 40 * 86_400_000)) ?? "", /^expired on /);
+    });
+
+    it("refuses an SSH deploy key that its .pub line would fail: RSA below 3072 bits", () => {
+        const dir = mkdtempSync(path.join(tmpdir(), "elabftw-ssh-weak-"));
+        assert.equal(spawnSync("ssh-keygen", ["-q", "-t", "rsa", "-b", "1024", "-N", "", "-f", path.join(dir, "id")]).status, 0);
+        assert.match(problemAbout({ sshPrivateKey: readFileSync(path.join(dir, "id"), "utf8") }, "sshPrivateKey"), /"\[secret\]": holds an RSA key of 1024 bits/);
     });
 
     it("never prints the value of a secret key", () => {

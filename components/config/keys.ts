@@ -2,11 +2,11 @@
 // Every stack config key of the project, in one table: its Pulumi type, what it means, how to fix
 // a bad value, and the zod schema of one value. Pulumi.yaml, docs/configuration.md and the validator all
 // follow this table (test/projectFile.test.ts keeps Pulumi.yaml in step with it).
-import { createPrivateKey } from "node:crypto";
 import { z } from "zod";
 import { isIpv4, isIpv4Network } from "../network/addresses";
 import { parseExtraFlow } from "../network/flowMatrix";
 import { sshPrivateKeyProblem, sshPublicKeyProblem } from "./sshKeys";
+import { siteCertificateProblem, siteKeyProblem } from "./tlsKeys";
 import { SETTINGS_KEYS } from "./settingsKeys";
 import { EMAIL, EMAIL_RULE, FILE_URL, SITE_URL } from "./grammars";
 
@@ -48,14 +48,6 @@ const hostName = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-
 const personName = z.string().regex(/^[\p{L}][\p{L} .'-]{0,63}$/u, "must be 1-64 letters, spaces, apostrophes, hyphens or dots");
 const nodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name");
 const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
-
-function isUnencryptedPemKey(text: string): boolean {
-    try {
-        return createPrivateKey({ key: text, format: "pem" }).type === "private";
-    } catch {
-        return false;
-    }
-}
 
 function versionSchema(product: string, exact: RegExp, rule: string) {
     return z.string().superRefine((value, ctx) => {
@@ -463,7 +455,13 @@ export const KEYS = {
         type: "string",
         description: "PEM certificate chain of the site (leaf first) from the institution's CA, for fqdn. Without it the program's private CA issues one.",
         fix: "pulumi config set httpsCertificate < fullchain.pem   # and httpsPrivateKey, as a secret",
-        schema: z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate chain").optional(),
+        schema: z
+            .string()
+            .superRefine((text, ctx) => {
+                const problem = siteCertificateProblem(text);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .optional(),
     },
     httpsPrivateKey: {
         type: "string",
@@ -471,7 +469,13 @@ export const KEYS = {
         description: "PEM private key of httpsCertificate. Set it with --secret.",
         fix: "pulumi config set --secret httpsPrivateKey < privkey.pem",
         // Parsed, not pattern-matched: a truncated or encrypted key is refused here, not by nginx later.
-        schema: z.string().refine(isUnencryptedPemKey, "is not an unencrypted PEM private key").optional(),
+        schema: z
+            .string()
+            .superRefine((text, ctx) => {
+                const problem = siteKeyProblem(text);
+                if (problem) ctx.addIssue({ code: "custom", message: problem });
+            })
+            .optional(),
     },
     certValidityDays: {
         type: "integer",

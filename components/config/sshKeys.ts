@@ -59,6 +59,23 @@ export function sshPublicKeyProblem(line: string): string | undefined {
     return undefined;
 }
 
+/** The first public key blob of an openssh-key-v1 body (past the magic): cipher, kdf, kdf options, count, blob. */
+function leadingPublicBlob(body: Buffer): Buffer | undefined {
+    let offset = 0;
+    const next = (): Buffer | undefined => {
+        if (offset + 4 > body.length) return undefined;
+        const length = body.readUInt32BE(offset);
+        if (offset + 4 + length > body.length) return undefined;
+        const value = body.subarray(offset + 4, offset + 4 + length);
+        offset += 4 + length;
+        return value;
+    };
+    if (!next() || !next() || !next() || offset + 4 > body.length || body.readUInt32BE(offset) < 1) return undefined;
+    offset += 4;
+    const blob = next();
+    return blob && blob.length >= 4 && 4 + blob.readUInt32BE(0) <= blob.length ? blob : undefined;
+}
+
 const OPENSSH_MAGIC = Buffer.from("openssh-key-v1\0", "latin1");
 
 /** Returns why `text` is not a usable OpenSSH private key (ssh-keygen's format), or undefined. */
@@ -73,5 +90,11 @@ export function sshPrivateKeyProblem(text: string): string | undefined {
     if (rest.length < 4 || rest.length < 4 + rest.readUInt32BE(0)) return "is a truncated OpenSSH private key";
     const cipher = rest.subarray(4, 4 + rest.readUInt32BE(0)).toString("latin1");
     if (cipher !== "none") return `is protected by a passphrase (${cipher}), which the program cannot give: use the ssh-agent instead`;
-    return undefined;
+    // After cipher, KDF name and KDF options: the number of keys, then each public key's blob,
+    // judged as the same key's .pub line would be (type, RSA size).
+    const publicBlob = leadingPublicBlob(rest);
+    if (!publicBlob) return "is a truncated OpenSSH private key";
+    const type = wireStrings(publicBlob.subarray(0, 4 + publicBlob.readUInt32BE(0)))[0]?.toString() ?? "";
+    const problem = sshPublicKeyProblem(`${type} ${publicBlob.toString("base64")}`);
+    return problem ? problem.replace(/^is /, "holds ") : undefined;
 }

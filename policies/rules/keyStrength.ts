@@ -1,15 +1,50 @@
-// Hardening: key sizes and certificate lifetimes of the private CA, and the strength of generated
-// secrets (passwords, passphrases, key bytes) as the random provider draws them.
-import { ResourceValidationPolicy } from "@pulumi/policy";
+// Hardening: key sizes and certificate lifetimes of the private CA, the strength of generated secrets
+// (passwords, passphrases, key bytes) as the random provider draws them, and the CA's trust chain:
+// only the CA signs, and its private key goes nowhere but into the signing of leaf certificates (a
+// host holding it could mint the operator's client certificate or another server's).
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { generatedSecretBits } from "../models/randomSecrets";
-import { TYPES } from "./common";
+import { plaintextStrings } from "../models/secretScan";
+import { knownOrUndefined, ofType, TYPES } from "./common";
 
 const CURVES = ["P256", "P384", "P521"];
 const HOURS_PER_DAY = 24;
+const SIGNING_USES = ["cert_signing", "crl_signing"];
 
-export const keyStrength: ResourceValidationPolicy = {
+/** The base64 body of a PEM block, whitespace removed: how the key is recognised wherever it is copied. */
+const pemBody = (pem: string) => pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
+
+/** The CA's private key resources: what a self-signed CA certificate is made from (dependency or value). */
+function caKeys(resources: readonly PolicyResource[]): PolicyResource[] {
+    const keys = ofType(resources, TYPES.privateKey);
+    return ofType(resources, TYPES.selfSignedCert)
+        .filter((ca) => ca.props.isCaCertificate === true)
+        .flatMap((ca) => {
+            const bySource = ca.propertyDependencies?.privateKeyPem ?? [];
+            const pem = knownOrUndefined(() => ca.props.privateKeyPem);
+            return keys.filter((k) => bySource.some((s) => s.urn === k.urn) || (typeof pem === "string" && pem.length > 0 && knownOrUndefined(() => k.props.privateKeyPem) === pem));
+        });
+}
+
+/** Where a CA key reaches beyond signing: fields whose value holds it, or that the engine says come from it. */
+function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): { resource: PolicyResource; field: string }[] {
+    const pem = knownOrUndefined(() => key.props.privateKeyPem);
+    const body = typeof pem === "string" ? pemBody(pem) : "";
+    const allowed = (r: PolicyResource, field: string) => r.urn === key.urn || (r.type === TYPES.selfSignedCert && field === "privateKeyPem") || (r.type === TYPES.locallySignedCert && field === "caPrivateKeyPem");
+    const found: { resource: PolicyResource; field: string }[] = [];
+    for (const r of resources) {
+        const fields = new Set<string>();
+        for (const [field, sources] of Object.entries(r.propertyDependencies ?? {})) if (sources.some((s) => s.urn === key.urn)) fields.add(field);
+        if (body.length >= 64) for (const { path, text } of plaintextStrings(r.props, [], "", knownOrUndefined)) if (pemBody(text).includes(body)) fields.add(path.split(".")[0]);
+        for (const field of fields) if (!allowed(r, field)) found.push({ resource: r, field });
+    }
+    return found;
+}
+
+export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
-    description: "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519; leaf certificates last at most the configured days and renew early; the CA lasts at most the configured days; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
+    description:
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519; leaf certificates last at most the configured days, renew early and cannot sign; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -19,23 +54,35 @@ export const keyStrength: ResourceValidationPolicy = {
             minimumGeneratedSecretBits: { type: "integer", default: 128, description: "Least strength of a generated password, passphrase or byte string: its length times log2 of the alphabet the random provider draws from (bytes: 8 bits each)." },
         },
     },
-    validateResource: (args, reportViolation) => {
+    validateStack: (args, reportViolation) => {
         const { minimumRsaBits, maximumLeafDays, maximumCaDays, minimumGeneratedSecretBits } = args.getConfig<{ minimumRsaBits: number; maximumLeafDays: number; maximumCaDays: number; minimumGeneratedSecretBits: number }>();
-        const p = args.props;
-        if (args.type === TYPES.privateKey) {
-            if (p.algorithm === "RSA" && (p.rsaBits ?? 2048) < minimumRsaBits) reportViolation(`${args.name}: RSA key of ${p.rsaBits ?? 2048} bits. Fix: use ECDSA P-384 or RSA >= ${minimumRsaBits}.`);
-            if (p.algorithm === "ECDSA" && !CURVES.includes(p.ecdsaCurve ?? "P224")) reportViolation(`${args.name}: ECDSA curve ${p.ecdsaCurve ?? "P224"}. Fix: use P-256 or stronger.`);
+        for (const r of args.resources) {
+            const p = r.props;
+            const report = (message: string) => reportViolation(`${r.name}: ${message}`, r.urn);
+            if (r.type === TYPES.privateKey) {
+                if (p.algorithm === "RSA" && (p.rsaBits ?? 2048) < minimumRsaBits) report(`RSA key of ${p.rsaBits ?? 2048} bits. Fix: use ECDSA P-384 or RSA >= ${minimumRsaBits}.`);
+                if (p.algorithm === "ECDSA" && !CURVES.includes(p.ecdsaCurve ?? "P224")) report(`ECDSA curve ${p.ecdsaCurve ?? "P224"}. Fix: use P-256 or stronger.`);
+            }
+            if (r.type === TYPES.locallySignedCert) {
+                if (p.validityPeriodHours > maximumLeafDays * HOURS_PER_DAY) report(`valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumLeafDays} (certValidityDays).`);
+                if (!(p.earlyRenewalHours > 0)) report(`never renews before expiry. Fix: set earlyRenewalHours (certRenewBeforeDays).`);
+                const signing = ((p.allowedUses ?? []) as string[]).filter((u) => SIGNING_USES.includes(u));
+                if (p.isCaCertificate === true || signing.length > 0) {
+                    report(`a leaf certificate that can sign others (${[p.isCaCertificate === true ? "isCaCertificate" : "", ...signing].filter(Boolean).join(", ")}): whoever holds its key mints certificates the CA's clients trust. Fix: isCaCertificate false, and only the leaf's uses (digital_signature, key_encipherment, server_auth or client_auth).`);
+                }
+            }
+            const bits = generatedSecretBits(r.type, p);
+            if (bits !== undefined && bits < minimumGeneratedSecretBits) {
+                report(`a generated secret of ${bits} bits (length ${p.length ?? p.byteLength}). Fix: at least ${minimumGeneratedSecretBits} bits: 22 alphanumeric characters, or 16 bytes (the program generates 32 to 64 characters).`);
+            }
+            if (r.type === TYPES.selfSignedCert && p.validityPeriodHours > maximumCaDays * HOURS_PER_DAY) {
+                report(`valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumCaDays} (caValidityDays).`);
+            }
         }
-        if (args.type === TYPES.locallySignedCert) {
-            if (p.validityPeriodHours > maximumLeafDays * HOURS_PER_DAY) reportViolation(`${args.name}: valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumLeafDays} (certValidityDays).`);
-            if (!(p.earlyRenewalHours > 0)) reportViolation(`${args.name}: never renews before expiry. Fix: set earlyRenewalHours (certRenewBeforeDays).`);
-        }
-        const bits = generatedSecretBits(args.type, p);
-        if (bits !== undefined && bits < minimumGeneratedSecretBits) {
-            reportViolation(`${args.name}: a generated secret of ${bits} bits (length ${p.length ?? p.byteLength}). Fix: at least ${minimumGeneratedSecretBits} bits: 22 alphanumeric characters, or 16 bytes (the program generates 32 to 64 characters).`);
-        }
-        if (args.type === TYPES.selfSignedCert && p.validityPeriodHours > maximumCaDays * HOURS_PER_DAY) {
-            reportViolation(`${args.name}: valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumCaDays} (caValidityDays).`);
+        for (const key of caKeys(args.resources)) {
+            for (const use of caKeyUses(key, args.resources)) {
+                reportViolation(`${use.resource.name}: its ${use.field} holds the private CA's key (${key.name}); wherever it lands, that holder can mint the operator's client certificate or a server certificate. Fix: use the CA key only as caPrivateKeyPem of the certificates it signs; give each host its own key.`, use.resource.urn);
+            }
         }
     },
 };

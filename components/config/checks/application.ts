@@ -1,6 +1,7 @@
 // Checks across application keys: certificates, SAML, timestamping and SMTP.
 import { TS_AUTHORITIES } from "../settingsKeys";
 import { CrossCheck, extraFlows } from "../parsed";
+import { keyMatchesCertificate } from "../tlsKeys";
 
 export const APPLICATION_CHECKS: readonly CrossCheck[] = [
     {
@@ -16,6 +17,9 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         check: (c, problem) => {
             if (c.httpsCertificate !== undefined && c.httpsPrivateKey === undefined) problem("httpsPrivateKey", "is required with httpsCertificate");
             if (c.httpsCertificate === undefined && c.httpsPrivateKey !== undefined) problem("httpsCertificate", "is required with httpsPrivateKey");
+            if (c.httpsCertificate !== undefined && c.httpsPrivateKey !== undefined && keyMatchesCertificate(c.httpsCertificate, c.httpsPrivateKey) === false) {
+                problem("httpsPrivateKey", "is not the key of httpsCertificate's first certificate (nginx would refuse to start): set the pair the CA issued together");
+            }
         },
     },
     {
