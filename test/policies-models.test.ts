@@ -6,7 +6,8 @@ import { describe, it } from "node:test";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
-import { isOn, mysqldOptions, tlsVersions } from "../policies/models/mysqld";
+import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../policies/models/mysqld";
+import { statements } from "../policies/models/mysqlAccounts";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { containerdLayerRoot, daemonLogDriverOf, effectiveCapabilities, hostAccess, loggedEnvironment, noNewPrivileges } from "../policies/models/dockerContainer";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
@@ -108,6 +109,15 @@ describe("mysqld options", () => {
         assert.deepEqual(tlsVersions(mysqldOptions(["mysqld", "--tls-version="])), []);
         assert.equal(mysqldOptions(["mysqld", "--tls-version=TLSv1.3"], ["[client]\ntls_version=TLSv1\n[mysqld]\ntls-version = TLSv1.1\n"]).get("tls_version"), "TLSv1.3");
         assert.equal(mysqldOptions(["mysqld"], ["[mysqld]\ntls-version = TLSv1.1\n"]).get("tls_version"), "TLSv1.1");
+    });
+
+    it("reads the server-wide SET statements of an SQL script, last one winning; session ones change nothing", () => {
+        const settings = (sql: string) => Object.fromEntries(serverSettings(statements(sql)));
+        assert.deepEqual(settings("SET PERSIST require_secure_transport = OFF;"), { require_secure_transport: "OFF" });
+        assert.deepEqual(settings("SET GLOBAL require_secure_transport=ON; SET @@persist.require_secure_transport := 0;"), { require_secure_transport: "0" });
+        assert.deepEqual(settings("SET PERSIST_ONLY tls_version = 'TLSv1,TLSv1.2', GLOBAL max_connections = 10;"), { tls_version: "TLSv1,TLSv1.2", max_connections: "10" });
+        assert.deepEqual(settings("SET GLOBAL sql_mode = 'A', SESSION require_secure_transport = OFF; SET require_secure_transport = OFF; SET @x = 1;"), { sql_mode: "A" });
+        assert.deepEqual(settings("SET @@session.tls_version = 'TLSv1'; SET PASSWORD = 'x'; -- SET GLOBAL require_secure_transport = OFF\nSELECT 1;"), {});
     });
 });
 

@@ -76,3 +76,30 @@ export function mysqldDataPaths(options: MysqldOptions): { option: string; path:
     else if (priv === undefined || !/^null$/i.test(priv)) found.push({ option: "secure_file_priv", path: at(priv ?? "/var/lib/mysql-files") });
     return found;
 }
+
+/**
+ * Server variables an SQL script sets for the whole server, last one winning: `SET GLOBAL x = v`,
+ * `SET PERSIST x = v` (kept in mysqld-auto.cnf, read after the command line at every start),
+ * `SET PERSIST_ONLY`, `SET @@global.x`/`@@persist.x`/`@@persist_only.x`, several in one SET.
+ * Session assignments (`SET x`, `SET SESSION`, `@@session.`, user variables `@x`) change nothing
+ * for other connections and are left out. Values: quotes removed, ON/OFF/1/0 as written.
+ * The caller splits the script with mysqlAccounts.statements (quotes and comments respected).
+ */
+export function serverSettings(sqlStatements: readonly string[]): Map<string, string> {
+    const settings = new Map<string, string>();
+    for (const statement of sqlStatements) {
+        const set = /^\s*SET\s+([\s\S]*)$/i.exec(statement);
+        if (!set || /^\s*(PASSWORD|NAMES|CHARACTER|TRANSACTION|DEFAULT\s+ROLE|ROLE|RESOURCE)\b/i.test(set[1])) continue;
+        let scope: "global" | "session" = "session";
+        // Assignments separated by commas outside quotes; a scope keyword carries to the next ones.
+        for (const part of set[1].match(/(?:[^,'"]|'[^']*'|"[^"]*")+/g) ?? []) {
+            const m = /^\s*(?:(GLOBAL|PERSIST|PERSIST_ONLY|SESSION|LOCAL)\s+)?(@@(?:(global|persist|persist_only|session|local)\.)?)?`?([\w$]+)`?\s*(?::=|=)\s*([\s\S]+?)\s*$/i.exec(part);
+            if (!m) continue;
+            if (m[1]) scope = /^(session|local)$/i.test(m[1]) ? "session" : "global";
+            const varScope = m[2] ? (m[3] && !/^(session|local)$/i.test(m[3]) ? "global" : m[3] ? "session" : "session") : scope;
+            if (varScope !== "global" || m[4].startsWith("@")) continue;
+            settings.set(normalise(m[4]), m[5].replace(/^(["'])(.*)\1$/, "$2"));
+        }
+    }
+    return settings;
+}

@@ -1,6 +1,7 @@
 // What the rules share: resource types, how to read the program's resources (VM addresses, Docker
 // hosts, firewall references, which container is which), and the wording of violations.
 import { PolicyResource, UnknownValueError } from "@pulumi/policy";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
 // Not in the typings, but exported by the module: the sentinel its UnknownValueError names.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const { unknownObjectValue } = require("@pulumi/policy/proxy") as { unknownObjectValue: unknown };
@@ -209,3 +210,7 @@ export function knownOrUndefined<T>(read: () => T): T | undefined {
     const value = tryKnown(read);
     return value.known ? value.value : undefined;
 }
+
+/** A command whose script runs the mysql client: its standard input is SQL for the server. */
+export const runsMysqlClient = (command: PolicyResource) =>
+    pipelines(String(command.props.create ?? "")).some((p) => p.stages.some((s) => /^(mysql|mariadb)$/.test(commandName(effectiveCommand(s).argv))));

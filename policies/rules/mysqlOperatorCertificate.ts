@@ -4,8 +4,7 @@
 // server leaves the accounts after it, on a new or an existing server.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { accountsAfter, oneLineSubject } from "../models/mysqlAccounts";
-import { commandName, effectiveCommand, pipelines } from "../models/shell";
-import { ofType, TYPES } from "./common";
+import { ofType, runsMysqlClient, TYPES } from "./common";
 
 const CERT_REQUEST = "tls:index/certRequest:CertRequest";
 
@@ -16,10 +15,6 @@ function clientSubjects(resources: readonly PolicyResource[]): string[] {
         .flatMap((cert) => cert.dependencies.filter((d) => d.type === CERT_REQUEST).map((csr) => oneLineSubject(csr.props.subject ?? {})));
 }
 
-/** Commands whose script runs the mysql client: their standard input is SQL. */
-const runsMysql = (command: PolicyResource) =>
-    pipelines(String(command.props.create ?? "")).some((p) => p.stages.some((s) => /^(mysql|mariadb)$/.test(commandName(effectiveCommand(s).argv))));
-
 export const mysqlOperatorCertificate: StackValidationPolicy = {
     name: "mysql-operator-certificate-bound",
     description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before; the operator account exists.",
@@ -27,7 +22,7 @@ export const mysqlOperatorCertificate: StackValidationPolicy = {
     validateStack: (args, reportViolation) => {
         const subjects = clientSubjects(args.resources);
         if (subjects.length === 0) return;
-        const steps = ofType(args.resources, TYPES.command).filter(runsMysql);
+        const steps = ofType(args.resources, TYPES.command).filter(runsMysqlClient);
         let passwordless = 0;
         for (const step of steps) {
             for (const [name, state] of accountsAfter(String(step.props.stdin ?? ""))) {

@@ -1,15 +1,29 @@
 // Hardening: MySQL 8.4 LTS or newer, TLS only, TLS 1.2 at least — as mysqld parses its options
-// (policies/models/mysqld.ts) and as Docker parses image references (policies/models/imageReference.ts).
-import { ResourceValidationPolicy } from "@pulumi/policy";
+// (policies/models/mysqld.ts), as the server applies the SQL the program sends it (SET GLOBAL now,
+// SET PERSIST at every later start too, over the command line), and as Docker parses image
+// references (policies/models/imageReference.ts).
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference, olderThan } from "../models/imageReference";
-import { isOn, mysqldOptions, tlsVersions } from "../models/mysqld";
-import { isDatabaseContainer, TYPES } from "./common";
+import { statements } from "../models/mysqlAccounts";
+import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../models/mysqld";
+import { isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
 
 const TLS_ORDER = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
-export const mysqlTlsOnly: ResourceValidationPolicy = {
+/** The server-wide settings of every SQL step sent to the mysql client, in the graph's order, with the step that set each. */
+function sqlSettings(resources: readonly PolicyResource[]): Map<string, { value: string; step: PolicyResource }> {
+    const found = new Map<string, { value: string; step: PolicyResource }>();
+    for (const step of ofType(resources, TYPES.command).filter(runsMysqlClient)) {
+        const sql = knownOrUndefined(() => step.props.stdin);
+        if (typeof sql !== "string") continue;
+        for (const [name, value] of serverSettings(statements(sql))) found.set(name, { value, step });
+    }
+    return found;
+}
+
+export const mysqlTlsOnly: StackValidationPolicy = {
     name: "mysql-tls-only",
-    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up (last occurrence of an option wins).",
+    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up: its options (last occurrence wins), then what the program's SQL sets server-wide (SET GLOBAL, SET PERSIST).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -17,23 +31,32 @@ export const mysqlTlsOnly: ResourceValidationPolicy = {
             minimumTlsVersion: { type: "string", enum: ["TLSv1.2", "TLSv1.3"], default: "TLSv1.2", description: "Oldest TLS version mysqld may accept." },
         },
     },
-    validateResource: (args, reportViolation) => {
+    validateStack: (args, reportViolation) => {
         const { minimumMysqlVersion, minimumTlsVersion } = args.getConfig<{ minimumMysqlVersion: string; minimumTlsVersion: string }>();
-        if (args.type === TYPES.remoteImage && typeof args.props.name === "string") {
-            const image = parseImageReference(args.props.name);
-            if (image?.family === "mariadb") reportViolation(`${args.name}: ${args.props.name} is MariaDB; eLabFTW needs MySQL. Fix: use the mysql image (mysqlVersion 8.4.x).`);
-            if ((image?.family === "mysql" || image?.family === "percona") && image.version && olderThan(image.version, minimumMysqlVersion.split(".").map(Number))) {
-                reportViolation(`${args.name}: ${args.props.name} is MySQL ${image.version.join(".")}, older than ${minimumMysqlVersion} (8.0 is end of life). Fix: set mysqlVersion to an 8.4.x release.`);
+        for (const image of ofType(args.resources, TYPES.remoteImage)) {
+            const name = knownOrUndefined(() => image.props.name);
+            if (typeof name !== "string") continue;
+            const parsed = parseImageReference(name);
+            if (parsed?.family === "mariadb") reportViolation(`${image.name}: ${name} is MariaDB; eLabFTW needs MySQL. Fix: use the mysql image (mysqlVersion 8.4.x).`, image.urn);
+            if ((parsed?.family === "mysql" || parsed?.family === "percona") && parsed.version && olderThan(parsed.version, minimumMysqlVersion.split(".").map(Number))) {
+                reportViolation(`${image.name}: ${name} is MySQL ${parsed.version.join(".")}, older than ${minimumMysqlVersion} (8.0 is end of life). Fix: set mysqlVersion to an 8.4.x release.`, image.urn);
             }
         }
-        if (args.type !== TYPES.container || !isDatabaseContainer(args.props)) return;
-        const options = mysqldOptions(args.props.command ?? []);
-        if (!isOn(options.get("require_secure_transport"))) {
-            reportViolation(`${args.name}: mysqld accepts connections without TLS (require_secure_transport=${options.get("require_secure_transport") ?? "OFF, the default"}). Fix: start it with --require-secure-transport=ON, and only once.`);
-        }
-        const versions = tlsVersions(options);
-        if (versions.length === 0 || versions.some((v) => TLS_ORDER.indexOf(v) < TLS_ORDER.indexOf(minimumTlsVersion))) {
-            reportViolation(`${args.name}: mysqld's TLS versions (${versions.join(",") || "none: TLS off"}) go below ${minimumTlsVersion}. Fix: start it with --tls-version=TLSv1.2,TLSv1.3.`);
+        const sql = sqlSettings(args.resources);
+        for (const container of ofType(args.resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
+            const options = new Map(mysqldOptions(container.props.command ?? []));
+            const by = new Map<string, string>();
+            for (const [name, { value, step }] of sql) {
+                options.set(name, value);
+                by.set(name, ` (set server-wide by ${step.name}'s SQL, over the command line)`);
+            }
+            if (!isOn(options.get("require_secure_transport"))) {
+                reportViolation(`${container.name}: mysqld accepts connections without TLS (require_secure_transport=${options.get("require_secure_transport") ?? "OFF, the default"}${by.get("require_secure_transport") ?? ""}). Fix: start it with --require-secure-transport=ON, only once, and never SET GLOBAL/PERSIST it.`, container.urn);
+            }
+            const versions = tlsVersions(options);
+            if (versions.length === 0 || versions.some((v) => TLS_ORDER.indexOf(v) < TLS_ORDER.indexOf(minimumTlsVersion))) {
+                reportViolation(`${container.name}: mysqld's TLS versions (${versions.join(",") || "none: TLS off"}${by.get("tls_version") ?? ""}) go below ${minimumTlsVersion}. Fix: start it with --tls-version=TLSv1.2,TLSv1.3.`, container.urn);
+            }
         }
     },
 };
