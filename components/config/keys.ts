@@ -453,7 +453,7 @@ export const KEYS = {
     },
     httpsCertificate: {
         type: "string",
-        description: "PEM certificate chain of the site (leaf first) from the institution's CA, for fqdn. Without it the program's private CA issues one.",
+        description: "PEM certificate chain of the site (leaf first) from the institution's CA, for fqdn: an RSA key of 2048 bits or more, or ECDSA P-256 or stronger, not expired. Without it the program's private CA issues one.",
         fix: "pulumi config set httpsCertificate < fullchain.pem   # and httpsPrivateKey, as a secret",
         schema: z
             .string()
@@ -466,7 +466,7 @@ export const KEYS = {
     httpsPrivateKey: {
         type: "string",
         secret: true,
-        description: "PEM private key of httpsCertificate. Set it with --secret.",
+        description: "PEM private key of httpsCertificate (unencrypted; its first certificate's key). Set it with --secret.",
         fix: "pulumi config set --secret httpsPrivateKey < privkey.pem",
         // Parsed, not pattern-matched: a truncated or encrypted key is refused here, not by nginx later.
         schema: z
@@ -542,7 +542,7 @@ export const KEYS = {
     sshPrivateKey: {
         type: "string",
         secret: true,
-        description: "Private key the program uses to reach the VMs over SSH, in OpenSSH format without passphrase (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
+        description: "Private key the program uses to reach the VMs over SSH, in OpenSSH format without passphrase, ed25519, ECDSA or RSA of 3072 bits or more (optional: by default the workstation's ssh-agent, SSH_AUTH_SOCK, is used). Set it with --secret.",
         fix: "pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519   # or pulumi config rm sshPrivateKey to use the agent",
         schema: z
             .string()

@@ -1,14 +1,34 @@
 // CNRS « 2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker) ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { cnrs, dockerHostAddress, isApplicationContainer, isDatabaseContainer, ofType, TYPES, violation, vmAddress } from "./common";
+import { parseImageReference } from "../models/imageReference";
+import { cnrs, dockerHostAddress, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, violation, vmAddress } from "./common";
 
 const REQUIREMENT = cnrs("2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker)", "two VMs: one for Docker/eLabFTW, one dedicated to the database");
 
+/** The image name a container runs: its image when a name, else the RemoteImage whose id it is or that it comes from. */
+function imageOf(container: PolicyResource, resources: readonly PolicyResource[]): string | undefined {
+    const image = tryKnown(() => container.props.image);
+    const images = ofType(resources, TYPES.remoteImage);
+    if (image.known && typeof image.value === "string") {
+        if (!/^sha256:/.test(image.value)) return image.value;
+        const pulled = images.find((i) => [knownOrUndefined(() => i.props.imageId), knownOrUndefined(() => i.props.repoDigest)].includes(image.value));
+        if (pulled) return String(pulled.props.name);
+    }
+    const source = (container.propertyDependencies?.image ?? []).find((s) => s.type === TYPES.remoteImage);
+    return source ? String(source.props.name) : image.known && typeof image.value === "string" ? image.value : undefined;
+}
+
 export const cnrsTwoVms: StackValidationPolicy = {
     name: "cnrs-two-vms",
-    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container.",
+    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows.",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            allowedExtraImages: { type: "array", items: { type: "string" }, default: [], description: "Images (repository names, e.g. \"docker.io/library/redis\") a site runs beside eLabFTW on its VM; none by default." },
+        },
+    },
     validateStack: (args, reportViolation) => {
+        const { allowedExtraImages } = args.getConfig<{ allowedExtraImages: string[] }>();
         const containers = ofType(args.resources, TYPES.container);
         const vms = ofType(args.resources, TYPES.vm);
         const vmOf = (container: PolicyResource) => vms.find((vm) => vmAddress(vm) === dockerHostAddress(container));
@@ -32,6 +52,19 @@ export const cnrsTwoVms: StackValidationPolicy = {
                 // eLabFTW itself there is the shared VM reported below.
                 if (isDatabaseContainer(other.props) || isApplicationContainer(other.props) || vmOf(other)?.urn !== dbVm.urn) continue;
                 reportViolation(violation(REQUIREMENT, other.name, `runs on the database VM ${dbVm.name}, which must be dedicated to MySQL`, "run it on the eLabFTW VM or drop it"), other.urn);
+            }
+        }
+        // « une Docker/eLabFTW »: the eLabFTW VM runs eLabFTW. Anything else there (a tunnel agent,
+        // an admin tool) adds a service, and its own way in or out, that the flow matrix never named.
+        const allowed = new Set(allowedExtraImages.map((i) => parseImageReference(i)?.repository ?? i));
+        for (const app of apps) {
+            const appVm = vmOf(app);
+            if (!appVm) continue;
+            for (const other of containers.filter((c) => !isApplicationContainer(c.props) && !isDatabaseContainer(c.props) && vmOf(c)?.urn === appVm.urn)) {
+                const image = imageOf(other, args.resources);
+                const repository = image ? parseImageReference(image)?.repository : undefined;
+                if (repository && allowed.has(repository)) continue;
+                reportViolation(violation(REQUIREMENT, other.name, `runs ${image ?? "an image"} on the eLabFTW VM ${appVm.name}, which runs eLabFTW only`, "drop it, or declare its image in the policy config's allowedExtraImages after the security officer's review"), other.urn);
             }
         }
         for (const app of apps) {
