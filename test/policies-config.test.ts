@@ -28,7 +28,15 @@ describe("config refuses what the pack refuses", () => {
         });
     }
 
-    for (const line of ["allow tcp adminNetwork -> db 33060 # MySQL X for the DBA", "deny any vpnClients -> db", "allow tcp labSubnet -> web 443"]) {
+    for (const line of ["allow tcp web -> db 22", "allow tcp+udp web -> db 3306", "allow tcp filer -> db 3306", "allow any syslog -> db"]) {
+        it(`refuses "${line}" (beyond the paper's row 3 toward the database)`, () => {
+            const found = problems(flows(line));
+            assert.equal(found.length, 1, found.join("\n"));
+            assert.match(found[0], /^extraFlows: extra-1 .* reach the DB VM 10\.20\.30\.11.*, which breaks the CNRS requirement « Pare-feu d'infrastructure capable de segmenter les VM convenablement »/);
+        });
+    }
+
+    for (const line of ["allow tcp adminNetwork -> db 33060 # MySQL X for the DBA", "deny any vpnClients -> db", "allow tcp labSubnet -> web 443", "allow tcp web -> db 3306"]) {
         it(`accepts "${line}"`, () => assert.deepEqual(problems(flows(line)), []));
     }
 

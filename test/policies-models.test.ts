@@ -8,6 +8,7 @@ import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/
 import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../policies/models/mysqld";
 import { statements } from "../policies/models/mysqlAccounts";
+import { exitsBefore, flagVariables } from "../policies/models/scriptFlags";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { containerdLayerRoot, daemonLogDriverOf, effectiveCapabilities, hostAccess, loggedEnvironment, noNewPrivileges } from "../policies/models/dockerContainer";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
@@ -263,5 +264,16 @@ describe("nftables: the output hook and whether a ruleset is loaded", () => {
         assert.equal(loadsRuleset(["nft", "-cf", "/etc/x.nft"]), false);
         assert.equal(loadsRuleset(["nft", "list", "ruleset"]), false);
         assert.deepEqual(unitExecCommands("[Service]\nExecStartPre=-/usr/sbin/nft -c -f /x\nExecStart=/usr/sbin/nft -f /x\n"), ["/usr/sbin/nft -c -f /x", "/usr/sbin/nft -f /x"]);
+    });
+});
+
+describe("script flags as parse_flags reads them", () => {
+    const script = ["#!/usr/bin/env bash", "die() {", "    echo \"$*\" >&2", "    exit 1", "}", 'parse_flags "ruleset no-systemd" "$@"', 'nft --file "$ruleset"', '[ -z "$no_systemd" ] || exit 0', "cat >unit <<UNIT", "[Service]", "ExecStart=/usr/sbin/nft --file x", "UNIT", "systemctl enable unit"].join("\n");
+    it("finds that a flag makes the script exit before its boot unit, and only then", () => {
+        assert.equal(exitsBefore(script, ["--ruleset", "/etc/x.nft"], /ExecStart=/), false);
+        assert.equal(exitsBefore(script, ["--ruleset", "/etc/x.nft", "--no-systemd", "yes"], /ExecStart=/), true);
+        assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', 'if [ -n "${no_systemd:-}" ]; then exit 0; fi'), ["--no-systemd", "1"], /ExecStart=/), true);
+        assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', '[ "$no_systemd" = yes ] && exit 0'), ["--no-systemd", "no"], /ExecStart=/), false);
+        assert.deepEqual([...flagVariables(["--unit-dir", "/etc/systemd/system", "--no-systemd", "yes"])], [["unit_dir", "/etc/systemd/system"], ["no_systemd", "yes"]]);
     });
 });

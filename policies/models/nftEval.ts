@@ -16,11 +16,14 @@ export interface NftPacket {
     readonly peer: number;
     readonly proto: Proto;
     readonly dport: number;
-    /** "in" (default): from the peer to the guest; "out": a connection the guest opens to the peer (output hook). */
-    readonly direction?: "in" | "out";
+    /**
+     * "in" (default): from the peer to the guest; "out": a connection the guest opens to the peer
+     * (output hook); "container": one a container opens to the peer, forwarded from Docker's bridge
+     * (forward hook, in on docker0 or a br-* network, from an address Docker assigns).
+     */
+    readonly direction?: "in" | "out" | "container";
 }
 
-const or = (a: Tri, b: Tri): Tri => (a === "yes" || b === "yes" ? "yes" : a === "maybe" || b === "maybe" ? "maybe" : "no");
 const and = (a: Tri, b: Tri): Tri => (a === "no" || b === "no" ? "no" : a === "maybe" || b === "maybe" ? "maybe" : "yes");
 
 /** The elements of `{ a, b }`, `a`, or a named set `@s`, as written. */
@@ -48,6 +51,8 @@ function portSet(items: readonly string[]): Interval[] | undefined {
 
 const VALUE = String.raw`(!=\s*)?(\{[^}]*\}|@\w+|"[^"]*"|\S+)`;
 const EXTERNAL_NIC = (name: string) => !/^(lo|docker\d*|br-.*|veth.*|virbr\d*)$/.test(name);
+/** A Docker bridge a container's packets come in on (names as written, nft's trailing `*` wildcard included). */
+const DOCKER_BRIDGE = (name: string) => /^(docker[\d*]*|br-.*|\*)$/.test(name);
 
 /** Does one match expression hold for the packet? Returns the rest of the rule past it. */
 function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Map<string, string[]>): [Tri, string] | undefined {
@@ -55,13 +60,21 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
     let r: RegExpExecArray | null;
     const negate = (neg: string | undefined, t: Tri): Tri => (neg ? (t === "yes" ? "no" : t === "no" ? "yes" : "maybe") : t);
     if ((r = m(`ct state ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("new") ? "yes" : "no"), rule.slice(r[0].length)];
-    if ((r = m(`ct status ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? "yes" : "maybe"), rule.slice(r[0].length)];
-    const out = p.direction === "out";
-    if ((r = m(`(?:iifname|iif) ${VALUE}`))) return [out ? "no" : negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    const container = p.direction === "container";
+    // A container's new connection is not DNAT'd; a published port's is (the "in" case).
+    if ((r = m(`ct status ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? (container ? "no" : "yes") : "maybe"), rule.slice(r[0].length)];
+    const out = p.direction === "out" || container;
+    if ((r = m(`(?:iifname|iif) ${VALUE}`))) {
+        const names = elements(r[2], sets);
+        if (container) return [negate(r[1], names?.some((n) => n === "docker0") ? "yes" : names?.some((n) => DOCKER_BRIDGE(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+        return [p.direction === "out" ? "no" : negate(r[1], names?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    }
     // Leaving the guest toward a peer on the network: out through a NIC, never lo or a bridge.
     if (out && (r = m(`(?:oifname|oif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
     if ((r = m(`ip (saddr|daddr) ${VALUE}`))) {
         const set = addressSet(elements(r[3], sets) ?? []);
+        // A container's own address is Docker's choice: only a set of every address surely holds it.
+        if (container && r[1] === "saddr") return [negate(r[2], set && set.length === 1 && set[0][0] === 0 && set[0][1] === 0xffffffff ? "yes" : "maybe"), rule.slice(r[0].length)];
         const address = (r[1] === "saddr") !== out ? p.peer : self;
         return [negate(r[2], !set || address === undefined ? "maybe" : contains(set, address) ? "yes" : "no"), rule.slice(r[0].length)];
     }
@@ -78,8 +91,9 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
     return undefined;
 }
 
-function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: Map<string, string[]>, depth = 0): { pass: Tri; by: string } {
-    for (const rule of chain.rules) {
+function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: Map<string, string[]>, depth = 0, from = 0): { pass: Tri; by: string } {
+    for (let index = from; index < chain.rules.length; index++) {
+        const rule = chain.rules[index];
         const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
         const verdict = /\s*\b(accept|drop|reject(?: with .*)?|jump \S+|goto \S+|return)$/.exec(text);
         let matches = verdict ? text.slice(0, verdict.index) : text;
@@ -93,17 +107,28 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
         const rest = verdict ? verdict[1].replace(/^reject.*/, "drop") : "";
         if (holds === "no" || !rest) continue;
         const by = `${chain.table} chain ${chain.name}: "${rule}"`;
+        // A rule that may or may not match: the packet's fate is this rule's if it matches, the rest
+        // of the chain's if not; certain only when both agree.
+        const otherwise = () => runChain(chain, chains, p, self, sets, depth, index + 1);
+        const either = (ifMatched: { pass: Tri; by: string }) => {
+            if (holds === "yes") return ifMatched;
+            const next = otherwise();
+            return ifMatched.pass === next.pass ? { pass: next.pass, by: `${ifMatched.by} or ${next.by}` } : { pass: "maybe" as Tri, by: ifMatched.by };
+        };
         const target = /^(jump|goto) (\S+)$/.exec(rest);
         if (target && depth < 8) {
             const next = chains.find((c) => c.table === chain.table && c.name === target[2]);
             if (!next) return { pass: "maybe", by };
             const inner = runChain({ ...next, policy: "accept" }, chains, p, self, sets, depth + 1);
-            if (inner.by.endsWith("(end of chain)")) { if (target[1] === "goto") return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name} policy ${chain.policy}` }; continue; }
-            return holds === "yes" ? inner : { pass: or(inner.pass, "maybe"), by: inner.by };
+            if (inner.by.endsWith("(end of chain)")) {
+                // Fell off the called chain: jump comes back here, goto ends in this chain's policy.
+                if (target[1] === "goto") return either({ pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name} policy ${chain.policy}` });
+                continue;
+            }
+            return either(inner);
         }
-        if (rest === "return") return { pass: "yes", by: `${chain.table} chain ${chain.name}: (end of chain)` };
-        const pass: Tri = rest === "accept" ? "yes" : "no";
-        return holds === "yes" ? { pass, by } : { pass: pass === "yes" ? "maybe" : "maybe", by };
+        if (rest === "return") return either({ pass: "yes", by: `${chain.table} chain ${chain.name}: (end of chain)` });
+        return either({ pass: rest === "accept" ? "yes" : "no", by });
     }
     return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name}: (end of chain)` };
 }
@@ -129,6 +154,7 @@ export function nftVerdict(ruleset: string, p: NftPacket, self?: number, publish
         return results.find((x) => x.pass === "no") ?? results.find((x) => x.pass === "maybe") ?? results[0];
     };
     if (p.direction === "out") return hook("output");
+    if (p.direction === "container") return hook("forward");
     const input = hook("input");
     if (!published.includes(`${p.proto}/${p.dport}`)) return input;
     const forward = hook("forward");
@@ -136,7 +162,7 @@ export function nftVerdict(ruleset: string, p: NftPacket, self?: number, publish
 }
 
 /** The address and port cuts of a ruleset's rules: one packet per piece stands for all. */
-export function nftPartition(ruleset: string, peers: AddressSet, portRange: Interval, direction: "in" | "out" = "in"): { peers: Interval[]; ports: Interval[] } {
+export function nftPartition(ruleset: string, peers: AddressSet, portRange: Interval, direction: "in" | "out" | "container" = "in"): { peers: Interval[]; ports: Interval[] } {
     const sets = namedSets(ruleset);
     const addressSets: AddressSet[] = [];
     const cuts = new Set<number>([portRange[0]]);

@@ -8,9 +8,10 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { deployedScripts } from "./deployedText";
 import { datacenterInputPolicy, vmPolicy } from "../models/proxmoxFirewall";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
-import { cnrs, ofType, TYPES, violation } from "./common";
+import { cnrs, commandHost, ofType, TYPES, violation, vmAddress } from "./common";
+import { exitsBefore } from "../models/scriptFlags";
 import { beyondMatrix, nodeAccessBeyondMatrix, stackNetwork } from "./firewallView";
-import { guestEgressBeyondMatrix } from "./guestFirewallView";
+import { guestBeyondMatrix } from "./guestFirewallView";
 
 const REQUIREMENT = cnrs("Pare-feu d'infrastructure capable de segmenter les VM convenablement", "an infrastructure firewall able to segment the VMs");
 const GUEST_TABLE = "inet elabftw";
@@ -85,14 +86,24 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
                 );
             }
         }
-        for (const finding of guestEgressBeyondMatrix(net, args.resources).filter((f) => f.exposures.length > 0)) {
+        for (const finding of guestBeyondMatrix(net, args.resources).filter((f) => f.exposures.length > 0)) {
             const more = finding.exposures.length > 3 ? ` and ${finding.exposures.length - 3} more packet classes` : "";
             reportViolation(
-                violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `lets the guest open connections beyond the flow matrix: ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "accept in the output chain only the flow matrix's destinations and ports (the egress networks or the proxy)"),
+                violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `alone breaks "${finding.statement}": ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "accept in each chain only the flow matrix's peers and ports (input: who may connect; output and Docker's forward: the egress networks or the proxy)"),
                 finding.resource.urn,
             );
         }
-        for (const command of ofType(args.resources, TYPES.command).filter((c) => /apply-nftables\.sh/.test(String(c.props.create ?? "")))) {
+        // One ruleset per guest: each load replaces the table inet elabftw, so a VM given two keeps
+        // whichever ran last, and a VM given none (a ruleset sent to the wrong host) has no guest layer.
+        const rulesets = ofType(args.resources, TYPES.command).filter((c) => /apply-nftables\.sh/.test(String(c.props.create ?? "")));
+        if (rulesets.length > 0) {
+            for (const vm of ofType(args.resources, TYPES.vm)) {
+                const onVm = rulesets.filter((c) => commandHost(c) === vmAddress(vm));
+                if (onVm.length === 1) continue;
+                reportViolation(violation(REQUIREMENT, vm.name, onVm.length === 0 ? "gets no in-guest nftables ruleset while the stack's other VMs do (the guest layer of the flow matrix is missing there)" : `gets ${onVm.length} in-guest rulesets (${onVm.map((c) => c.name).join(", ")}), each replacing the table inet elabftw: the last one applied wins`, "send each VM its own GuestFirewall ruleset, over its own connection"), vm.urn);
+            }
+        }
+        for (const command of rulesets) {
             const chains = parseRuleset(String(command.props.stdin ?? "")).filter((c) => c.table === GUEST_TABLE && c.hook);
             if (chains.length === 0) reportViolation(violation(REQUIREMENT, command.name, `loads no base chain in table ${GUEST_TABLE}`, "keep the GuestFirewall's rendered ruleset"), command.urn);
             // The ruleset counts only if nft loads it: now (the command) and at every boot (a unit's Exec line).
@@ -103,8 +114,13 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             if (!scripts.some((d) => d.runByPulumi && loads(d.script))) {
                 reportViolation(violation(REQUIREMENT, command.name, "never loads the ruleset it installs (no nft -f without --check)", "keep apply-nftables.sh's nft --file after the check"), command.urn);
             }
-            if (!units.some((unit) => unitExecCommands(unit).some(loads))) {
-                reportViolation(violation(REQUIREMENT, command.name, "installs no boot unit that loads the ruleset (an ExecStart= with nft -f, without --check), so the guest layer is gone after a reboot", "keep apply-nftables.sh's elabftw-nftables.service"), command.urn);
+            // The invocation's flags may stop the script before it writes the unit (--no-systemd).
+            const skipsUnit = stages(String(command.props.create ?? "")).some((stage) => {
+                const argv = effectiveCommand(stage).argv;
+                return /(^|\/)(ba)?sh$/.test(argv[0] ?? "") && argv[1] === "-c" && exitsBefore(argv[2] ?? "", argv.slice(4), /^\s*ExecStart\s*=/);
+            });
+            if (skipsUnit || !units.some((unit) => unitExecCommands(unit).some(loads))) {
+                reportViolation(violation(REQUIREMENT, command.name, `installs no boot unit that loads the ruleset (an ExecStart= with nft -f, without --check)${skipsUnit ? ": its flags make the script exit before writing it" : ""}, so the guest layer is gone after a reboot`, "keep apply-nftables.sh's elabftw-nftables.service (no --no-systemd)"), command.urn);
             }
             for (const chain of chains) {
                 const acceptAll = chain.rules.find(acceptsEverything);

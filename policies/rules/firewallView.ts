@@ -1,12 +1,14 @@
 // The stack's network as the firewall policies see it: the Proxmox firewall model, which VM is the
 // database's and which the web application's, the server subnet, and the endpoints the program
 // declares to the network team. Also the evidence the dossier shows for the firewall requirements.
-import { AddressSet, ALL, covers, describe, INTERNET, setOf, subtract, union } from "../models/ipv4";
-import { allowedPeers, declaredEndpoints, HandOffRow, MatrixFlow, matrixFlows, nodeAdministrators } from "../models/handOff";
+import { AddressSet, ALL, covers, describe, INTERNET, intersect, setOf, subtract, union } from "../models/ipv4";
+import { allowedPeers, declaredEndpoints, FlowProto, HandOffRow, MatrixFlow, matrixFlows, nodeAdministrators } from "../models/handOff";
 import { ipsetAddresses, PveFirewall, PveVm, RuleProps } from "../models/proxmoxFirewall";
 import { firewallFromResources, ResourceLike, vmCidr } from "../models/pveResources";
 import { describeExposure, Exposure, reach, Reach } from "../models/reachability";
 import { isApplicationContainer, isDatabaseContainer, TYPES } from "./common";
+
+const DB_PORT = 3306;
 
 export interface StackNetwork {
     readonly fw: PveFirewall;
@@ -76,6 +78,24 @@ export function outsideAccessEvidence(resources: Parameters<typeof stackNetwork>
 }
 
 /**
+ * The paper's matrix toward the database, whatever the hand-off adds (extraFlows): row 3 lets the
+ * eLabFTW VM reach MySQL (3306/tcp) and row 8 denies the rest; the program adds only the admin
+ * network (SSH, and a DBA's extra ports through extraFlows). So: 3306/tcp from the web VM or the
+ * admin network, anything else from the admin network alone.
+ */
+export function lawTowardDb(net: StackNetwork, proto: string, ports: readonly [number, number]): AddressSet {
+    const admins = net.endpoints.get("adminNetwork") ?? [];
+    const mysqlOnly = proto === "tcp" && ports[0] === DB_PORT && ports[1] === DB_PORT;
+    return mysqlOnly && net.web?.address ? union(admins, setOf(net.web.address)) : admins;
+}
+
+/** Who may open `proto`/`ports` toward (in) or from (out) a VM: the hand-off's rows, and toward the database the paper's floor too. */
+export function matrixAllows(net: StackNetwork, vm: PveVm, direction: "in" | "out", proto: FlowProto, ports: readonly [number, number]): AddressSet {
+    const allowed = allowedPeers(net.flows, setOf(vm.address!), direction, proto, ports);
+    return direction === "in" && vm === net.db ? intersect(allowed, lawTowardDb(net, proto, ports)) : allowed;
+}
+
+/**
  * What a VM's Proxmox rules let through beyond the flow matrix, each direction: packet classes no
  * allowing row of the hand-off covers. Inbound, the peers cnrs-no-access-from-outside decides on
  * are left to it (the Internet; the VPN and lab toward the DB VM; HTTPS toward the web VM).
@@ -93,7 +113,7 @@ export function beyondMatrix(net: StackNetwork, vm: PveVm, direction: "in" | "ou
         // Inbound, what the model cannot read (an unknown alias, macro or group) is cnrs-no-access-from-outside's "maybe".
         if (direction === "in" && e.pass === "maybe") return false;
         if (direction === "in" && vm === net.web && e.proto === "tcp" && e.ports[0] <= 443 && 443 <= e.ports[1] && e.ports[0] === e.ports[1]) return false;
-        return !covers(allowedPeers(net.flows, self, direction, e.proto, e.ports), [e.peers]);
+        return !covers(matrixAllows(net, vm, direction, e.proto, e.ports), [e.peers]);
     });
 }
 

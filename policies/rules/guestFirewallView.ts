@@ -3,12 +3,11 @@
 // depth: either layer alone must keep every forbidden packet out.
 import { PolicyResource } from "@pulumi/policy";
 import { ALL, AddressSet, covers, describe, Interval, INTERNET, setOf, subtract, toInt } from "../models/ipv4";
-import { allowedPeers } from "../models/handOff";
 import { parseRuleset } from "../models/nftables";
 import { nftPartition, nftVerdict } from "../models/nftEval";
 import { Proto } from "../models/proxmoxFirewall";
 import { commandHost, dockerHostAddress, knownOrUndefined, ofType, TYPES } from "./common";
-import { forbiddenTowardDb, StackNetwork } from "./firewallView";
+import { forbiddenTowardDb, matrixAllows, StackNetwork } from "./firewallView";
 
 export interface GuestFinding {
     readonly vmName: string;
@@ -71,28 +70,39 @@ export function guestLayerFindings(net: StackNetwork, resources: readonly Policy
     return findings;
 }
 
-/** What each guest's nftables output hook lets the guest open beyond the flow matrix's flows from it. */
-export function guestEgressBeyondMatrix(net: StackNetwork, resources: readonly PolicyResource[]): GuestFinding[] {
+/**
+ * What each guest's nftables lets through beyond the flow matrix, on its own: new connections the
+ * guest opens (output hook) and its containers open (forward hook, from Docker's bridge), and the
+ * connections it accepts from the unit's networks (input, and forward for published ports). The
+ * Internet, and HTTPS toward the web VM, are the no-access statements' (guestLayerFindings).
+ */
+export function guestBeyondMatrix(net: StackNetwork, resources: readonly PolicyResource[]): GuestFinding[] {
     const findings: GuestFinding[] = [];
     if (net.flows.length === 0) return findings;
     for (const vm of net.fw.vms) {
         if (!vm.address) continue;
         const self = toInt(vm.address);
         const selfSet = setOf(vm.address);
+        const published = publishedOn(vm.address, resources);
         for (const { resource, text } of rulesetsOn(vm.address, resources)) {
-            const part = nftPartition(text, subtract(ALL, selfSet), [1, 65535], "out");
-            const exposures: string[] = [];
-            for (const peer of part.peers) {
-                for (const proto of ["tcp", "udp", "icmp"] as Proto[]) {
-                    for (const ports of proto === "icmp" ? [[0, 0] as Interval] : part.ports) {
-                        const verdict = nftVerdict(text, { peer: peer[0], proto, dport: ports[0], direction: "out" }, self);
-                        if (verdict.pass === "no" || covers(allowedPeers(net.flows, selfSet, "out", proto, ports), [peer])) continue;
-                        const portText = proto === "icmp" ? "icmp" : ports[0] === ports[1] ? `${proto}/${ports[0]}` : `${proto}/${ports[0]}-${ports[1]}`;
-                        exposures.push(`${describe([peer])} ${portText}${verdict.pass === "maybe" ? " (maybe)" : ""} through ${verdict.by}`);
+            for (const direction of ["out", "container", "in"] as const) {
+                const peers = direction === "in" ? subtract(subtract(ALL, selfSet), INTERNET) : subtract(ALL, selfSet);
+                const part = nftPartition(text, peers, [1, 65535], direction);
+                const exposures: string[] = [];
+                for (const peer of part.peers) {
+                    for (const proto of ["tcp", "udp", "icmp"] as Proto[]) {
+                        for (const ports of proto === "icmp" ? [[0, 0] as Interval] : part.ports) {
+                            if (direction === "in" && vm === net.web && proto === "tcp" && ports[0] === 443 && ports[1] === 443) continue;
+                            const verdict = nftVerdict(text, { peer: peer[0], proto, dport: ports[0], direction }, self, direction === "in" ? published : []);
+                            if (verdict.pass === "no" || covers(matrixAllows(net, vm, direction === "in" ? "in" : "out", proto, ports), [peer])) continue;
+                            const portText = proto === "icmp" ? "icmp" : ports[0] === ports[1] ? `${proto}/${ports[0]}` : `${proto}/${ports[0]}-${ports[1]}`;
+                            exposures.push(`${describe([peer])} ${portText}${verdict.pass === "maybe" ? " (maybe)" : ""} through ${verdict.by}`);
+                        }
                     }
                 }
+                const statement = direction === "in" ? `${vm.name} accepts connections only along the flow matrix` : direction === "out" ? `${vm.name} opens connections only along the flow matrix` : `${vm.name}'s containers open connections only along the flow matrix`;
+                findings.push({ vmName: vm.name, resource, statement, exposures, evidence: `${part.peers.length} endpoints × ${part.ports.length} ports × 3 protocols evaluated` });
             }
-            findings.push({ vmName: vm.name, resource, statement: `${vm.name} opens connections only along the flow matrix`, exposures, evidence: `${part.peers.length} endpoints × ${part.ports.length} ports × 3 protocols evaluated` });
         }
     }
     return findings;

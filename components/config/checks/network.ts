@@ -4,8 +4,9 @@ import { KeyName } from "../keys";
 import { CrossCheck, extraFlows, MATRIX_KEYS, matrixOf, parseBackupTarget, parseProxy } from "../parsed";
 import { addressesOf } from "../../network/flowMatrix";
 // The policy pack's address arithmetic, so that config refuses exactly what the pack would.
-import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, toInt, union } from "../../../policies/models/ipv4";
+import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, subtract, toInt, union } from "../../../policies/models/ipv4";
 
+const SEGMENTATION = "CNRS requirement « Pare-feu d'infrastructure capable de segmenter les VM convenablement » (flow matrix row 3: the eLabFTW VM reaches MySQL on 3306/tcp, row 8: nothing else)";
 const DB_REQUIREMENT = "CNRS requirement « Pas d'accès depuis l'extérieur » (no access from outside): no packet from the VPN clients or the lab subnet reaches the DB VM";
 
 export const NETWORK_CHECKS: readonly CrossCheck[] = [
@@ -135,6 +136,14 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
                 const overlap = intersect(addresses(flow.from), forbidden);
                 if (!isEmpty(overlap)) {
                     problem("extraFlows", `${flow.id} ("${flow.from.join(",")} -> ${flow.to.join(",")}") lets ${describe(overlap)} reach the DB VM ${c.dbAddress}, which breaks the ${DB_REQUIREMENT}: remove it (the DBA connects from adminNetwork)`);
+                    continue;
+                }
+                // The paper's matrix toward the database: row 3 (the eLabFTW VM, 3306/tcp), then deny;
+                // the admin network is the program's own addition. Anyone else is beyond it.
+                const mysqlOnly = flow.protocols.length === 1 && flow.protocols[0] === "tcp" && flow.ports.length > 0 && flow.ports.every((p) => p === 3306);
+                const beyond = subtract(addresses(flow.from), union(setOf(c.adminNetwork), mysqlOnly ? setOf(c.webAddress) : []));
+                if (!isEmpty(beyond)) {
+                    problem("extraFlows", `${flow.id} ("${flow.from.join(",")} -> ${flow.to.join(",")}") lets ${describe(beyond)} reach the DB VM ${c.dbAddress}${mysqlOnly ? "" : " beyond MySQL's 3306/tcp"}, which breaks the ${SEGMENTATION}: only the eLabFTW VM (3306/tcp) and adminNetwork reach the database; remove it or open it from adminNetwork`);
                 }
             }
         },
