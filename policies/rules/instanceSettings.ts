@@ -4,7 +4,7 @@
 // product's password baseline.
 import { PolicyResource } from "@pulumi/policy";
 import { documentWrites, isSettingsDocument, scriptWrites, sqlWrites } from "../models/elabftwSettings";
-import { knownOrUndefined, ofType, TYPES } from "./common";
+import { knownOrUndefined, ofType, tryKnown, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
 export const SETTINGS_TYPE = "elabftw:app:ElabftwSettings";
@@ -20,14 +20,18 @@ export interface SettingsProps {
  * The component's settings as it declares them, and, when they differ, as the instance holds them
  * after every write the deployment sends: a rule must hold for both.
  */
-export function settingsViews(resource: { props: Record<string, any> }, resources: readonly PolicyResource[]): SettingsProps[] {
+export function settingsViews(resource: PolicyResource, resources: readonly PolicyResource[]): SettingsProps[] {
     const props = resource.props as SettingsProps;
     const stdins = ofType(resources, TYPES.command).map((c) => knownOrUndefined(() => c.props.stdin)).filter((s): s is string => typeof s === "string");
     // What the instance holds is what is sent: when the deployment sends a settings document, a key
     // the component declares but the document leaves out keeps the instance's value (eLabFTW's
     // default on a new instance), so the view as sent starts from nothing, not from the props.
+    // A preview may not know the document yet (a secret, or built from certificates not yet made):
+    // a command of the component with an unknown stdin is taken to send the component's settings.
+    // With no document sent at all, the instance keeps its defaults: the view starts from nothing.
     const sendsDocument = stdins.some((s) => isSettingsDocument(s));
-    const config: Record<string, string> = sendsDocument ? {} : { ...props.config };
+    const pending = !sendsDocument && ofType(resources, TYPES.command).some((c) => c.parent?.urn === resource.urn && !tryKnown(() => c.props.stdin).known);
+    const config: Record<string, string> = pending ? { ...props.config } : {};
     // The settings document first: the settings step applies it once per change, while any other
     // write (SQL through the mysql client, an API call in a script or a timer) may run after it.
     const writes = [...stdins.flatMap((s) => documentWrites(s)), ...stdins.flatMap(sqlWrites), ...deployedScripts(resources).flatMap((s) => scriptWrites(s.script))];
