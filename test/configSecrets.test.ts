@@ -12,6 +12,7 @@ import { describe, it } from "node:test";
 import { ConfigError, KEYS, KEY_NAMES, loadConfig, validateConfig } from "../components/config";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 import { PROVIDER_SECRET_KEYS } from "../components/config/providerSecrets";
+import { PRODUCTION_OVERRIDES } from "./support/stacks";
 
 const dev = projectKeys(readStackConfig());
 const SECRET_KEYS = KEY_NAMES.filter((key) => (KEYS[key] as { secret?: boolean }).secret);
@@ -91,6 +92,19 @@ describe("provider secrets set in plaintext", () => {
         assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
         pulumi.runtime.setAllConfig({ ...config, "proxmoxve:ssh": JSON.stringify({ username: "root", agent: true }) }, ["proxmoxve:apiToken"]);
         assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
+    });
+
+    it("refuses proxmoxve:insecure on a production stack, tolerates it on a test stack", () => {
+        const base = { ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`elabftw-onprem:${k}`, v])), "proxmoxve:insecure": "true" };
+        pulumi.runtime.setAllConfig(base, []);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /proxmoxve:insecure/);
+        const production: Record<string, string> = { ...base };
+        for (const [key, value] of Object.entries(PRODUCTION_OVERRIDES)) {
+            if (value === undefined) delete production[key];
+            else production[key] = value;
+        }
+        pulumi.runtime.setAllConfig(production, []);
+        assert.match(errorOrNothing(() => loadConfig()), /proxmoxve:insecure = "true": turns off the verification of the Proxmox API's TLS certificate on a production stack/);
     });
 });
 

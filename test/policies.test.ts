@@ -56,6 +56,18 @@ describe("policy pack on the example stack", () => {
 });
 
 describe("one injected violation, caught by its policy alone", () => {
+    it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
+        const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
+        assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);
+        const first = changed(run.resources, T.provider, "-web-docker", (p) => (p.sshOpts = JSON.stringify(["-o", "StrictHostKeyChecking=no", ...JSON.parse(p.sshOpts)])));
+        assert.match((await caughtOnlyBy("verified-remote-hosts", first))[0], /StrictHostKeyChecking=no/);
+        const nullFile = changed(run.resources, T.provider, "-web-docker", (p) => (p.sshOpts = JSON.stringify(["-oUserKnownHostsFile=/dev/null", ...JSON.parse(p.sshOpts)])));
+        assert.match((await caughtOnlyBy("verified-remote-hosts", nullFile))[0], /UserKnownHostsFile=\/dev\/null/);
+        // A later, stricter value changes nothing: ssh already took the first.
+        const later = changed(run.resources, T.provider, "-web-docker", (p) => (p.sshOpts = JSON.stringify([...JSON.parse(p.sshOpts), "-o", "StrictHostKeyChecking=no"])));
+        assert.deepEqual((await evaluate(rules, later)).violations, []);
+    });
+
     it("cnrs-no-access-from-outside: HTTPS opened to the Internet", async () => {
         const graph = changed(run.resources, T.rules, "-web-rules", (p) => {
             plain(p.rules).push({ type: "in", action: "ACCEPT", source: "0.0.0.0/0", proto: "tcp", dport: "443", comment: "mutation", log: "nolog" });

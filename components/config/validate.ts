@@ -101,6 +101,12 @@ export function validateConfig(
     for (const { reads, check } of CROSS_CHECKS) {
         if (reads.every((key) => !invalid.has(key))) check(parsed as Parsed, report);
     }
+    // The Proxmox API's certificate unverified: its token, and the VMs' host keys read through it,
+    // would go to whoever answers at the endpoint. Tolerated on test stacks only.
+    const insecure = providers?.values["proxmoxve:insecure"];
+    if (parsed.stackKind === "production" && insecure !== undefined && /^(true|1|yes)$/i.test(insecure.trim())) {
+        problems.push({ key: "proxmoxve:insecure", value: insecure, message: "turns off the verification of the Proxmox API's TLS certificate on a production stack: the API token, and the VMs' host keys read through the API, would go to whoever answers at the endpoint", fix: "pulumi config rm proxmoxve:insecure, and give the nodes a certificate the workstation trusts (the institution's, or the cluster CA in the system store)" });
+    }
     if (problems.length > 0) throw new ConfigError(problems, source);
     const config = parsed as Parsed;
     return {

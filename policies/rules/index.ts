@@ -22,12 +22,13 @@ import { samlSsoOnProduction } from "./samlSsoOnProduction";
 import { smtpVerifiesCertificate } from "./smtpVerifiesCertificate";
 import { timestampingConfigured } from "./timestampingConfigured";
 import { verifiedCloudImage } from "./verifiedCloudImage";
+import { verifiedRemoteHosts } from "./verifiedRemoteHosts";
 
 /** The six mandatory requirements of the CNRS (the paper's section 2.2), one policy each. */
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, productionProtection, productionImageDigests];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests];
 
 /** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
@@ -57,4 +58,5 @@ export {
     smtpVerifiesCertificate,
     timestampingConfigured,
     verifiedCloudImage,
+    verifiedRemoteHosts,
 };
