@@ -112,9 +112,13 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                     }
                 }
             }
-            const envNames = (knownOrUndefined(() => (container.props.envs ?? []) as string[]) ?? []).map((e) => knownOrUndefined(() => String(e).split("=")[0]) ?? "");
-            for (const name of loggedEnvironment(container.props.logOpts, envNames).filter((n) => isSecretName(n) || generated.some((g) => containerEnvValue(container.props, n)?.includes(g.value)))) {
-                report(container, `its log options (${Object.keys(container.props.logOpts ?? {}).filter((k) => /^env/.test(k)).join(", ")})`, `the value of the environment variable ${name}, which the log driver attaches to every log line (journal, syslog server)`, "log no secret variable: remove it from the log driver's env and env-regex options");
+            // By index: an entry holding a generated secret is unknown in a preview (reading it throws).
+            const envs = knownOrUndefined(() => (container.props.envs ?? []) as string[]) ?? [];
+            const envNames = Array.from({ length: envs.length }, (_, i) => knownOrUndefined(() => String(envs[i]).split("=")[0]) ?? "");
+            // A log option not known in a preview (none is computed by the program) is decided at `up`.
+            const logOpts = knownOrUndefined(() => ({ env: container.props.logOpts?.env, "env-regex": container.props.logOpts?.["env-regex"] }));
+            for (const name of loggedEnvironment(logOpts, envNames).filter((n) => isSecretName(n) || generated.some((g) => containerEnvValue(container.props, n)?.includes(g.value)))) {
+                report(container, `its log options (${Object.entries(logOpts ?? {}).filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join(", ")})`, `the value of the environment variable ${name}, which the log driver attaches to every log line (journal, syslog server)`, "log no secret variable: remove it from the log driver's env and env-regex options");
             }
             const labels = (container.props.labels ?? []) as { label: string; value: string }[];
             for (let i = 0; i < labels.length; i++) {
