@@ -56,6 +56,16 @@ describe("policy pack on the example stack", () => {
 });
 
 describe("one injected violation, caught by its policy alone", () => {
+    it("key-strength-and-validity: a leaf certificate able to sign; the CA's key installed on a VM or reused as a leaf's key", async () => {
+        const leafCa = changed(run.resources, "tls:index/locallySignedCert:LocallySignedCert", "-pki-mysql-server", (p) => Object.assign(p, { isCaCertificate: true, allowedUses: [...p.allowedUses, "cert_signing"] }));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", leafCa))[0], /pki-mysql-server: a leaf certificate that can sign others \(isCaCertificate, cert_signing\)/);
+        const caPem = String(plain(run.one(T.key, "-pki-ca-key").rawOutputs.privateKeyPem));
+        const installed = changed(run.resources, T.command, "-https-key", (p) => (p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: caPem } : caPem));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", installed)).join("\n"), /https-key: its stdin holds the private CA's key/);
+        const reused = changed(run.resources, "tls:index/certRequest:CertRequest", "-pki-https-csr", (p) => (p.privateKeyPem = caPem));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", reused)).join("\n"), /pki-https-csr: its privateKeyPem holds the private CA's key/);
+    });
+
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
         const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
         assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);

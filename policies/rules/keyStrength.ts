@@ -35,7 +35,8 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
     for (const r of resources) {
         const fields = new Set<string>();
         for (const [field, sources] of Object.entries(r.propertyDependencies ?? {})) if (sources.some((s) => s.urn === key.urn)) fields.add(field);
-        if (body.length >= 64) for (const { path, text } of plaintextStrings(r.props, [], "", knownOrUndefined)) if (pemBody(text).includes(body)) fields.add(path.split(".")[0]);
+        // 40 base64 characters (30 bytes of key material) never match by chance.
+        if (body.length >= 40) for (const { path, text } of plaintextStrings(r.props, [], "", knownOrUndefined)) if (pemBody(text).includes(body)) fields.add(path.split(".")[0]);
         for (const field of fields) if (!allowed(r, field)) found.push({ resource: r, field });
     }
     return found;
