@@ -1,6 +1,7 @@
 // The policy pack's models, directly, with the tricky forms: first match, disabled rules, security
 // groups, IP sets with exclusions, macros and service names, null/"" as any, unknown names as maybe;
 // mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
+import { spawnSync } from "node:child_process";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
@@ -9,6 +10,7 @@ import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../policies/models/mysqld";
 import { statements } from "../policies/models/mysqlAccounts";
 import { exitsBefore, flagVariables } from "../policies/models/scriptFlags";
+import { firesEveryDay, firingDays, timerSettings } from "../policies/models/systemdCalendar";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { containerdLayerRoot, daemonLogDriverOf, effectiveCapabilities, hostAccess, loggedEnvironment, noNewPrivileges } from "../policies/models/dockerContainer";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../policies/models/nftables";
@@ -275,5 +277,26 @@ describe("script flags as parse_flags reads them", () => {
         assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', 'if [ -n "${no_systemd:-}" ]; then exit 0; fi'), ["--no-systemd", "1"], /ExecStart=/), true);
         assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', '[ "$no_systemd" = yes ] && exit 0'), ["--no-systemd", "no"], /ExecStart=/), false);
         assert.deepEqual([...flagVariables(["--unit-dir", "/etc/systemd/system", "--no-systemd", "yes"])], [["unit_dir", "/etc/systemd/system"], ["no_systemd", "yes"]]);
+    });
+});
+
+describe("systemd calendar expressions, against systemd-analyze", () => {
+    /** The days of 2027 (and 2028-01-01) on which systemd itself says the expression elapses. */
+    function systemdDays(expression: string): Set<string> {
+        const result = spawnSync("systemd-analyze", ["calendar", "--iterations=800", "--base-time=2026-12-31 23:59:59 UTC", expression], { encoding: "utf8", env: { ...process.env, TZ: "UTC" } });
+        const days = new Set<string>();
+        for (const m of result.stdout.matchAll(/(?:Next elapse|Iter\. #\d+): \w+ (\d{4}-\d\d-\d\d) /g)) if (m[1] <= "2028-01-01") days.add(m[1]);
+        return days;
+    }
+    for (const expression of ["daily", "weekly", "*-*-* 02:30:00", "Mon *-*-* 02:30:00", "*-02-30 02:00", "Mon..Fri 03:00", "*-*-1/2 01:00", "Sat,Sun *-*-* 04:00", "*-*-* 02,14:00", "*-01..06-* 02:00", "monthly", "2027-*-* 02:00"]) {
+        it(`${expression}: the same firing days as systemd`, () => {
+            const ours = new Set((firingDays(expression, new Date(Date.UTC(2027, 0, 1))) ?? []).map((d) => d.toISOString().slice(0, 10)));
+            assert.deepEqual([...ours].sort(), [...systemdDays(expression)].sort());
+            assert.equal(firesEveryDay([expression]), ours.size >= 366);
+        });
+    }
+    it("reads a timer's OnCalendar= lines (an empty one resets them) and its Unit=", () => {
+        assert.deepEqual(timerSettings("[Timer]\nOnCalendar=weekly\nOnCalendar=\nOnCalendar=*-*-* 02:00\nUnit=x.service\n[Install]\nOnCalendar=hourly\n"), { onCalendar: ["*-*-* 02:00"], unit: "x.service" });
+        assert.equal(firesEveryDay(["Mon..Wed 02:00", "Thu..Sun 02:00"]), true);
     });
 });

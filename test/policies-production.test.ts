@@ -24,6 +24,32 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual((await evaluate(rules, run.resources)).violations, []);
     });
 
+    it("production-data-protected: steps that would lose the data, each caught alone", async () => {
+        const C = "command:remote:Command";
+        const rmDelete = changed(run.resources, C, "-mysql-datadir", (p) => (p.delete = "sudo rm -rf /srv/elabftw/mysql/data"));
+        assert.deepEqual(await onlyPolicies(rmDelete), ["production-data-protected"]);
+        const update = run.one(C, "-db-lifecycle-update");
+        const backup = run.one(C, "-backup-db-before-upgrade");
+        // Without its direct dependency db:update still waits for the backup, through db:install and
+        // the MySQL container (the engine orders by the whole graph); without both, it does not.
+        const direct = withOptions(run.resources, C, "-db-lifecycle-update", { dependencies: update.dependencies.filter((d) => d !== backup.urn) });
+        assert.deepEqual(await onlyPolicies(direct), []);
+        const mysql = run.one("docker:index/container:Container", "-mysql-container");
+        const unordered = withOptions(direct, "docker:index/container:Container", "-mysql-container", { dependencies: mysql.dependencies.filter((d) => d !== backup.urn) });
+        assert.deepEqual(await onlyPolicies(unordered), ["production-data-protected"]);
+        const noBlock = changed(run.resources, C, "-backup-db-before-upgrade", (p) => (p.create = String(p.create).replace("systemctl start ", "systemctl start --no-block ")));
+        assert.deepEqual(await onlyPolicies(noBlock), ["production-data-protected"]);
+        const noTimer = changed(run.resources, C, "-backup-db-timers", (p) => (p.create = String(p.create).replace("enable --now elabftw-backup-db.timer ", "enable --now ")));
+        assert.deepEqual(await onlyPolicies(noTimer), ["production-data-protected"]);
+        const weekly = changed(run.resources, C, "-backup-db-unit-elabftw-backup-db-timer", (p) => {
+            const edit = (text: string) => text.replace(/OnCalendar=.*/, "OnCalendar=Sun *-*-* 02:00:00");
+            p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
+        });
+        assert.deepEqual(await onlyPolicies(weekly), ["production-data-protected"]);
+        const reset = changed(run.resources, C, "-db-lifecycle-install", (p) => (p.create = String(p.create).replace('"$container" bin/init db:install', '"$container" bin/init db:install -r')));
+        assert.deepEqual(await onlyPolicies(reset), ["production-data-protected"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

@@ -20,7 +20,7 @@ const BORG_GLOBAL_WITH_VALUE = new Set(["--remote-path", "--upload-ratelimit", "
 export const encryptingMode = (mode: string | undefined): boolean => mode !== undefined && /^(repokey|keyfile)(-|$)/.test(mode);
 
 /** The subcommand and its arguments of a borg command line, past borg's global options. */
-function borgSubcommand(argv: readonly string[]): { subcommand: string; args: string[] } | undefined {
+export function borgSubcommand(argv: readonly string[]): { subcommand: string; args: string[] } | undefined {
     if (!/^borg(backup)?$/.test(commandName(argv))) return undefined;
     let n = 1;
     while (n < argv.length && argv[n].startsWith("-")) n += BORG_GLOBAL_WITH_VALUE.has(argv[n]) ? 2 : 1;

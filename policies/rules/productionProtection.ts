@@ -9,6 +9,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { hostPaths, volumePaths } from "../models/dockerContainer";
 import { isProductionStack, ofType, TYPES } from "./common";
+import { dataLossFindings } from "./dataLoss";
 
 /** Private keys a certificate is signed with: a self-signed certificate's own key, a CA's key. */
 function signingKeys(resources: readonly PolicyResource[]): PolicyResource[] {
@@ -20,7 +21,7 @@ const holdsData = (container: PolicyResource) => [...hostPaths(container.props),
 
 export const productionProtection: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi.",
+    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); the schema migration waits for a Borg archive of the database; MySQL's datadir is on a mount; every VM holding data enables a daily Borg timer.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -32,6 +33,7 @@ export const productionProtection: StackValidationPolicy = {
         for (const container of ofType(args.resources, TYPES.container).filter((c) => holdsData(c) && !c.opts.protect)) {
             reportViolation(`${container.name}: a production container holding data (a writable mount) that \`pulumi destroy\` or a replacement could delete. Fix: keep protect on the database and eLabFTW containers.`, container.urn);
         }
+        for (const finding of dataLossFindings(args.resources)) reportViolation(`${finding.resource.name}: ${finding.problem} on a production stack. Fix: ${finding.fix}.`, finding.resource.urn);
         const secrets = [...ofType(args.resources, TYPES.randomPassword), ...ofType(args.resources, TYPES.randomBytes), ...signingKeys(args.resources)];
         for (const secret of secrets.filter((s) => !s.opts.protect)) {
             reportViolation(`${secret.name}: an unprotected secret on a production stack (replacing it would orphan what it opens or signed). Fix: keep protect on the Secrets component's resources and the signing keys.`, secret.urn);

@@ -1,0 +1,149 @@
+// What would lose a production stack's data, read from what the deployment runs: destructive steps
+// (a command's delete runs on destroy and on every replacement; eLabFTW's `db:install -r` and SQL
+// DROP/TRUNCATE destroy tables wherever they run), a schema migration that may run before the
+// database is in Borg (the migration command not waiting for a synchronous backup, or the eLabFTW
+// image migrating by itself at start: AUTO_DB_UPDATE), MySQL's datadir in the container's writable
+// layer (gone with the container), and a data VM without a nightly Borg timer enabled.
+import { PolicyResource } from "@pulumi/policy";
+import { borgSubcommand } from "../models/borg";
+import { dockerDataRoot, hostPathOf } from "../models/dockerContainer";
+import { statements } from "../models/mysqlAccounts";
+import { mysqldOptions } from "../models/mysqld";
+import { unitText } from "../models/programText";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
+import { firesEveryDay, timerSettings } from "../models/systemdCalendar";
+import { commandHost, containerEnvValue, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES, vmAddress } from "./common";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
+
+export interface DataLossFinding {
+    readonly resource: { name: string; urn: string };
+    readonly problem: string;
+    readonly fix: string;
+}
+
+const stagesOf = (script: string) => pipelines(script).flatMap((p) => p.stages).map((s) => effectiveCommand(s).argv);
+
+/** Why one command line destroys data, or undefined. */
+function destroys(argv: readonly string[]): string | undefined {
+    const name = commandName(argv);
+    const flags = argv.slice(1).filter((a) => a.startsWith("-"));
+    if (name === "rm" && flags.some((f) => /^-[a-zA-Z]*[rR]/.test(f) || f === "--recursive")) return `rm ${flags.join(" ")} ${argv.filter((a, i) => i > 0 && !a.startsWith("-")).join(" ")}`.trim();
+    if (/^(wipefs|shred|blkdiscard)$|^mkfs(\..+)?$/.test(name)) return argv.join(" ");
+    if (name === "cryptsetup" && argv.some((a) => /^(luksErase|erase|luksFormat|luksKillSlot)$/.test(a))) return argv.join(" ");
+    if (name === "dd" && argv.some((a) => /^of=\/dev\//.test(a))) return argv.join(" ");
+    if (name === "docker" && (argv.includes("prune") || (argv[1] === "volume" && argv[2] === "rm") || (argv[1] === "rm" && flags.some((f) => /^-[a-z]*v/.test(f) || f === "--volumes")))) return argv.join(" ");
+    // eLabFTW's installer with -r/--reset drops every table first (REFERENCE.md: never use -r).
+    const at = argv.findIndex((a) => /(^|\/)bin\/(init|console)$/.test(a));
+    if (elabftwCommand(argv) === "db:install" && argv.slice(at + 1).some((a) => a === "-r" || a === "--reset" || /^-[a-zA-Z]*r[a-zA-Z]*$/.test(a))) return argv.slice(at).join(" ");
+    return undefined;
+}
+
+/** The command eLabFTW's bin/init or bin/console runs (its first word that is not an option). */
+function elabftwCommand(argv: readonly string[]): string | undefined {
+    const at = argv.findIndex((a) => /(^|\/)bin\/(init|console)$/.test(a));
+    return at < 0 ? undefined : argv.slice(at + 1).find((a) => !a.startsWith("-"));
+}
+
+const DROPS = /^\s*(DROP\s+(DATABASE|SCHEMA|TABLE)|TRUNCATE)\b/i;
+
+export function dataLossFindings(resources: readonly PolicyResource[]): DataLossFinding[] {
+    const found: DataLossFinding[] = [];
+    for (const s of deployedScripts(resources).filter((d) => d.runByPulumi)) {
+        for (const argv of stagesOf(s.script)) {
+            const what = destroys(argv);
+            // A delete runs on destroy and on replacement; db:install -r wherever it runs.
+            if (what && (s.where.includes("delete") || /db:install/.test(what))) found.push({ resource: s.resource, problem: `${s.where} runs \`${what}\`, which destroys data when it runs`, fix: "never delete data from a command: leave it on the LUKS disk, and restore from Borg when needed" });
+        }
+    }
+    for (const step of ofType(resources, TYPES.command).filter(runsMysqlClient)) {
+        const sql = knownOrUndefined(() => step.props.stdin);
+        for (const statement of typeof sql === "string" ? statements(sql).filter((x) => DROPS.test(x)) : []) {
+            found.push({ resource: step, problem: `sends MySQL \`${statement.trim().slice(0, 80)}\``, fix: "never drop or truncate the database's tables from the deployment" });
+        }
+    }
+    for (const container of ofType(resources, TYPES.container)) {
+        if (isApplicationContainer(container.props) && /^(1|true|yes|on)$/i.test(containerEnvValue(container.props, "AUTO_DB_UPDATE") ?? "")) {
+            found.push({ resource: container, problem: "migrates the database by itself at start (AUTO_DB_UPDATE), before any backup of the database", fix: "leave AUTO_DB_UPDATE false: the DatabaseLifecycle runs db:update after the pre-upgrade backup" });
+        }
+        if (isDatabaseContainer(container.props)) {
+            const datadir = mysqldOptions(knownOrUndefined(() => container.props.command) ?? []).get("datadir") ?? "/var/lib/mysql";
+            const landing = hostPathOf(container.props, datadir, dockerDataRoot(undefined));
+            if (landing?.via === "the container's writable layer") found.push({ resource: container, problem: `keeps MySQL's datadir (${datadir}) in the container's writable layer, lost when the container is replaced (every MySQL upgrade)`, fix: "keep --datadir on the bind mount of the data disk (/var/lib/mysql)" });
+        }
+    }
+    found.push(...migrationBeforeBackup(resources), ...missingNightlyBackups(resources));
+    return found;
+}
+
+/** The unit files installed on a VM (install-file.sh), by unit name, as text. */
+function unitsOn(resources: readonly PolicyResource[], address: string): Map<string, string> {
+    const units = new Map<string, string>();
+    for (const [path, command] of installedFiles(resources, address)) {
+        const text = knownOrUndefined(() => command.props.stdin);
+        if (typeof text === "string" && /\/systemd\/system\/[^/]+\.(service|timer)$/.test(path)) units.set(path.replace(/^.*\//, ""), text);
+    }
+    return units;
+}
+
+/** Whether a service unit's ExecStart runs a program that makes a Borg archive (the program's text, installed on the same VM). */
+function serviceArchives(unit: string | undefined, resources: readonly PolicyResource[], address: string): boolean {
+    if (!unit) return false;
+    const programs = new Map([...installedFiles(resources, address)].map(([path, c]) => [path, knownOrUndefined(() => c.props.stdin)]));
+    return unitText(unit).commands.some((line) => {
+        const argv = stagesOf(line)[0] ?? [];
+        const text = programs.get(argv[0] ?? "");
+        return typeof text === "string" && stagesOf(text).some((a) => borgSubcommand(a)?.subcommand === "create");
+    });
+}
+
+/** Every resource a resource waits for, transitively. */
+function waitsFor(resource: PolicyResource): PolicyResource[] {
+    const seen = new Map<string, PolicyResource>();
+    const walk = (r: PolicyResource) => {
+        for (const d of r.dependencies) if (!seen.has(d.urn)) { seen.set(d.urn, d); walk(d); }
+    };
+    walk(resource);
+    return [...seen.values()];
+}
+
+/** The units a command starts and waits for (`systemctl start U`, without --no-block). */
+function startsAndWaits(command: PolicyResource): string[] {
+    return stagesOf(String(command.props.create ?? "")).flatMap((argv) => {
+        if (commandName(argv) !== "systemctl" || argv.includes("--no-block")) return [];
+        const at = argv.indexOf("start");
+        return at < 0 ? [] : argv.slice(at + 1).filter((a) => !a.startsWith("-")).map((u) => (u.includes(".") ? u : `${u}.service`));
+    });
+}
+
+/** eLabFTW's migration (bin/init or bin/console db:update) must wait for a Borg archive of the database made on its VM. */
+function migrationBeforeBackup(resources: readonly PolicyResource[]): DataLossFinding[] {
+    const dbVm = ofType(resources, TYPES.container).filter((c) => isDatabaseContainer(c.props)).map(dockerHostAddress)[0];
+    if (!dbVm) return [];
+    const units = unitsOn(resources, dbVm);
+    return ofType(resources, TYPES.command)
+        .filter((c) => deployedScripts([c]).some((s) => s.runByPulumi && stagesOf(s.script).some((argv) => elabftwCommand(argv) === "db:update")))
+        .filter((update) => !waitsFor(update).some((d) => d.type === TYPES.command && commandHost(d) === dbVm && startsAndWaits(d).some((u) => serviceArchives(units.get(u), resources, dbVm))))
+        .map((update) => ({ resource: update, problem: "migrates the database (db:update) without waiting for a Borg archive of it: no command it depends on starts, and waits for, a backup service on the database VM", fix: "keep db:update depending on the pre-upgrade backup (systemctl start of the backup service, without --no-block)" }));
+}
+
+/** Each VM holding data (a container with a writable mount) enables a timer that archives with Borg every day. */
+function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFinding[] {
+    const found: DataLossFinding[] = [];
+    for (const vm of ofType(resources, TYPES.vm)) {
+        const address = vmAddress(vm);
+        if (!address || !ofType(resources, TYPES.container).some((c) => dockerHostAddress(c) === address && (isDatabaseContainer(c.props) || isApplicationContainer(c.props)))) continue;
+        const units = unitsOn(resources, address);
+        for (const [path, text] of cloudInitFiles(vm, resources)) if (/\/systemd\/system\/[^/]+\.(service|timer)$/.test(path)) units.set(path.replace(/^.*\//, ""), text);
+        const enabled = ofType(resources, TYPES.command)
+            .filter((c) => commandHost(c) === address)
+            .flatMap((c) => stagesOf(String(c.props.create ?? "")))
+            .filter((argv) => commandName(argv) === "systemctl" && argv.includes("enable") && argv.includes("--now"))
+            .flatMap((argv) => argv.filter((a) => a.endsWith(".timer")));
+        const daily = enabled.some((timer) => {
+            const settings = timerSettings(units.get(timer) ?? "");
+            return firesEveryDay(settings.onCalendar) && serviceArchives(units.get(settings.unit ?? timer.replace(/\.timer$/, ".service")), resources, address);
+        });
+        if (!daily) found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+    }
+    return found;
+}
