@@ -174,6 +174,8 @@ describe("nftables ruleset", () => {
         assert.deepEqual(chains.map((c) => [c.table, c.name, c.hook, c.policy]), [["inet t", "a", "input", "drop"], ["inet t", "b", "output", "accept"]]);
         assert.equal(acceptsEverything(chains[0].rules[0]), false);
         assert.equal(acceptsEverything(chains[1].rules[0]), true);
+        // A dormant table (nft --check accepts it) hooks nothing: its chains filter no packet.
+        assert.deepEqual(parseRuleset("table inet t {\n chain a {\n type filter hook input priority 0; policy drop;\n }\n flags dormant\n}\n").map((c) => c.hook), [undefined]);
     });
 });
 

@@ -64,6 +64,8 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.match((await caughtOnlyBy("key-strength-and-validity", installed)).join("\n"), /https-key: its stdin holds the private CA's key/);
         const reused = changed(run.resources, "tls:index/certRequest:CertRequest", "-pki-https-csr", (p) => (p.privateKeyPem = caPem));
         assert.match((await caughtOnlyBy("key-strength-and-validity", reused)).join("\n"), /pki-https-csr: its privateKeyPem holds the private CA's key/);
+        const worldReadable = changed(run.resources, T.command, "-mysql-tls-key", (p) => (p.create = String(p.create).replace(/--mode 0400\b/, "--mode 0644")));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", worldReadable))[0], /mysql-tls-key: installs the private key .*server-key\.pem with mode 0644, readable by every account/);
     });
 
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {

@@ -1,5 +1,6 @@
 // The guests' nftables ruleset as the program renders it and `nft -f` loads it: per table, its base
-// chains with their hook and policy (nft's default policy is accept), and their rules; a rule that
+// chains with their hook and policy (nft's default policy is accept; a dormant table's chains hook
+// nothing), and their rules; a rule that
 // accepts with no match at all (only counter, log, comment before accept) accepts everything.
 export interface NftChain {
     readonly table: string;
@@ -15,6 +16,7 @@ export function parseRuleset(text: string): NftChain[] {
     const chains: NftChain[] = [];
     let table: string | undefined;
     let chain: { name: string; hook?: string; policy: "accept" | "drop"; rules: string[] } | undefined;
+    const dormant = new Set<string>();
     for (const line of lines) {
         const t = /^table\s+(\w+)\s+(\S+)\s*\{$/.exec(line);
         if (t) {
@@ -32,7 +34,11 @@ export function parseRuleset(text: string): NftChain[] {
             chain = undefined;
             continue;
         }
-        if (!chain) continue;
+        if (!chain) {
+            // A dormant table is loaded but its chains see no packet (nft(8): "flags dormant").
+            if (table && /^flags\s+(\S+\s*,\s*)*dormant\b/.test(line)) dormant.add(table);
+            continue;
+        }
         // `;` separates statements, except inside a quoted comment.
         for (const statement of (line.match(/(?:[^;"]|"[^"]*")+/g) ?? []).map((s) => s.trim()).filter(Boolean)) {
             const hook = /^type\s+\w+\s+hook\s+(\w+)/.exec(statement);
@@ -42,7 +48,7 @@ export function parseRuleset(text: string): NftChain[] {
             else chain.rules.push(statement);
         }
     }
-    return chains;
+    return chains.map((c) => (dormant.has(c.table) ? { ...c, hook: undefined } : c));
 }
 
 /** A rule that accepts every packet reaching it. */

@@ -45,7 +45,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519; leaf certificates last at most the configured days, renew early and cannot sign; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early and cannot sign; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -78,6 +78,17 @@ export const keyStrength: StackValidationPolicy = {
             }
             if (r.type === TYPES.selfSignedCert && p.validityPeriodHours > maximumCaDays * HOURS_PER_DAY) {
                 report(`valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumCaDays} (caValidityDays).`);
+            }
+        }
+        // A private key installed on a VM is readable by its owner (and a dedicated group: nginx's
+        // for the HTTPS key) only: the "other" bits let every account and container user read it.
+        for (const command of ofType(args.resources, TYPES.command)) {
+            const install = /install-file\.sh'? --path (\S+) .*--mode (\d+)/.exec(String(command.props.create ?? ""));
+            if (!install || (parseInt(install[2], 8) & 0o007) === 0) continue;
+            const stdin = knownOrUndefined(() => command.props.stdin);
+            const fromKey = (command.propertyDependencies?.stdin ?? []).some((r) => r.type === TYPES.privateKey);
+            if (fromKey || (typeof stdin === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(stdin))) {
+                reportViolation(`${command.name}: installs the private key ${install[1]} with mode ${install[2]}, readable by every account of the VM. Fix: mode 0400 (0440 for a dedicated group), owned by the account that uses it.`, command.urn);
             }
         }
         for (const key of caKeys(args.resources)) {
