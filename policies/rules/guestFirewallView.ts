@@ -2,7 +2,7 @@
 // the VM), evaluated on its own against the same statements as the Proxmox firewall. Defence in
 // depth: either layer alone must keep every forbidden packet out.
 import { PolicyResource } from "@pulumi/policy";
-import { ALL, AddressSet, covers, describe, Interval, INTERNET, setOf, subtract, toInt } from "../models/ipv4";
+import { ALL, AddressSet, covers, describe, Interval, INTERNET, setOf, subtract, toInt, union } from "../models/ipv4";
 import { parseRuleset } from "../models/nftables";
 import { nftPartition, nftVerdict } from "../models/nftEval";
 import { Proto } from "../models/proxmoxFirewall";
@@ -86,7 +86,10 @@ export function guestBeyondMatrix(net: StackNetwork, resources: readonly PolicyR
         const published = publishedOn(vm.address, resources);
         for (const { resource, text } of rulesetsOn(vm.address, resources)) {
             for (const direction of ["out", "container", "in"] as const) {
-                const peers = direction === "in" ? subtract(subtract(ALL, selfSet), INTERNET) : subtract(ALL, selfSet);
+                // Inbound, the peers cnrs-no-access-from-outside decides on are left to it (the Internet;
+                // the VPN, the lab and the outside toward the database), as for the Proxmox layer.
+                const outside = vm === net.db ? union(INTERNET, forbiddenTowardDb(net).set) : INTERNET;
+                const peers = direction === "in" ? subtract(subtract(ALL, selfSet), outside) : subtract(ALL, selfSet);
                 const part = nftPartition(text, peers, [1, 65535], direction);
                 const exposures: string[] = [];
                 for (const peer of part.peers) {
