@@ -9,7 +9,7 @@ import { TS_AUTHORITIES } from "../components/config/settingsKeys";
 import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
-import { changed, plain, without } from "./support/mutations";
+import { changed, plain, withResource, without } from "./support/mutations";
 import { evaluate } from "../tools/offline/policyEngine";
 
 const T = {
@@ -66,6 +66,13 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.match((await caughtOnlyBy("key-strength-and-validity", reused)).join("\n"), /pki-https-csr: its privateKeyPem holds the private CA's key/);
         const worldReadable = changed(run.resources, T.command, "-mysql-tls-key", (p) => (p.create = String(p.create).replace(/--mode 0400\b/, "--mode 0644")));
         assert.match((await caughtOnlyBy("key-strength-and-validity", worldReadable))[0], /mysql-tls-key: installs the private key .*server-key\.pem with mode 0644, readable by every account/);
+    });
+
+    it("cnrs-backup-encryption: a vzdump job of the VMs' pool to a plain storage, accepted to a storage declared encrypted", async () => {
+        const vm = run.one("proxmoxve:index/vmLegacy:VmLegacy", "-db");
+        const job = withResource(run.resources, vm, "proxmoxve:backup/job:Job", "vzdump-nightly", { resourceId: "nightly", schedule: "*-*-* 01:30", storage: "local", pool: plain(vm.rawOutputs.poolId), mode: "snapshot" });
+        assert.match((await caughtOnlyBy("cnrs-backup-encryption", job))[0], /vzdump-nightly backs up .*to the storage local, not declared encrypted/);
+        assert.deepEqual((await evaluate(rules, job, { "cnrs-backup-encryption": { encryptedBackupStorages: ["local"] } })).violations, []);
     });
 
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {

@@ -29,11 +29,29 @@ function mountsOn(host: string | undefined, scripts: readonly DeployedScript[]):
     return networkMounts(onHost.map((s) => s.script), fstabs);
 }
 
+const BACKUP_JOB = "proxmoxve:backup/job:Job";
+
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted.",
     enforcementLevel: "mandatory",
+    configSchema: {
+        properties: {
+            encryptedBackupStorages: { type: "array", items: { type: "string" }, default: [], description: "Proxmox storages whose backups the site encrypts (Proxmox Backup Server with an encryption key): a vzdump job of the stack's VMs may write there only." },
+        },
+    },
     validateStack: (args, reportViolation) => {
+        const { encryptedBackupStorages } = args.getConfig<{ encryptedBackupStorages: string[] }>();
+        // A vzdump job copies the VMs' volumes as they are: the OS disk in plaintext, and the vTPM
+        // state that unseals the data disk when the copy is restored on the same firmware.
+        for (const job of args.resources.filter((r) => r.type === BACKUP_JOB)) {
+            const p = job.props;
+            if (p.enabled === false || encryptedBackupStorages.includes(String(p.storage))) continue;
+            const ids = new Set(((p.vmids ?? []) as unknown[]).map(String));
+            const covered = ofType(args.resources, TYPES.vm).filter((vm) => p.all === true || ids.has(String(vm.props.vmId)) || (p.pool && vm.props.poolId === p.pool));
+            if (covered.length === 0) continue;
+            reportViolation(violation(REQUIREMENT, job.name, `backs up ${covered.map((v) => v.name).join(", ")} with vzdump to the storage ${p.storage}, not declared encrypted: the OS disk in plaintext, and the vTPM state that opens the data disk`, "back the VMs up with Borg only, or list an encrypting Proxmox Backup Server storage in the policy config's encryptedBackupStorages"), job.urn);
+        }
         const scripts = deployedScripts(args.resources);
         for (const vm of ofType(args.resources, TYPES.vm)) {
             const address = vmAddress(vm);
