@@ -2,6 +2,10 @@
 // groups, IP sets with exclusions, macros and service names, null/"" as any, unknown names as maybe;
 // mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { followLinks, symlinksMade } from "../policies/models/paths";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
@@ -300,5 +304,25 @@ describe("systemd calendar expressions, against systemd-analyze", () => {
     it("reads a timer's OnCalendar= lines (an empty one resets them) and its Unit=", () => {
         assert.deepEqual(timerSettings("[Timer]\nOnCalendar=weekly\nOnCalendar=\nOnCalendar=*-*-* 02:00\nUnit=x.service\n[Install]\nOnCalendar=hourly\n"), { onCalendar: ["*-*-* 02:00"], unit: "x.service" });
         assert.equal(firesEveryDay(["Mon..Wed 02:00", "Thu..Sun 02:00"]), true);
+    });
+});
+
+describe("symbolic links as ln makes them and the kernel follows them", () => {
+    it("follows the links ln made, as realpath does on the real files", () => {
+        const root = mkdtempSync(path.join(tmpdir(), "elabftw-links-"));
+        const commands = [
+            ["mkdir", "-p", `${root}/srv/data`, `${root}/var/lib/os`, `${root}/srv/app`, `${root}/opt`],
+            ["ln", "-sfn", `${root}/var/lib/os`, `${root}/srv/data/uploads`],
+            ["ln", "-s", "../var/lib/os", `${root}/srv/cache`],
+            ["ln", "-s", `${root}/srv/data`, `${root}/opt/`],
+            ["ln", "-s", "-t", `${root}/srv/app`, `${root}/var/lib/os`],
+        ];
+        for (const argv of commands) assert.equal(spawnSync(argv[0], argv.slice(1)).status, 0, argv.join(" "));
+        const links = symlinksMade(commands);
+        for (const p of [`${root}/srv/data/uploads/x`, `${root}/srv/cache`, `${root}/opt/data/uploads`, `${root}/srv/app/os`, `${root}/srv/data`]) {
+            const real = spawnSync("realpath", ["-m", p], { encoding: "utf8" }).stdout.trim();
+            assert.equal(followLinks(p, links), real, p);
+        }
+        rmSync(root, { recursive: true, force: true });
     });
 });

@@ -75,6 +75,11 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.deepEqual((await evaluate(rules, job, { "cnrs-backup-encryption": { encryptedBackupStorages: ["local"] } })).violations, []);
     });
 
+    it("cnrs-disk-encryption: the uploads folder made a symbolic link to the OS disk (Docker follows it)", async () => {
+        const linked = changed(run.resources, T.command, "-elabftw-uploads", (p) => (p.create = String(p.create).replace("sudo install -d -o 101 -g 101 -m 0750 /srv/elabftw/elabftw/uploads", "sudo install -d -o 101 -g 101 -m 0750 /var/lib/elabftw-uploads && sudo ln -sfn /var/lib/elabftw-uploads /srv/elabftw/elabftw/uploads")));
+        assert.match((await caughtOnlyBy("cnrs-disk-encryption", linked))[0], /\/srv\/elabftw\/elabftw\/uploads \(a symbolic link to \/var\/lib\/elabftw-uploads\) on .*unencrypted OS disk/);
+    });
+
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
         const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
         assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);

@@ -2,7 +2,7 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { containerdLayerRoot, daemonLogDriverOf, dockerDataRoot, hostPathOf, hostPaths, volumePaths } from "../models/dockerContainer";
 import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
-import { isUnder } from "../models/paths";
+import { followLinks, isUnder, symlinksMade } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
 import { cloudInitFiles, deployedScripts, snippetHost } from "./deployedText";
@@ -155,6 +155,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 for (const swap of swapAreas(vm, args.resources).filter((p) => !mountPoints.some((m) => isUnder(p, m)))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `gets a swap area at ${swap}, off its LUKS mount: decrypted pages land on the unencrypted OS disk`, "no swap (cloud-init swap size 0, swap.target masked), or swap on an encrypted device"), vm.urn);
                 }
+                const links = symlinksMade(deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv)));
                 const daemonLogDriver = daemonLogDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
                     // Where mysqld writes data besides its datadir: logs of queries, binary logs, temporary tables, exports.
@@ -167,9 +168,11 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
                         reportViolation(violation(REQUIREMENT, container.name, `writes ${volume.target} to the volume at ${volume.source}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "keep volumes under the LUKS mount (Docker's data-root there, or bind mounts)"), container.urn);
                     }
-                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {
+                    // Docker follows a symbolic link at a bind mount's source: the data lands where it points.
+                    for (const mount of hostPaths(container.props).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(followLinks(m.source, links), p)))) {
+                        const real = followLinks(mount.source, links);
                         reportViolation(
-                            violation(REQUIREMENT, container.name, `writes ${mount.target} to ${mount.source} on ${vm.name}'s unencrypted OS disk (encrypted: ${mountPoints.join(", ")})`, "keep every writable bind mount under the LUKS data disk's mount point"),
+                            violation(REQUIREMENT, container.name, `writes ${mount.target} to ${mount.source}${real !== mount.source ? ` (a symbolic link to ${real})` : ""} on ${vm.name}'s unencrypted OS disk (encrypted: ${mountPoints.join(", ")})`, "keep every writable bind mount under the LUKS data disk's mount point, and no symbolic link out of it"),
                             container.urn,
                         );
                     }
