@@ -11,6 +11,8 @@ export interface GuestState {
     /** The data disk's unlock unit (systemd-cryptsetup@elabdata). */
     readonly unlock: string;
     readonly unlockLog: string;
+    /** The boot's warnings and errors (a device timeout, a dependency failure): shown when a check fails. */
+    readonly warnings: string;
     /** What is mounted at the data mount point ("" when nothing is). */
     readonly mountSource: string;
     readonly mountedAt: number;
@@ -32,6 +34,7 @@ export function stateAfterBoot(ssh: Ssh): GuestState {
         failed: ssh.run("systemctl --failed --no-legend --plain").stdout.trim(),
         unlock: ssh.run("systemctl is-active systemd-cryptsetup@elabdata.service").stdout.trim(),
         unlockLog: ssh.run("sudo journalctl -b --no-pager -o cat -u systemd-cryptsetup@elabdata.service").stdout,
+        warnings: ssh.run("sudo journalctl -b --no-pager -p warning -o short-monotonic | tail -n 40").stdout,
         mountSource: ssh.run("findmnt -n -o SOURCE --mountpoint /srv/elabftw").stdout.trim(),
         mountedAt: monotonic(ssh, "srv-elabftw.mount"),
         docker,

@@ -130,7 +130,7 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
         });
         const state = stateAfterBoot(ssh);
         assert.equal(state.system, "running", `boot state ${state.system}; failed units: ${state.failed}`);
-        assert.equal(state.unlock, "active", "systemd-cryptsetup@ did not open the disk");
+        assert.equal(state.unlock, "active", `systemd-cryptsetup@ did not open the disk:\n${state.unlockLog}\nthe boot's warnings:\n${state.warnings}`);
         // No key file and headless: nothing but the TPM2 token could have opened it.
         assert.match(ssh.must("cat /etc/crypttab"), /^elabdata UUID=\S+ none \S*tpm2-device=auto\S*headless=true/m);
         assert.doesNotMatch(state.unlockLog, /passphrase|password/i, `the unlock asked for a passphrase:\n${state.unlockLog}`);
