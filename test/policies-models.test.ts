@@ -2,10 +2,11 @@
 // groups, IP sets with exclusions, macros and service names, null/"" as any, unknown names as maybe;
 // mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { followLinks, symlinksMade } from "../policies/models/paths";
+import { forwardingAllowed } from "../policies/models/sshd";
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
@@ -325,4 +326,31 @@ describe("symbolic links as ln makes them and the kernel follows them", () => {
         }
         rmSync(root, { recursive: true, force: true });
     });
+});
+
+describe("sshd's forwarding, against sshd -T", () => {
+    const cases: string[][] = [
+        ["AllowTcpForwarding no\n", "allowtcpforwarding=yes\nPermitTunnel yes\n"],
+        ["# hardening\nX11Forwarding no\n", "AllowTcpForwarding local\n"],
+        ["allowtcpforwarding No\nPermitTunnel no\n"],
+        ["DisableForwarding yes\n"],
+    ];
+    for (const dropIns of cases) {
+        it(`${JSON.stringify(dropIns)}: forwarding as sshd reads it`, () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "elabftw-sshd-"));
+            mkdirSync(path.join(dir, "conf.d"));
+            assert.equal(spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path.join(dir, "hk")]).status, 0);
+            dropIns.forEach((text, i) => writeFileSync(path.join(dir, "conf.d", `${10 + i}-x.conf`), text));
+            writeFileSync(path.join(dir, "sshd_config"), `Include ${dir}/conf.d/*.conf\nHostKey ${dir}/hk\n`);
+            mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+            const effective = spawnSync("/usr/sbin/sshd", ["-T", "-f", path.join(dir, "sshd_config")], { encoding: "utf8" }).stdout;
+            const tcp = /^allowtcpforwarding (\S+)/m.exec(effective)?.[1];
+            const tunnel = /^permittunnel (\S+)/m.exec(effective)?.[1];
+            const disabled = /^disableforwarding yes/m.test(effective);
+            const ours = forwardingAllowed(dropIns);
+            assert.equal(ours.some((f) => f.startsWith("AllowTcpForwarding")), !disabled && tcp !== "no", `sshd: ${tcp}; ours: ${ours}`);
+            assert.equal(ours.some((f) => f.startsWith("PermitTunnel")), !disabled && tunnel !== "no", `sshd: ${tunnel}; ours: ${ours}`);
+            rmSync(dir, { recursive: true, force: true });
+        });
+    }
 });

@@ -5,7 +5,8 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { covers, INTERNET } from "../models/ipv4";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../models/nftables";
 import { effectiveCommand, pipelines } from "../models/shell";
-import { deployedScripts } from "./deployedText";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { forwardingAllowed } from "../models/sshd";
 import { datacenterInputPolicy, vmPolicy } from "../models/proxmoxFirewall";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, ofType, TYPES, violation, vmAddress } from "./common";
@@ -92,6 +93,16 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
                 violation(REQUIREMENT, `${finding.vmName}'s in-guest nftables layer (${finding.resource.name})`, `alone breaks "${finding.statement}": ${finding.exposures.slice(0, 3).join("; ")}${more} (${finding.evidence})`, "accept in each chain only the flow matrix's peers and ports (input: who may connect; output and Docker's forward: the egress networks or the proxy)"),
                 finding.resource.urn,
             );
+        }
+        // sshd's forwarding carries any connection through a VM (the admin network to MySQL through
+        // the web VM, say): a path around both firewall layers.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const files = cloudInitFiles(vm, args.resources);
+            const dropIns = [...files.keys()].filter((p) => /^\/etc\/ssh\/sshd_config\.d\/[^/]+\.conf$/.test(p)).sort();
+            const texts = [...dropIns, ...(files.has("/etc/ssh/sshd_config") ? ["/etc/ssh/sshd_config"] : [])].map((p) => files.get(p)!);
+            if (texts.length === 0) continue; // the image's own sshd_config: nothing the program decides
+            const forwarding = forwardingAllowed(texts);
+            if (forwarding.length > 0) reportViolation(violation(REQUIREMENT, vm.name, `lets SSH sessions forward connections (${forwarding.join("; ")}), a path around the flow matrix through the VM`, "keep AllowTcpForwarding no and PermitTunnel no in the cloud-init sshd drop-in"), vm.urn);
         }
         // One ruleset per guest: each load replaces the table inet elabftw, so a VM given two keeps
         // whichever ran last, and a VM given none (a ruleset sent to the wrong host) has no guest layer.
