@@ -50,6 +50,13 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(reset), ["production-data-protected"]);
     });
 
+    it("accountability-on-production: a VM whose logs no longer reach the syslog server, eLabFTW's log driver none", async () => {
+        const elsewhere = changed(run.resources, "proxmoxve:index/fileLegacy:FileLegacy", "-web-user-data", (p) => (plain(p.sourceRaw).data = String(plain(p.sourceRaw).data).replace(/target=\\?"10\.20\.60\.5\\?"/g, 'target="10.20.60.99"')));
+        assert.deepEqual(await onlyPolicies(elsewhere), ["accountability-on-production"]);
+        const none = changed(run.resources, "docker:index/container:Container", "-elabftw-container", (p) => (p.logDriver = "none"));
+        assert.deepEqual(await onlyPolicies(none), ["accountability-on-production"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

@@ -5,14 +5,27 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { daemonLogDriverOf } from "../models/dockerContainer";
 import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
+import { stackNetwork } from "./firewallView";
+import { contains, describe, toInt } from "../models/ipv4";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that keeps them (not none).",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that keeps them (not none); every VM forwards its logs to the unit's syslog server (row 7).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
+        // Row 7 of the paper's matrix: every VM's logs collected by the unit's syslog server. rsyslog
+        // forwards what a rule selects with `*.*` to @host / @@host or an omfwd action's target.
+        const syslog = stackNetwork(args.resources).endpoints.get("syslog") ?? [];
+        for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
+            const files = cloudInitFiles(vm, args.resources);
+            const rules = [...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).flatMap(([, text]) => text.split("\n").map((l) => l.replace(/#.*$/, "").trim()));
+            const targets = rules.filter((l) => /^\*\.\*\s/.test(l)).flatMap((l) => [.../@@?\(?[^@\s:;()]*\)?([\d.]+)/.exec(l)?.slice(1) ?? [], .../target\s*=\s*"([^"]+)"/.exec(l)?.slice(1) ?? []]);
+            if (!targets.some((t) => contains(syslog, toInt(t)))) {
+                reportViolation(`${vm.name}: forwards no log line to the unit's syslog server (${describe(syslog)}) on a production stack, so its audit trail is not collected (the paper's flow matrix, row 7). Fix: keep the cloud-init rsyslog rule (*.* action(type="omfwd" target=<syslogAddress> port="514" protocol="udp")).`, vm.urn);
+            }
+        }
         // eLabFTW emits its audit log lines on its standard output: the container's log driver
         // (else the daemon's) decides whether they are kept; "none" discards them.
         for (const container of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
