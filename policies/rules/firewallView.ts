@@ -101,7 +101,12 @@ export function matrixAllows(net: StackNetwork, vm: PveVm, direction: "in" | "ou
  * are left to it (the Internet; the VPN and lab toward the DB VM; HTTPS toward the web VM).
  */
 export function beyondMatrix(net: StackNetwork, vm: PveVm, direction: "in" | "out"): Exposure[] {
-    if (!vm.address || net.flows.length === 0) return [];
+    return segmentation(net, vm, direction).exposures;
+}
+
+/** beyondMatrix, with how much of the packet space was evaluated (the dossier's evidence). */
+export function segmentation(net: StackNetwork, vm: PveVm, direction: "in" | "out"): { exposures: Exposure[]; evidence: string } {
+    if (!vm.address || net.flows.length === 0) return { exposures: [], evidence: "nothing to evaluate (no flow matrix handed off)" };
     const self = setOf(vm.address);
     let peers = subtract(ALL, self);
     if (direction === "in") {
@@ -109,13 +114,15 @@ export function beyondMatrix(net: StackNetwork, vm: PveVm, direction: "in" | "ou
         if (vm === net.db) peers = subtract(peers, forbiddenTowardDb(net).set);
     }
     const r = reach(net.fw, vm, direction, peers);
-    return r.exposures.filter((e) => {
+    const exposures = r.exposures.filter((e) => {
         // Inbound, what the model cannot read (an unknown alias, macro or group) is cnrs-no-access-from-outside's "maybe".
         if (direction === "in" && e.pass === "maybe") return false;
         if (direction === "in" && vm === net.web && e.proto === "tcp" && e.ports[0] <= 443 && 443 <= e.ports[1] && e.ports[0] === e.ports[1]) return false;
         return !covers(matrixAllows(net, vm, direction, e.proto, e.ports), [e.peers]);
     });
+    return { exposures, evidence: r.evidence };
 }
+
 
 /**
  * Who may reach the Proxmox nodes beyond the matrix's node administrators: the datacenter's

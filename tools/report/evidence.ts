@@ -1,7 +1,9 @@
 // The evidence of each CNRS requirement in plain language (Markdown, values escaped), the glossary
 // of the resource names it cites, and which hardening rules apply to this stack.
 import type { Violation } from "../offline/policyEngine";
+import type { PolicyResource } from "@pulumi/policy";
 import { outsideAccessEvidence } from "../../policies/rules/firewallView";
+import { segmentationEvidence } from "../../policies/rules/firewallEvidence";
 import { capital, code, text } from "./markdown";
 import { backupRepositories, dataDiskEncryption, firewallNames, instanceSettings, isProduction, of, Resources, roleTitle, TYPES, vmAddress, vmRole, vms } from "./facts";
 
@@ -15,13 +17,29 @@ const cite = (glossary: Glossary, name: string, what: string) => {
 
 const port = (rule: Record<string, string>) => `${(rule.proto ?? "any protocol").toUpperCase()} ${rule.dport ?? "any port"}`;
 
+/**
+ * The resources as the pack's policies read them at `up`: properties known, providers and
+ * dependencies linked (what the engine hands a stack policy).
+ */
+function asPolicyResources(resources: Resources): PolicyResource[] {
+    const byUrn = new Map<string, PolicyResource>();
+    const linked = resources.map((r) => {
+        const provider = resources.find((p) => r.provider.startsWith(`${p.urn}::`));
+        const resource = { type: r.type, name: r.name, urn: r.urn, props: r.inputs, provider: provider ? { type: provider.type, name: provider.name, urn: provider.urn, props: provider.inputs } : undefined, dependencies: [] as PolicyResource[], propertyDependencies: {}, opts: {} } as unknown as PolicyResource;
+        byUrn.set(r.urn, resource);
+        return resource;
+    });
+    resources.forEach((r, i) => (linked[i] as { dependencies: PolicyResource[] }).dependencies.push(...r.dependencies.flatMap((d) => byUrn.get(d) ?? [])));
+    return linked;
+}
+
 /** For each requirement, sentences a security officer can check against the resources. */
 export const EVIDENCE: Record<string, (resources: Resources, glossary: Glossary, settings: Record<string, Record<string, unknown>>) => string[]> = {
     "cnrs-no-access-from-outside": (resources, glossary) => {
         const names = firewallNames(resources);
         const from = (source: string) => `${code(source)}${names.has(source) ? ` (${code(names.get(source))})` : ""}`;
         // First the pack's own evaluation of the firewall model (statements, packet classes counted), as the pack words it.
-        const pack = outsideAccessEvidence(resources.map((r) => ({ type: r.type, name: r.name, props: r.inputs, provider: { props: resources.find((p) => r.provider.startsWith(`${p.urn}::`))?.inputs ?? {} } })));
+        const pack = outsideAccessEvidence(asPolicyResources(resources));
         return [
             ...pack.map((statement) => `${text(capital(statement))}.`.replace(/\.\.$/, ".")),
             ...vms(resources).map((vm) => {
@@ -42,6 +60,8 @@ export const EVIDENCE: Record<string, (resources: Resources, glossary: Glossary,
         ...of(resources, TYPES.dockerProvider).map((p) => `Docker host ${cite(glossary, p.name, "the program's connection to one VM's Docker engine")} is reached at ${code(p.inputs.host)}.`),
     ],
     "cnrs-infrastructure-firewall": (resources, glossary) => [
+        // The pack's own evaluation against the flow matrix, both layers, as the pack words it.
+        ...segmentationEvidence(asPolicyResources(resources)).map((statement) => `${text(capital(statement))}.`.replace(/\.\.$/, ".")),
         ...of(resources, TYPES.clusterFirewall).map((f) => `The Proxmox datacenter firewall is ${f.inputs.enabled ? "on" : "OFF"}, incoming policy ${code(f.inputs.inputPolicy)} (${cite(glossary, f.name, "the cluster-wide firewall options")}).`),
         ...of(resources, TYPES.options).map((o) => {
             const vm = vms(resources).find((v) => v.inputs.vmId === o.inputs.vmId);
