@@ -22,7 +22,7 @@ import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from 
 import { allowedPeers, cellAddresses, inboundFromOutside, matrixFlows, parsePortCell, PROXMOX_NODES_ENDPOINT } from "../policies/models/handOff";
 import { PROXMOX_NODES } from "../components/network/flowMatrix";
 import { nftVerdict } from "../policies/models/nftEval";
-import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../policies/models/luks";
+import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../policies/models/luks";
 import { generatedSecretBits } from "../policies/models/randomSecrets";
 
 const vm = (rules: RuleProps[], options: PveVm["options"] = { enabled: true, inputPolicy: "DROP", outputPolicy: "DROP" }): PveVm => ({ vmId: 100, name: "db", address: "10.0.0.11", nics: [true], options, rules });
@@ -202,6 +202,14 @@ describe("edge hand-off rows", () => {
 });
 
 describe("LUKS as cryptsetup reads it", () => {
+    it("reads the PCRs a TPM2 enrolment is sealed to, as systemd-cryptenroll 252 does (unset: PCR 7; empty: none)", () => {
+        assert.deepEqual(tpmEnrolmentWeaknesses(["systemd-cryptenroll", "--tpm2-device=auto", "/dev/sdb"]), []);
+        assert.deepEqual(tpmEnrolmentWeaknesses(["systemd-cryptenroll", "--tpm2-device=auto", "--tpm2-pcrs=7", "/dev/sdb"]), []);
+        assert.match(tpmEnrolmentWeaknesses(["systemd-cryptenroll", "--tpm2-device=auto", "--tpm2-pcrs=7", "--tpm2-pcrs=", "/dev/sdb"])[0], /sealed to no PCR/);
+        assert.match(tpmEnrolmentWeaknesses(["systemd-cryptenroll", "--tpm2-device", "auto", "--tpm2-pcrs", "0+2", "/dev/sdb"])[0], /without PCR 7/);
+        assert.deepEqual(tpmEnrolmentWeaknesses(["systemd-cryptenroll", "--password", "/dev/sdb"]), []);
+    });
+
     it("finds a null or weak cipher and short keys, the last option winning", () => {
         const f = (line: string) => luksFormatWeaknesses(line.split(" "));
         assert.deepEqual(f("cryptsetup luksFormat --batch-mode --type luks2 --key-file=- /dev/sdb"), []);

@@ -35,6 +35,25 @@ export function luksFormatWeaknesses(argv: readonly string[]): string[] {
     return found;
 }
 
+/**
+ * What makes a TPM2 enrolment (`systemd-cryptenroll --tpm2-device=...`) release the key to any
+ * boot: the PCR list as systemd-cryptenroll reads it (`--tpm2-pcrs=LIST` or `--tpm2-pcrs LIST`, the
+ * last one winning, `+`-separated numbers or names; unset: systemd 252's default, PCR 7). Without
+ * PCR 7 (secure-boot-policy) the vTPM unseals whatever firmware state booted.
+ */
+export function tpmEnrolmentWeaknesses(argv: readonly string[]): string[] {
+    if (commandName(argv) !== "systemd-cryptenroll" || !argv.some((a) => /^--tpm2-device(=|$)/.test(a))) return [];
+    let pcrs: string | undefined;
+    for (let i = 1; i < argv.length; i++) {
+        if (argv[i].startsWith("--tpm2-pcrs=")) pcrs = argv[i].slice("--tpm2-pcrs=".length);
+        else if (argv[i] === "--tpm2-pcrs") pcrs = argv[++i] ?? "";
+    }
+    if (pcrs === undefined) return [];
+    const list = pcrs.split(/[+,]/).map((p) => p.trim().toLowerCase()).filter(Boolean);
+    if (list.length === 0) return ["a TPM2 key sealed to no PCR at all (--tpm2-pcrs empty): the vTPM releases it whatever boots"];
+    return list.some((p) => p === "7" || p === "secure-boot-policy") ? [] : [`a TPM2 key sealed to PCRs ${list.join("+")}, without PCR 7 (Secure Boot state): Secure Boot off still unlocks it`];
+}
+
 const KEYS_DIRECTORY = "/etc/cryptsetup-keys.d";
 const onOsDisk = (path: string) => !["/run", "/dev", "/proc", "/sys"].some((m) => isUnder(path, m));
 

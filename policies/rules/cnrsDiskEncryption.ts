@@ -7,7 +7,7 @@ import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, ofType, TYPE
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
 import { cloudInitFiles, deployedScripts, snippetHost } from "./deployedText";
 import { cloudConfig } from "../models/programText";
-import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten } from "../models/luks";
+import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
@@ -100,6 +100,9 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
     const findings: { problem: string; fix: string; urn?: string }[] = [];
     for (const s of deployedScripts(resources).filter((d) => d.host === vmAddress(vm))) {
         for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+            for (const weakness of tpmEnrolmentWeaknesses(effectiveCommand(stage).argv)) {
+                findings.push({ problem: `has its data disk's key enrolled in the vTPM as ${weakness} (${s.resource.name}, ${s.where})`, fix: "enrol with --tpm2-pcrs=7 (the Secure Boot state), as luks-format.sh does", urn: s.resource.urn });
+            }
             for (const weakness of luksFormatWeaknesses(effectiveCommand(stage).argv)) {
                 findings.push({ problem: `has its disk LUKS-formatted with ${weakness} (${s.resource.name}, ${s.where})`, fix: `leave cryptsetup's default cipher (aes-xts-plain64, 512-bit key) or pass an AES cipher with --key-size 512`, urn: s.resource.urn });
             }
