@@ -24,7 +24,7 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual((await evaluate(rules, run.resources)).violations, []);
     });
 
-    it("production-data-protected: steps that would lose the data, each caught alone", async () => {
+    it("production-data-protected and cnrs-backup-encryption: steps that would lose the data or skip its backup, each caught alone", async () => {
         const C = "command:remote:Command";
         const rmDelete = changed(run.resources, C, "-mysql-datadir", (p) => (p.delete = "sudo rm -rf /srv/elabftw/mysql/data"));
         assert.deepEqual(await onlyPolicies(rmDelete), ["production-data-protected"]);
@@ -36,18 +36,23 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(direct), []);
         const mysql = run.one("docker:index/container:Container", "-mysql-container");
         const unordered = withOptions(direct, "docker:index/container:Container", "-mysql-container", { dependencies: mysql.dependencies.filter((d) => d !== backup.urn) });
-        assert.deepEqual(await onlyPolicies(unordered), ["production-data-protected"]);
+        assert.deepEqual(await onlyPolicies(unordered), ["cnrs-backup-encryption"]);
         const noBlock = changed(run.resources, C, "-backup-db-before-upgrade", (p) => (p.create = String(p.create).replace("systemctl start ", "systemctl start --no-block ")));
-        assert.deepEqual(await onlyPolicies(noBlock), ["production-data-protected"]);
+        assert.deepEqual(await onlyPolicies(noBlock), ["cnrs-backup-encryption"]);
         const noTimer = changed(run.resources, C, "-backup-db-timers", (p) => (p.create = String(p.create).replace("enable --now elabftw-backup-db.timer ", "enable --now ")));
-        assert.deepEqual(await onlyPolicies(noTimer), ["production-data-protected"]);
+        assert.deepEqual(await onlyPolicies(noTimer), ["cnrs-backup-encryption"]);
         const weekly = changed(run.resources, C, "-backup-db-unit-elabftw-backup-db-timer", (p) => {
             const edit = (text: string) => text.replace(/OnCalendar=.*/, "OnCalendar=Sun *-*-* 02:00:00");
             p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
         });
-        assert.deepEqual(await onlyPolicies(weekly), ["production-data-protected"]);
+        assert.deepEqual(await onlyPolicies(weekly), ["cnrs-backup-encryption"]);
         const reset = changed(run.resources, C, "-db-lifecycle-install", (p) => (p.create = String(p.create).replace('"$container" bin/init db:install', '"$container" bin/init db:install -r')));
         assert.deepEqual(await onlyPolicies(reset), ["production-data-protected"]);
+        const never = changed(run.resources, C, "-backup-db-unit-elabftw-restore-drill-timer", (p) => {
+            const edit = (text: string) => text.replace(/OnCalendar=.*/, "OnCalendar=*-02-30 04:30:00");
+            p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
+        });
+        assert.deepEqual(await onlyPolicies(never), ["cnrs-backup-encryption"]);
     });
 
     it("accountability-on-production: a VM whose logs no longer reach the syslog server, eLabFTW's log driver none", async () => {

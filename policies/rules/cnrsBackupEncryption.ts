@@ -6,6 +6,7 @@ import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, reposi
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { backupScheduleFindings } from "./dataLoss";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
@@ -33,7 +34,7 @@ const BACKUP_JOB = "proxmoxve:backup/job:Job";
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -52,6 +53,8 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             if (covered.length === 0) continue;
             reportViolation(violation(REQUIREMENT, job.name, `backs up ${covered.map((v) => v.name).join(", ")} with vzdump to the storage ${p.storage}, not declared encrypted: the OS disk in plaintext, and the vTPM state that opens the data disk`, "back the VMs up with Borg only, or list an encrypting Proxmox Backup Server storage in the policy config's encryptedBackupStorages"), job.urn);
         }
+        // Encrypted backups that exist: taken every day, before each migration, on calendars that occur.
+        for (const finding of backupScheduleFindings(args.resources)) reportViolation(violation(REQUIREMENT, finding.resource.name, finding.problem, finding.fix), finding.resource.urn);
         const scripts = deployedScripts(args.resources);
         for (const vm of ofType(args.resources, TYPES.vm)) {
             const address = vmAddress(vm);

@@ -3,7 +3,9 @@
 // DROP/TRUNCATE destroy tables wherever they run), a schema migration that may run before the
 // database is in Borg (the migration command not waiting for a synchronous backup, or the eLabFTW
 // image migrating by itself at start: AUTO_DB_UPDATE), MySQL's datadir in the container's writable
-// layer (gone with the container), and a data VM without a nightly Borg timer enabled.
+// layer (gone with the container). And, on every stack, what keeps the backups from running: a data
+// VM without a daily Borg timer enabled, a timer that never elapses, a migration not waiting for
+// the database's archive.
 import { PolicyResource } from "@pulumi/policy";
 import { borgSubcommand } from "../models/borg";
 import { dockerDataRoot, hostPathOf } from "../models/dockerContainer";
@@ -11,7 +13,7 @@ import { statements } from "../models/mysqlAccounts";
 import { mysqldOptions } from "../models/mysqld";
 import { unitText } from "../models/programText";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
-import { firesEveryDay, timerSettings } from "../models/systemdCalendar";
+import { firesEveryDay, firingDays, timerSettings } from "../models/systemdCalendar";
 import { commandHost, containerEnvValue, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES, vmAddress } from "./common";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 
@@ -71,8 +73,12 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
             if (landing?.via === "the container's writable layer") found.push({ resource: container, problem: `keeps MySQL's datadir (${datadir}) in the container's writable layer, lost when the container is replaced (every MySQL upgrade)`, fix: "keep --datadir on the bind mount of the data disk (/var/lib/mysql)" });
         }
     }
-    found.push(...migrationBeforeBackup(resources), ...missingNightlyBackups(resources));
     return found;
+}
+
+/** What keeps the backups from running when they should: every stack kind (the Backup component is always deployed). */
+export function backupScheduleFindings(resources: readonly PolicyResource[]): DataLossFinding[] {
+    return [...migrationBeforeBackup(resources), ...missingNightlyBackups(resources), ...timersThatNeverRun(resources)];
 }
 
 /** The unit files installed on a VM (install-file.sh), by unit name, as text. */
@@ -144,6 +150,23 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             return firesEveryDay(settings.onCalendar) && serviceArchives(units.get(settings.unit ?? timer.replace(/\.timer$/, ".service")), resources, address);
         });
         if (!daily) found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+    }
+    return found;
+}
+
+/** Timers the deployment enables whose calendar never elapses (30 February): the job they promise never runs. */
+function timersThatNeverRun(resources: readonly PolicyResource[]): DataLossFinding[] {
+    const found: DataLossFinding[] = [];
+    for (const vm of ofType(resources, TYPES.vm)) {
+        const address = vmAddress(vm);
+        if (!address) continue;
+        const units = unitsOn(resources, address);
+        for (const [timer, text] of [...units].filter(([name]) => name.endsWith(".timer"))) {
+            const { onCalendar } = timerSettings(text);
+            if (onCalendar.length === 0) continue; // monotonic timers (OnBootSec=...) are not read here
+            const days = onCalendar.flatMap((e) => firingDays(e) ?? [new Date(0)]);
+            if (days.length === 0) found.push({ resource: vm, problem: `enables the timer ${timer}, whose OnCalendar= (${onCalendar.join("; ")}) never elapses: its job never runs`, fix: "give it a calendar that occurs (systemd-analyze calendar shows the next elapse)" });
+        }
     }
     return found;
 }

@@ -21,7 +21,7 @@ const holdsData = (container: PolicyResource) => [...hostPaths(container.props),
 
 export const productionProtection: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); the schema migration waits for a Borg archive of the database; MySQL's datadir is on a mount; every VM holding data enables a daily Borg timer.",
+    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); eLabFTW does not migrate at start (AUTO_DB_UPDATE); MySQL's datadir is on a mount.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
