@@ -80,6 +80,15 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.match((await caughtOnlyBy("cnrs-disk-encryption", linked))[0], /\/srv\/elabftw\/elabftw\/uploads \(a symbolic link to \/var\/lib\/elabftw-uploads\) on .*unencrypted OS disk/);
     });
 
+    it("container-hardening: MySQL keeping NET_RAW; key-strength-and-validity: a wildcard name; no-plaintext-secrets: xtrace in a script that handles the passphrase", async () => {
+        const raw = changed(run.resources, T.container, "-mysql-container", (p) => (p.capabilities.drops = p.capabilities.drops.filter((c: string) => !/NET_RAW/.test(c))));
+        assert.match((await caughtOnlyBy("container-hardening", raw))[0], /keeps NET_RAW/);
+        const wildcard = changed(run.resources, "tls:index/certRequest:CertRequest", "-pki-mysql-server-csr", (p) => plain(p.dnsNames).push("*.lab.example.org"));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", wildcard))[0], /requests a certificate for \*\.lab\.example\.org/);
+        const traced = changed(run.resources, T.command, "-db-data-luks-format", (p) => (p.create = String(p.create).replace("set -euo pipefail", "set -euxo pipefail")));
+        assert.match((await caughtOnlyBy("no-plaintext-secrets", traced))[0], /bash's xtrace \(`set -euxo pipefail`\)/);
+    });
+
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
         const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
         assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);

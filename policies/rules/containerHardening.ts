@@ -7,7 +7,7 @@ import { TYPES } from "./common";
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket.",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -26,6 +26,10 @@ export const containerHardening: ResourceValidationPolicy = {
         else if (DOCKER_DEFAULT_CAPS.every((c) => caps.includes(c))) {
             reportViolation(`${args.name}: keeps Docker's full default capability set. Fix: drop capabilities (eLabFTW: all but CHOWN, DAC_OVERRIDE, FOWNER, SETGID, SETUID; MySQL: the official list).`);
         }
+        // Raw sockets let a container forge packets on Docker's bridge (ARP, spoofed sources) past
+        // the host's filters: no service here needs them (eLabFTW keeps five capabilities, MySQL's
+        // official list drops NET_RAW).
+        if (caps.includes("NET_RAW") || caps.includes("ALL")) reportViolation(`${args.name}: keeps NET_RAW (raw sockets: forged packets on Docker's bridge). Fix: drop NET_RAW (capabilities.drops).`);
         for (const access of hostAccess(args.props)) reportViolation(`${args.name}: ${access.what}. Fix: remove it; the container needs no access to the host.`);
     },
 };

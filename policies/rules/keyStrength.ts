@@ -10,6 +10,7 @@ import { knownOrUndefined, ofType, TYPES } from "./common";
 const CURVES = ["P256", "P384", "P521"];
 const HOURS_PER_DAY = 24;
 const SIGNING_USES = ["cert_signing", "crl_signing"];
+const CERT_REQUEST = "tls:index/certRequest:CertRequest";
 
 /** The base64 body of a PEM block, whitespace removed: how the key is recognised wherever it is copied. */
 const pemBody = (pem: string) => pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
@@ -45,7 +46,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early and cannot sign; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -71,6 +72,12 @@ export const keyStrength: StackValidationPolicy = {
                 if (p.isCaCertificate === true || signing.length > 0) {
                     report(`a leaf certificate that can sign others (${[p.isCaCertificate === true ? "isCaCertificate" : "", ...signing].filter(Boolean).join(", ")}): whoever holds its key mints certificates the CA's clients trust. Fix: isCaCertificate false, and only the leaf's uses (digital_signature, key_encipherment, server_auth or client_auth).`);
                 }
+            }
+            // A wildcard name makes the certificate (and whoever holds its key) valid for every
+            // host of the domain, the eLabFTW site included.
+            if (r.type === CERT_REQUEST) {
+                const wildcards = (((knownOrUndefined(() => p.dnsNames) ?? []) as unknown[]).map(String)).filter((n) => n.includes("*"));
+                if (wildcards.length > 0) report(`requests a certificate for ${wildcards.join(", ")}: valid for every host of the domain under the CA the stack's clients trust. Fix: name the host exactly (its FQDN and address only).`);
             }
             const bits = generatedSecretBits(r.type, p);
             if (bits !== undefined && bits < minimumGeneratedSecretBits) {

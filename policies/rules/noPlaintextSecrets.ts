@@ -83,6 +83,16 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 if (!redirected) report(s.resource, s.where, "a print of eLabFTW's settings (GET /api/v2/config answers with the secrets decrypted) kept as the command's stdout in Pulumi's state", "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
             }
         }
+        // bash's xtrace prints every command with its variables expanded on stderr, which the
+        // command provider keeps as the resource's stderr output in the state (and the CLI shows).
+        for (const s of deployedScripts(args.resources).filter((d) => d.runByPulumi && d.resource.type.startsWith("command:"))) {
+            const traced = pipelines(s.script).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv).find((argv) => {
+                const name = argv[0]?.replace(/^.*\//, "");
+                const options = argv.slice(1).filter((a) => /^-/.test(a));
+                return (name === "set" && (options.some((o) => /^-[a-wyz]*x/.test(o)) || argv.some((a, i) => a === "-o" && argv[i + 1] === "xtrace"))) || (/^(ba)?sh$/.test(name ?? "") && options.some((o) => /^-[a-wyz]*x/.test(o)));
+            });
+            if (traced) report(s.resource, s.where, `bash's xtrace (\`${traced.join(" ")}\`), which prints each command with its secrets expanded to stderr, kept in the state as the command's stderr`, "remove set -x; trace with messages that name no secret");
+        }
         for (const s of deployedScripts(args.resources)) {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
             if (s.runByPulumi) continue;
