@@ -89,6 +89,12 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.match((await caughtOnlyBy("no-plaintext-secrets", traced))[0], /bash's xtrace \(`set -euxo pipefail`\)/);
     });
 
+    it("key-strength-and-validity: the database's Borg passphrase installed on the web VM too", async () => {
+        const dbPassphrase = plain(run.one(T.command, "-backup-db-passphrase").rawInputs.stdin);
+        const shared = changed(run.resources, T.command, "-backup-web-passphrase", (p) => (p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: dbPassphrase } : dbPassphrase));
+        assert.match((await caughtOnlyBy("key-strength-and-validity", shared))[0], /install the same passphrase on 10\.20\.30\.1[01] and 10\.20\.30\.1[01]/);
+    });
+
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
         const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
         assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);

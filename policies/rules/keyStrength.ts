@@ -46,7 +46,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -97,6 +97,33 @@ export const keyStrength: StackValidationPolicy = {
             if (fromKey || (typeof stdin === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(stdin))) {
                 reportViolation(`${command.name}: installs the private key ${install[1]} with mode ${install[2]}, readable by every account of the VM. Fix: mode 0400 (0440 for a dedicated group), owned by the account that uses it.`, command.urn);
             }
+        }
+        // One host, one key: a private key or a Borg passphrase installed on two VMs lets either
+        // open what belongs to the other (the exposed web VM the database's repository, say).
+        const installedOn = new Map<string, { hosts: Set<string>; commands: PolicyResource[]; what: string }>();
+        for (const command of ofType(args.resources, TYPES.command)) {
+            const path = /install-file\.sh'? --path (\S+)/.exec(String(command.props.create ?? ""))?.[1];
+            const host = path ? knownOrUndefined(() => command.props.connection?.host as string | undefined) : undefined;
+            if (!path || !host) continue;
+            const stdin = knownOrUndefined(() => command.props.stdin);
+            const keyMaterial = typeof stdin === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(stdin);
+            const identities = [
+                ...(typeof stdin === "string" && (keyMaterial || /\/passphrase$/.test(path)) && stdin.trim().length >= 8 ? [`value:${pemBody(stdin) || stdin.trim()}`] : []),
+                ...(command.propertyDependencies?.stdin ?? []).filter((r) => r.type === TYPES.privateKey).map((r) => `key:${r.urn}`),
+            ];
+            for (const id of identities) {
+                const entry = installedOn.get(id) ?? { hosts: new Set<string>(), commands: [], what: /\/passphrase$/.test(path) ? "passphrase" : "private key" };
+                entry.hosts.add(host);
+                entry.commands.push(command);
+                installedOn.set(id, entry);
+            }
+        }
+        const reportedShares = new Set<string>();
+        for (const { hosts, commands, what } of installedOn.values()) {
+            const names = commands.map((c) => c.name).sort().join(", ");
+            if (hosts.size < 2 || reportedShares.has(names)) continue;
+            reportedShares.add(names);
+            reportViolation(`${names}: install the same ${what} on ${[...hosts].join(" and ")}: either VM can open what the other's ${what} protects. Fix: one ${what} per VM (the Backup component generates one for each).`, commands[0].urn);
         }
         for (const key of caKeys(args.resources)) {
             for (const use of caKeyUses(key, args.resources)) {
