@@ -95,6 +95,11 @@ describe("one injected violation, caught by its policy alone", () => {
         assert.match((await caughtOnlyBy("key-strength-and-validity", shared))[0], /install the same passphrase on 10\.20\.30\.1[01] and 10\.20\.30\.1[01]/);
     });
 
+    it("cnrs-disk-encryption: MySQL's root option file also written to the admin's home on the OS disk", async () => {
+        const copied = changed(run.resources, T.command, "-mysql-root-cnf", (p) => (p.create = `${p.create} && sudo tee /home/elabadmin/.my.cnf >/dev/null`));
+        assert.match((await caughtOnlyBy("cnrs-disk-encryption", copied))[0], /mysql-root-cnf writes a secret to \/home\/elabadmin\/\.my\.cnf, on elabftw-db's unencrypted OS disk/);
+    });
+
     it("verified-remote-hosts: a command without its host key; a Docker provider trusting any key (ssh keeps the first -o value)", async () => {
         const unpinned = await caughtOnlyBy("verified-remote-hosts", changed(run.resources, T.command, "-mysql-root-password", (p) => void delete (p.connection.value ?? p.connection).hostKey));
         assert.match(unpinned[0], /mysql-root-password: its connection pins no host key/);

@@ -3,12 +3,14 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { containerdLayerRoot, daemonLogDriverOf, dockerDataRoot, hostPathOf, hostPaths, volumePaths } from "../models/dockerContainer";
 import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { followLinks, isUnder, symlinksMade } from "../models/paths";
-import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
-import { cloudInitFiles, deployedScripts, snippetHost } from "./deployedText";
-import { cloudConfig } from "../models/programText";
+import { cloudInitFiles, deployedScripts, installedPath, snippetHost } from "./deployedText";
+import { keyMaterial } from "../models/secrets";
+import { textSecrets } from "../models/secretScan";
+import { cloudConfig, kindOfPath } from "../models/programText";
 import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
-import { effectiveCommand, pipelines } from "../models/shell";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -118,6 +120,41 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
     return findings;
 }
 
+const GENERATED_SECRETS = [TYPES.privateKey, TYPES.randomPassword, TYPES.randomBytes] as readonly string[];
+
+/**
+ * Files a VM's commands fill with the secret on their stdin (key material, a password assignment,
+ * or a generated secret by the engine's property dependencies), outside the LUKS mount: through
+ * install-file.sh, `install /dev/stdin FILE`, `tee FILE`, `cat >FILE`, `dd of=FILE`.
+ */
+function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyResource[], mountPoints: readonly string[], links: ReadonlyMap<string, string>): { resource: PolicyResource; path: string; what: string }[] {
+    const found: { resource: PolicyResource; path: string; what: string }[] = [];
+    for (const command of commandsOn(vm, resources)) {
+        const stdin = knownOrUndefined(() => command.props.stdin);
+        const generated = (command.propertyDependencies?.stdin ?? []).find((r) => GENERATED_SECRETS.includes(r.type));
+        // Code (a script, a unit) names its secrets' files; data (an option file, a key) holds them.
+        const isData = typeof stdin === "string" && kindOfPath(installedPath(command) ?? "", stdin) === "data";
+        const what = typeof stdin === "string" && keyMaterial(stdin).length > 0 ? "key material" : isData && textSecrets(stdin as string).length > 0 ? "a secret" : generated ? `the secret ${generated.name}` : undefined;
+        if (!what) continue;
+        const targets = new Set<string>();
+        const installed = installedPath(command);
+        if (installed) targets.add(installed);
+        for (const stage of pipelines(String(command.props.create ?? "")).flatMap((p) => p.stages)) {
+            const argv = effectiveCommand(stage).argv;
+            const name = commandName(argv);
+            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+            if (name === "install" && words.includes("/dev/stdin")) targets.add(words[words.length - 1]);
+            if (name === "tee") words.forEach((w) => targets.add(w));
+            if (name === "dd") argv.filter((a) => a.startsWith("of=")).forEach((a) => targets.add(a.slice(3)));
+            if (name === "cat" && words.length === 0) stage.redirects.filter((r) => r.fd === 1 && r.op.startsWith(">")).forEach((r) => targets.add(r.target));
+        }
+        for (const path of [...targets].filter((t) => t.startsWith("/") && !/^\/(dev|proc|run|sys)\//.test(t))) {
+            if (!mountPoints.some((m) => isUnder(followLinks(path, links), m))) found.push({ resource: command, path, what });
+        }
+    }
+    return found;
+}
+
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
     description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount.",
@@ -159,6 +196,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, vm.name, `gets a swap area at ${swap}, off its LUKS mount: decrypted pages land on the unencrypted OS disk`, "no swap (cloud-init swap size 0, swap.target masked), or swap on an encrypted device"), vm.urn);
                 }
                 const links = symlinksMade(deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv)));
+                // A secret a command receives on stdin and writes to a file lands where the file is.
+                for (const finding of secretsWrittenOffMount(vm, args.resources, mountPoints, links)) {
+                    reportViolation(violation(REQUIREMENT, finding.resource.name, `writes ${finding.what} to ${finding.path}, on ${vm.name}'s unencrypted OS disk`, `keep secrets under the LUKS mount (${mountPoints.join(", ")}); read them from there`), finding.resource.urn);
+                }
                 const daemonLogDriver = daemonLogDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
                     // Where mysqld writes data besides its datadir: logs of queries, binary logs, temporary tables, exports.
