@@ -182,6 +182,13 @@ describe("nftables ruleset", () => {
         // A dormant table (nft --check accepts it) hooks nothing: its chains filter no packet.
         assert.deepEqual(parseRuleset("table inet t {\n chain a {\n type filter hook input priority 0; policy drop;\n }\n flags dormant\n}\n").map((c) => c.hook), [undefined]);
     });
+
+    it("reads a set declared over several lines, as `nft list ruleset` prints it, without ending its table there", () => {
+        const text = "table inet t {\n set admins {\n type ipv4_addr\n flags interval\n elements = { 10.0.0.0/24,\n 10.0.9.1 }\n }\n chain input {\n type filter hook input priority 0; policy drop;\n ip saddr @admins accept\n }\n}\n";
+        assert.deepEqual(parseRuleset(text).map((c) => [c.table, c.name, c.hook, c.policy, c.rules]), [["inet t", "input", "input", "drop", ["ip saddr @admins accept"]]]);
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.9.1"), proto: "tcp", dport: 22 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.9.2"), proto: "tcp", dport: 22 }).pass, "no");
+    });
 });
 
 describe("edge hand-off rows", () => {
