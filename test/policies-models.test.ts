@@ -189,6 +189,13 @@ describe("nftables ruleset", () => {
         assert.equal(nftVerdict(text, { peer: toInt("10.0.9.1"), proto: "tcp", dport: 22 }).pass, "yes");
         assert.equal(nftVerdict(text, { peer: toInt("10.0.9.2"), proto: "tcp", dport: 22 }).pass, "no");
     });
+
+    it("reads a named set in its own table: two tables may each have their @a", () => {
+        const table = (name: string, elements: string, verdict: string) => `table inet ${name} {\n set a { type ipv4_addr; flags interval; elements = { ${elements} } }\n chain input {\n type filter hook input priority 0; policy accept;\n ip saddr @a ${verdict}\n }\n}\n`;
+        const text = table("t0", "10.0.0.0/8", "drop") + table("t1", "10.1.0.0/16", "accept");
+        assert.equal(nftVerdict(text, { peer: toInt("10.2.0.1"), proto: "tcp", dport: 80 }).pass, "no");
+        assert.equal(nftVerdict(table("t0", "10.0.0.0/8", "accept") + table("t1", "10.1.0.0/16", "drop"), { peer: toInt("10.2.0.1"), proto: "tcp", dport: 80 }).pass, "yes");
+    });
 });
 
 describe("edge hand-off rows", () => {
