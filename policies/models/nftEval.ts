@@ -94,6 +94,9 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
 type TableSets = Map<string, Map<string, string[]>>;
 
 function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: TableSets, depth = 0, from = 0): { pass: Tri; by: string } {
+    // The chain's end, its own or by return: back to the rule after the jump, or in a base chain its policy.
+    const end = { pass: (chain.policy === "accept" ? "yes" : "no") as Tri, by: `${chain.table} chain ${chain.name}: (end of chain)` };
+    const ends = (x: { by: string }) => x.by.endsWith("(end of chain)");
     for (let index = from; index < chain.rules.length; index++) {
         const rule = chain.rules[index];
         const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
@@ -115,24 +118,26 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
         const either = (ifMatched: { pass: Tri; by: string }) => {
             if (holds === "yes") return ifMatched;
             const next = otherwise();
-            return ifMatched.pass === next.pass ? { pass: next.pass, by: `${ifMatched.by} or ${next.by}` } : { pass: "maybe" as Tri, by: ifMatched.by };
+            // In a called chain an end goes back to the caller: it agrees only with another end.
+            const agree = ifMatched.pass === next.pass && (depth === 0 || ends(ifMatched) === ends(next));
+            return agree ? { pass: next.pass, by: `${ifMatched.by} or ${next.by}` } : { pass: "maybe" as Tri, by: ends(ifMatched) ? by : ifMatched.by };
         };
         const target = /^(jump|goto) (\S+)$/.exec(rest);
         if (target && depth < 8) {
             const next = chains.find((c) => c.table === chain.table && c.name === target[2]);
             if (!next) return { pass: "maybe", by };
             const inner = runChain({ ...next, policy: "accept" }, chains, p, self, sets, depth + 1);
-            if (inner.by.endsWith("(end of chain)")) {
-                // Fell off the called chain: jump comes back here, goto ends in this chain's policy.
-                if (target[1] === "goto") return either({ pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name} policy ${chain.policy}` });
+            if (ends(inner)) {
+                // Fell off the called chain: jump comes back here; goto ends this chain as its own end would.
+                if (target[1] === "goto") return either(end);
                 continue;
             }
             return either(inner);
         }
-        if (rest === "return") return either({ pass: "yes", by: `${chain.table} chain ${chain.name}: (end of chain)` });
+        if (rest === "return") return either(end);
         return either({ pass: rest === "accept" ? "yes" : "no", by });
     }
-    return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name}: (end of chain)` };
+    return end;
 }
 
 /** Named sets of a ruleset, per table ("inet t"): `set name { ... elements = { a, b } }`; @name is its own table's set. */
