@@ -190,6 +190,13 @@ describe("nftables ruleset", () => {
         assert.equal(nftVerdict(text, { peer: toInt("10.0.9.2"), proto: "tcp", dport: 22 }).pass, "no");
     });
 
+    it("reads a service name with a hyphen (http-alt) as its port, not as a range", () => {
+        const text = "table inet t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport { http-alt, 1000-1010 } accept\n }\n}\n";
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 8080 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 1005 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 8081 }).pass, "no");
+    });
+
     it("reads the end of a chain gone to (goto) from a jumped-to chain as a return to the rule after the jump", () => {
         const text = "table inet t {\n chain b {\n tcp dport 22 accept\n }\n chain a {\n goto b\n }\n chain input {\n type filter hook input priority 0; policy drop;\n jump a\n ip saddr 10.0.0.1 accept\n }\n}\n";
         assert.equal(nftVerdict(text, { peer: toInt("10.0.0.2"), proto: "tcp", dport: 80 }).pass, "no");

@@ -40,8 +40,9 @@ function addressSet(items: readonly string[]): AddressSet | undefined {
 function portSet(items: readonly string[]): Interval[] | undefined {
     const out: Interval[] = [];
     for (const item of items) {
-        const range = /^(\w+)-(\w+)$/.exec(item);
         const port = (p: string) => (/^\d+$/.test(p) ? Number(p) : ETC_SERVICES[p]);
+        // A service name may hold a hyphen (http-alt): the name first, then a range.
+        const range = port(item) === undefined ? /^(\w+)-(\w+)$/.exec(item) : null;
         const [l, h] = range ? [port(range[1]), port(range[2])] : [port(item), port(item)];
         if (l === undefined || h === undefined) return undefined;
         out.push([l, h]);
