@@ -43,11 +43,8 @@ export class Netns {
      */
     host(netns: string, link: string, addresses: readonly string[]): void {
         ip("-n", netns, "link", "set", link, "name", "eth0");
-        const batch = addresses.map((a) => `addr add ${a}/32 dev eth0`).join("\n") + "\n";
-        const result = spawnSync("ip", ["-n", netns, "-batch", "-"], { input: batch, encoding: "utf8" });
-        assert.equal(result.status, 0, `ip -n ${netns} addr add: ${result.stderr}`);
         ip("-n", netns, "link", "set", "eth0", "up");
-        ip("-n", netns, "route", "add", "0.0.0.0/0", "dev", "eth0");
+        setAddresses(netns, addresses);
     }
 
     /** probe-server.js in `netns`: TCP and UDP listeners answering "pong"; resolves once all listen. */
@@ -64,6 +61,16 @@ export class Netns {
         for (const server of this.servers.splice(0)) server.kill("SIGKILL");
         for (const netns of this.created.splice(0).reverse()) spawnSync("ip", ["netns", "del", netns]);
     }
+}
+
+/**
+ * eth0's addresses (/32) in `netns` become `addresses`, in one `ip -batch`, and every other address
+ * is on eth0's link (the kernel drops a device's routes with its last address: the route is set again).
+ */
+export function setAddresses(netns: string, addresses: readonly string[]): void {
+    const batch = ["addr flush dev eth0", ...addresses.map((a) => `addr add ${a}/32 dev eth0`), "route replace 0.0.0.0/0 dev eth0"].join("\n") + "\n";
+    const result = spawnSync("ip", ["-n", netns, "-batch", "-"], { input: batch, encoding: "utf8" });
+    assert.equal(result.status, 0, `ip -n ${netns} addr: ${result.stderr}`);
 }
 
 /** probe-client.js in `netns`: every probe at once, each given `timeoutMs`; the outcomes in order. */
