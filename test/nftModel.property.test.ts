@@ -84,10 +84,12 @@ const SERVICES: Readonly<Record<string, number>> = { ssh: 22, domain: 53, http: 
  */
 const UNCLAIMED = ["ip ttl != 0", "ip length > 1000", "meta mark 0", "meta mark 1", "pkttype host", "fib daddr type local", "ip dscp cs0", 'iifname "eth0"', 'iifname != "eth0"'];
 
-/** Per rule, the source address intervals and destination port intervals its matches name (none: any). */
+/** Per rule, the source address intervals and destination port intervals its matches name (none: any), its chain and the chain it jumps or goes to. */
 interface RuleTarget {
     readonly addresses: readonly Interval[];
     readonly ports: readonly Interval[];
+    readonly chain: string;
+    readonly to?: string;
 }
 
 interface Generated {
@@ -188,9 +190,9 @@ function generate(pick: Pick): Generated {
         const intervals = (sets: Map<string, [string, Interval][]>) => new Map([...sets].map(([n, elements]) => [n, elements.map(([, i]) => i)]));
         const [addressSetIntervals, portSetIntervals] = [intervals(addressSets), intervals(portSets)];
         const declarations = [...[...addressSets].map(([n, e]) => declare(n, "ipv4_addr", e)), ...[...portSets].map(([n, e]) => declare(n, "inet_service", e))];
-        const regular = Array.from({ length: pick.int(0, 2) }, (_, i) => `c${i}`);
+        const regular = Array.from({ length: pick.one([0, 1, 2, 2, 3, 3]) }, (_, i) => `c${i}`);
 
-        const rule = (verdicts: readonly (readonly [number, () => string])[]): [string, number] => {
+        const rule = (chain: string, verdicts: readonly (readonly [number, () => string])[]): [string, number] => {
             const addresses: Interval[] = [];
             const ports: Interval[] = [];
             const portMatch = (): string => value(portElement, portSetIntervals, ports);
@@ -210,14 +212,17 @@ function generate(pick: Pick): Generated {
                     return `meta l4proto ${pick.one(["tcp", "udp"])} ct original proto-dst ${pick.chance(0.25) ? "!= " : ""}${text}`;
                 }],
             ]);
+            // Jumps and gotos match more broadly, so that packets reach the chains behind them (and their ends).
+            const verdict = pick.weighted(verdicts);
+            const often = (p: number) => pick.chance(/^(jump|goto) /.test(verdict) ? p / 2 : p);
             const clauses: string[] = [];
-            if (pick.chance(0.2)) clauses.push(pick.one(["ct state new", "ct state established,related", "ct state != new", "ct state { new, established }", "ct state invalid", "ct state != established", "ct state new,untracked"]));
-            if (pick.chance(0.08)) clauses.push(pick.one(['iifname "lo"', 'iifname != "lo"', 'iif "lo"', 'iif != "lo"', 'iifname { "lo", "docker0" }']));
-            if (pick.chance(0.55)) clauses.push(`ip saddr ${value(addressElement, addressSetIntervals, addresses)}`);
-            if (pick.chance(0.1)) clauses.push(pick.one([`ip daddr ${TARGET_ADDRESS}`, `ip daddr != ${TARGET_ADDRESS}`, "ip daddr 192.0.2.0/24", "ip daddr 192.0.2.11", `ip daddr { 192.0.2.1, ${TARGET_ADDRESS} }`, "ip daddr != 192.0.2.64/26"]));
-            if (pick.chance(0.6)) clauses.push(l4());
+            if (often(0.2)) clauses.push(pick.one(["ct state new", "ct state established,related", "ct state != new", "ct state { new, established }", "ct state invalid", "ct state != established", "ct state new,untracked"]));
+            if (often(0.08)) clauses.push(pick.one(['iifname "lo"', 'iifname != "lo"', 'iif "lo"', 'iif != "lo"', 'iifname { "lo", "docker0" }']));
+            if (often(0.55)) clauses.push(`ip saddr ${value(addressElement, addressSetIntervals, addresses)}`);
+            if (often(0.1)) clauses.push(pick.one([`ip daddr ${TARGET_ADDRESS}`, `ip daddr != ${TARGET_ADDRESS}`, "ip daddr 192.0.2.0/24", "ip daddr 192.0.2.11", `ip daddr { 192.0.2.1, ${TARGET_ADDRESS} }`, "ip daddr != 192.0.2.64/26"]));
+            if (often(0.6)) clauses.push(l4());
             // A rule matching every packet ends its chain for all probes: now and then only.
-            if (clauses.length === 0 && pick.chance(0.75)) clauses.push(`ip saddr ${value(addressElement, addressSetIntervals, addresses)}`);
+            if (clauses.length === 0 && !/^(jump|goto) /.test(verdict) && pick.chance(0.75)) clauses.push(`ip saddr ${value(addressElement, addressSetIntervals, addresses)}`);
             if (withUnclaimed && pick.chance(0.25)) {
                 const expression = pick.one(UNCLAIMED);
                 unclaimed.push(expression);
@@ -225,9 +230,10 @@ function generate(pick: Pick): Generated {
             }
             const statement = pick.shuffle(clauses);
             if (pick.chance(0.15)) statement.push("counter");
-            statement.push(pick.weighted(verdicts));
+            statement.push(verdict);
             if (pick.chance(0.1)) statement.push(`comment "${pick.one(["note", "a; b", "x"])}"`);
-            rules.push({ addresses, ports });
+            const to = /^(?:jump|goto) (\w+)$/.exec(verdict)?.[1];
+            rules.push({ addresses, ports, chain: `${name} ${chain}`, ...(to ? { to: `${name} ${to}` } : {}) });
             return [statement.join(" "), clauses.length];
         };
         // Base chains accept more than they drop: a drop hides every later chain and table from the packet.
@@ -235,17 +241,17 @@ function generate(pick: Pick): Generated {
             [base ? 6 : 2.5, () => "accept"],
             [2.5, () => "drop"],
             [base ? 0.7 : 2, () => "return"],
-            ...(later.length > 0 ? [[base ? 2 : 1.5, () => `jump ${pick.one(later)}`], [base ? 0.6 : 1, () => `goto ${pick.one(later)}`]] as const : []),
+            ...(later.length > 0 ? [[base ? 2 : 1.5, () => `jump ${pick.one(later)}`], [base ? 0.6 : 2, () => `goto ${pick.one(later)}`]] as const : []),
         ] as const;
         // Narrower rules first, as people write them: fewer rules hidden behind a broad one.
-        const body = (count: number, verdicts: readonly (readonly [number, () => string])[]) =>
-            Array.from({ length: count }, () => rule(verdicts)).sort((a, b) => b[1] - a[1]).map(([text]) => `        ${text}`);
+        const body = (chain: string, count: number, verdicts: readonly (readonly [number, () => string])[]) =>
+            Array.from({ length: count }, () => rule(chain, verdicts)).sort((a, b) => b[1] - a[1]).map(([text]) => `        ${text}`);
         // A regular chain jumps or goes only to a later one: nft refuses loops.
-        const chains = regular.map((c, i) => [`    chain ${c} {`, ...body(pick.int(1, 4), chainVerdicts(regular.slice(i + 1), false)), "    }"].join("\n"));
+        const chains = regular.map((c, i) => [`    chain ${c} {`, ...body(c, pick.int(1, 4), chainVerdicts(regular.slice(i + 1), false)), "    }"].join("\n"));
         const baseChains = Array.from({ length: pick.chance(0.2) ? 2 : 1 }, (_, i) => [
             `    chain input${i || ""} {`,
             `        type filter hook input priority ${pick.one(["filter", "0", "-5", "filter + 10"])}; policy ${pick.chance(0.55) ? "drop" : "accept"};`,
-            ...body(pick.int(2, 6), chainVerdicts(regular, true)),
+            ...body(`input${i || ""}`, pick.int(2, 6), chainVerdicts(regular, true)),
             "    }",
         ].join("\n"));
         return [`table ${family} ${name} {`, ...declarations, ...chains, ...baseChains, "}"].join("\n");
@@ -281,10 +287,14 @@ function packetsOf(pick: Pick, g: Generated): Packet[] {
     };
     const validPort = (n: number) => n >= 1 && n <= 65535;
     for (const rule of g.rules) {
-        const [sourceIn, portIn] = [edge(rule.addresses, true, usable) ?? somewhere(), edge(rule.ports, true, validPort) ?? pick.one(PORT_POOL)];
+        // In a chain jumped or gone to, what the rule leaves open is taken from a rule leading there, so that the packet gets there.
+        const from = pick.one([...g.rules.filter((r) => r.to === rule.chain), undefined]);
+        const addresses = rule.addresses.length > 0 ? rule.addresses : from?.addresses ?? [];
+        const ports = rule.ports.length > 0 ? rule.ports : from?.ports ?? [];
+        const [sourceIn, portIn] = [edge(addresses, true, usable) ?? somewhere(), edge(ports, true, validPort) ?? pick.one(PORT_POOL)];
         add(sourceIn, portIn);
-        add(sourceIn, edge(rule.ports, false, validPort));
-        add(edge(rule.addresses, false, usable), portIn);
+        add(sourceIn, edge(ports, false, validPort));
+        add(edge(addresses, false, usable), portIn);
     }
     for (let i = 0; i < 3; i++) add(somewhere(), pick.int(1, 9999));
     return [...packets.values()];
