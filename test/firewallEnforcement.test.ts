@@ -3,7 +3,7 @@
 // an Internet host), joined by a bridge; the web and DB hosts load their rendered nftables
 // rulesets through apply-nftables.sh; TCP and UDP probes with short timeouts check that every
 // flow the matrix allows passes and every other one is dropped. Namespace addresses only.
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -14,31 +14,19 @@ import { FlowMatrix, Protocol } from "../components/network/flowMatrix";
 import { nftablesRuleset } from "../components/network/firewallRules";
 import { scriptCommand } from "../components/vm/remoteScript";
 import { matrixAllows, Packet, PORTS_OF_INTEREST, representative } from "./support/flowSemantics";
-import { projectKeys, readStackConfig, REPO } from "./support/stackConfig";
+import { inNetns, ip, Netns, probe as probeFrom } from "./support/netns";
+import { projectKeys, readStackConfig } from "./support/stackConfig";
 
 const PREFIX = `fw${process.pid % 100000}`;
 const SWITCH = `${PREFIX}-sw`;
 const INTERNET = "203.0.113.80";
 const TIMEOUT_MS = 300;
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-fw-"));
-const created: string[] = [];
-const servers: ChildProcess[] = [];
+const namespaces = new Netns();
 let matrix: FlowMatrix;
 let hosts: { name: string; address: string; netns: string }[];
 let web: string;
 let db: string;
-
-function ip(...args: string[]): void {
-    const result = spawnSync("ip", args, { encoding: "utf8" });
-    assert.equal(result.status, 0, `ip ${args.join(" ")}: ${result.stderr}`);
-}
-const inNetns = (netns: string, command: string[]) => ["--net=/run/netns/" + netns, ...command];
-
-function addNetns(name: string): void {
-    ip("netns", "add", name);
-    created.push(name);
-    ip("-n", name, "link", "set", "lo", "up");
-}
 
 before(async () => {
     const { config } = validateConfig(projectKeys(readStackConfig()));
@@ -50,21 +38,17 @@ before(async () => {
     addresses.set(INTERNET, "internet");
     hosts = [...addresses].map(([address, name], i) => ({ name, address, netns: `${PREFIX}-h${i}` }));
 
-    addNetns(SWITCH);
+    namespaces.add(SWITCH);
     ip("-n", SWITCH, "link", "add", "br0", "type", "bridge");
     ip("-n", SWITCH, "link", "set", "br0", "up");
     hosts.forEach((host, i) => {
-        addNetns(host.netns);
+        namespaces.add(host.netns);
         const [inside, outside] = [`${PREFIX}h${i}`, `${PREFIX}b${i}`];
         ip("link", "add", inside, "type", "veth", "peer", "name", outside);
         ip("link", "set", inside, "netns", host.netns);
         ip("link", "set", outside, "netns", SWITCH);
         ip("-n", SWITCH, "link", "set", outside, "master", "br0", "up");
-        ip("-n", host.netns, "link", "set", inside, "name", "eth0");
-        ip("-n", host.netns, "addr", "add", `${host.address}/32`, "dev", "eth0");
-        ip("-n", host.netns, "link", "set", "eth0", "up");
-        // Every other host is one ARP away on the bridge: no router needed.
-        ip("-n", host.netns, "route", "add", "0.0.0.0/0", "dev", "eth0");
+        namespaces.host(host.netns, inside, [host.address]);
     });
 
     // The VMs load their rulesets exactly as the program sends them (apply-nftables.sh, ruleset on stdin).
@@ -75,34 +59,17 @@ before(async () => {
         assert.equal(result.status, 0, `${role}: ${result.stderr}`);
     }
 
-    await Promise.all(
-        hosts.map(
-            (host) =>
-                new Promise<void>((resolve, reject) => {
-                    const server = spawn("nsenter", inNetns(host.netns, [process.execPath, path.join(REPO, "test", "fixtures", "probe-server.js"), JSON.stringify(PORTS_OF_INTEREST)]));
-                    servers.push(server);
-                    server.stdout.on("data", (data) => data.toString().includes("ready") && resolve());
-                    server.on("exit", (code) => reject(new Error(`probe server on ${host.name} exited with ${code}`)));
-                }),
-        ),
-    );
+    await Promise.all(hosts.map((host) => namespaces.startProbeServer(host.netns, PORTS_OF_INTEREST)));
 });
 
 after(() => {
-    for (const server of servers) server.kill("SIGKILL");
-    for (const netns of created.reverse()) spawnSync("ip", ["netns", "del", netns]);
+    namespaces.cleanup();
     rmSync(dir, { recursive: true, force: true });
 });
 
 function probe(from: string, packets: readonly Packet[]): string[] {
     const host = hosts.find((h) => h.address === from)!;
-    const result = spawnSync(
-        "nsenter",
-        inNetns(host.netns, [process.execPath, path.join(REPO, "test", "fixtures", "probe-client.js"), JSON.stringify(packets.map((p) => ({ dst: p.dst, proto: p.proto, port: p.port }))), String(TIMEOUT_MS)]),
-        { encoding: "utf8" },
-    );
-    assert.equal(result.status, 0, result.stderr);
-    return JSON.parse(result.stdout);
+    return probeFrom(host.netns, packets.map((p) => ({ dst: p.dst, proto: p.proto, port: p.port })), TIMEOUT_MS);
 }
 
 describe("the flow matrix enforced by nftables between network-namespace hosts", () => {

@@ -182,6 +182,49 @@ describe("nftables ruleset", () => {
         // A dormant table (nft --check accepts it) hooks nothing: its chains filter no packet.
         assert.deepEqual(parseRuleset("table inet t {\n chain a {\n type filter hook input priority 0; policy drop;\n }\n flags dormant\n}\n").map((c) => c.hook), [undefined]);
     });
+
+    it("reads a set declared over several lines, as `nft list ruleset` prints it, without ending its table there", () => {
+        const text = "table inet t {\n set admins {\n type ipv4_addr\n flags interval\n elements = { 10.0.0.0/24,\n 10.0.9.1 }\n }\n chain input {\n type filter hook input priority 0; policy drop;\n ip saddr @admins accept\n }\n}\n";
+        assert.deepEqual(parseRuleset(text).map((c) => [c.table, c.name, c.hook, c.policy, c.rules]), [["inet t", "input", "input", "drop", ["ip saddr @admins accept"]]]);
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.9.1"), proto: "tcp", dport: 22 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.9.2"), proto: "tcp", dport: 22 }).pass, "no");
+    });
+
+    it("reads a service name with a hyphen (http-alt) as its port, not as a range", () => {
+        const text = "table inet t {\n chain input {\n type filter hook input priority 0; policy drop;\n tcp dport { http-alt, 1000-1010 } accept\n }\n}\n";
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 8080 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 1005 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 8081 }).pass, "no");
+    });
+
+    it("reads the end of a chain gone to (goto) from a jumped-to chain as a return to the rule after the jump", () => {
+        const text = "table inet t {\n chain b {\n tcp dport 22 accept\n }\n chain a {\n goto b\n }\n chain input {\n type filter hook input priority 0; policy drop;\n jump a\n ip saddr 10.0.0.1 accept\n }\n}\n";
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.2"), proto: "tcp", dport: 80 }).pass, "no");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 80 }).pass, "yes");
+        assert.equal(nftVerdict(text, { peer: toInt("10.0.0.2"), proto: "tcp", dport: 22 }).pass, "yes");
+    });
+
+    it("reads a named set in its own table: two tables may each have their @a", () => {
+        const table = (name: string, elements: string, verdict: string) => `table inet ${name} {\n set a { type ipv4_addr; flags interval; elements = { ${elements} } }\n chain input {\n type filter hook input priority 0; policy accept;\n ip saddr @a ${verdict}\n }\n}\n`;
+        const text = table("t0", "10.0.0.0/8", "drop") + table("t1", "10.1.0.0/16", "accept");
+        assert.equal(nftVerdict(text, { peer: toInt("10.2.0.1"), proto: "tcp", dport: 80 }).pass, "no");
+        assert.equal(nftVerdict(table("t0", "10.0.0.0/8", "accept") + table("t1", "10.1.0.0/16", "drop"), { peer: toInt("10.2.0.1"), proto: "tcp", dport: 80 }).pass, "yes");
+    });
+
+    it("answers maybe where a rule it cannot read jumps, goes to or returns: the packet may go on instead", () => {
+        const text = (rule: string) => `table inet t {\n chain a {\n accept\n }\n chain input {\n type filter hook input priority 0; policy drop;\n ${rule}\n }\n}\n`;
+        for (const rule of ["meta mark 1 jump a", "meta mark 1 goto a", "meta mark 1 return\n accept"]) assert.equal(nftVerdict(text(rule), { peer: toInt("10.0.0.1"), proto: "tcp", dport: 80 }).pass, "maybe", rule);
+        // In a jumped-to chain, a return goes back to the caller (here: drop), whatever the chain would do next.
+        const called = "table inet t {\n chain c {\n meta mark 1 return\n accept\n }\n chain input {\n type filter hook input priority 0; policy accept;\n jump c\n drop\n }\n}\n";
+        assert.equal(nftVerdict(called, { peer: toInt("10.0.0.1"), proto: "tcp", dport: 80 }).pass, "maybe");
+    });
+
+    it("reads return in a base chain as the end of the chain: its policy, not an accept", () => {
+        const text = (policy: string) => `table inet t {\n chain input {\n type filter hook input priority 0; policy ${policy};\n ip saddr 10.8.0.0/16 return\n accept\n }\n}\n`;
+        assert.equal(nftVerdict(text("drop"), { peer: toInt("10.8.0.9"), proto: "tcp", dport: 22 }).pass, "no");
+        assert.equal(nftVerdict(text("accept"), { peer: toInt("10.8.0.9"), proto: "tcp", dport: 22 }).pass, "yes");
+        assert.equal(nftVerdict(text("drop"), { peer: toInt("10.9.0.9"), proto: "tcp", dport: 22 }).pass, "yes");
+    });
 });
 
 describe("edge hand-off rows", () => {

@@ -18,7 +18,7 @@ PREREQUISITES=(
     "php-mysql:php-mysql"           # (checked through php -m)
     "openssl:openssl"               # certificates
     "iproute2:ip"                   # network namespaces
-    "nftables:nft"                  # the VMs' rulesets loaded and probed
+    "nftables:nft"                  # the VMs' rulesets, and the firewall model's random ones, loaded and probed
     "borgbackup:borg"               # backup and restore round trips
     "systemd:systemd-analyze"       # the timers' calendar expressions
     "libxml2-utils:xmllint"         # the dossier's SVG

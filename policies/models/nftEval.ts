@@ -40,8 +40,9 @@ function addressSet(items: readonly string[]): AddressSet | undefined {
 function portSet(items: readonly string[]): Interval[] | undefined {
     const out: Interval[] = [];
     for (const item of items) {
-        const range = /^(\w+)-(\w+)$/.exec(item);
         const port = (p: string) => (/^\d+$/.test(p) ? Number(p) : ETC_SERVICES[p]);
+        // A service name may hold a hyphen (http-alt): the name first, then a range.
+        const range = port(item) === undefined ? /^(\w+)-(\w+)$/.exec(item) : null;
         const [l, h] = range ? [port(range[1]), port(range[2])] : [port(item), port(item)];
         if (l === undefined || h === undefined) return undefined;
         out.push([l, h]);
@@ -91,7 +92,12 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
     return undefined;
 }
 
-function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: Map<string, string[]>, depth = 0, from = 0): { pass: Tri; by: string } {
+type TableSets = Map<string, Map<string, string[]>>;
+
+function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, self: number | undefined, sets: TableSets, depth = 0, from = 0): { pass: Tri; by: string } {
+    // The chain's end, its own or by return: back to the rule after the jump, or in a base chain its policy.
+    const end = { pass: (chain.policy === "accept" ? "yes" : "no") as Tri, by: `${chain.table} chain ${chain.name}: (end of chain)` };
+    const ends = (x: { by: string }) => x.by.endsWith("(end of chain)");
     for (let index = from; index < chain.rules.length; index++) {
         const rule = chain.rules[index];
         const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
@@ -99,7 +105,7 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
         let matches = verdict ? text.slice(0, verdict.index) : text;
         let holds: Tri = "yes";
         while (matches && holds !== "no") {
-            const step = matchOne(matches, p, self, sets);
+            const step = matchOne(matches, p, self, sets.get(chain.table) ?? new Map());
             if (!step) { holds = and(holds, "maybe"); break; }
             holds = and(holds, step[0]);
             matches = step[1].trim();
@@ -113,31 +119,39 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
         const either = (ifMatched: { pass: Tri; by: string }) => {
             if (holds === "yes") return ifMatched;
             const next = otherwise();
-            return ifMatched.pass === next.pass ? { pass: next.pass, by: `${ifMatched.by} or ${next.by}` } : { pass: "maybe" as Tri, by: ifMatched.by };
+            // In a called chain an end goes back to the caller: it agrees only with another end.
+            const agree = ifMatched.pass === next.pass && (depth === 0 || ends(ifMatched) === ends(next));
+            return agree ? { pass: next.pass, by: `${ifMatched.by} or ${next.by}` } : { pass: "maybe" as Tri, by: ends(ifMatched) ? by : ifMatched.by };
         };
         const target = /^(jump|goto) (\S+)$/.exec(rest);
         if (target && depth < 8) {
             const next = chains.find((c) => c.table === chain.table && c.name === target[2]);
             if (!next) return { pass: "maybe", by };
             const inner = runChain({ ...next, policy: "accept" }, chains, p, self, sets, depth + 1);
-            if (inner.by.endsWith("(end of chain)")) {
-                // Fell off the called chain: jump comes back here, goto ends in this chain's policy.
-                if (target[1] === "goto") return either({ pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name} policy ${chain.policy}` });
+            if (ends(inner)) {
+                // Fell off the called chain: jump comes back here; goto ends this chain as its own end would.
+                if (target[1] === "goto") return either(end);
                 continue;
             }
             return either(inner);
         }
-        if (rest === "return") return either({ pass: "yes", by: `${chain.table} chain ${chain.name}: (end of chain)` });
+        if (rest === "return") return either(end);
         return either({ pass: rest === "accept" ? "yes" : "no", by });
     }
-    return { pass: chain.policy === "accept" ? "yes" : "no", by: `${chain.table} chain ${chain.name}: (end of chain)` };
+    return end;
 }
 
-/** Named sets of a ruleset: `set name { ... elements = { a, b } }`. */
-function namedSets(text: string): Map<string, string[]> {
-    const sets = new Map<string, string[]>();
-    for (const m of text.matchAll(/set\s+(\w+)\s*\{[^}]*?elements\s*=\s*\{([^}]*)\}/g)) sets.set(m[1], m[2].split(",").map((e) => e.trim()).filter(Boolean));
-    return sets;
+/** Named sets of a ruleset, per table ("inet t"): `set name { ... elements = { a, b } }`; @name is its own table's set. */
+function namedSets(text: string): TableSets {
+    const tables: TableSets = new Map();
+    const headers = [...text.matchAll(/^\s*table\s+(\w+)\s+(\S+)\s*\{/gm)];
+    headers.forEach((header, i) => {
+        const sets = tables.get(`${header[1]} ${header[2]}`) ?? new Map<string, string[]>();
+        tables.set(`${header[1]} ${header[2]}`, sets);
+        const body = text.slice(header.index! + header[0].length, headers[i + 1]?.index ?? text.length);
+        for (const m of body.matchAll(/set\s+(\w+)\s*\{[^}]*?elements\s*=\s*\{([^}]*)\}/g)) sets.set(m[1], m[2].split(",").map((e) => e.trim()).filter(Boolean));
+    });
+    return tables;
 }
 
 /**
@@ -166,9 +180,10 @@ export function nftPartition(ruleset: string, peers: AddressSet, portRange: Inte
     const sets = namedSets(ruleset);
     const addressSets: AddressSet[] = [];
     const cuts = new Set<number>([portRange[0]]);
-    for (const rule of parseRuleset(ruleset).flatMap((c) => c.rules)) {
-        for (const m of rule.matchAll(new RegExp(`ip ${direction === "in" ? "saddr" : "daddr"} ${VALUE}`, "g"))) { const s = addressSet(elements(m[2], sets) ?? []); if (s) addressSets.push(s); }
-        for (const m of rule.matchAll(new RegExp(`(?:dport|proto-dst) ${VALUE}`, "g"))) for (const [l, h] of portSet(elements(m[2], sets) ?? []) ?? []) { cuts.add(l); cuts.add(h + 1); }
+    for (const chain of parseRuleset(ruleset)) for (const rule of chain.rules) {
+        const tableSets = sets.get(chain.table) ?? new Map();
+        for (const m of rule.matchAll(new RegExp(`ip ${direction === "in" ? "saddr" : "daddr"} ${VALUE}`, "g"))) { const s = addressSet(elements(m[2], tableSets) ?? []); if (s) addressSets.push(s); }
+        for (const m of rule.matchAll(new RegExp(`(?:dport|proto-dst) ${VALUE}`, "g"))) for (const [l, h] of portSet(elements(m[2], tableSets) ?? []) ?? []) { cuts.add(l); cuts.add(h + 1); }
     }
     const points = [...cuts].filter((x) => x >= portRange[0] && x <= portRange[1]).sort((a, b) => a - b);
     return { peers: pieces(peers, addressSets), ports: points.map((x, i) => [x, i + 1 < points.length ? points[i + 1] - 1 : portRange[1]] as Interval) };

@@ -17,7 +17,17 @@ export function parseRuleset(text: string): NftChain[] {
     let table: string | undefined;
     let chain: { name: string; hook?: string; policy: "accept" | "drop"; rules: string[] } | undefined;
     const dormant = new Set<string>();
+    // Braces still open in a table's block that is not a chain (a set, a map...), on one line or
+    // several as `nft list ruleset` prints them: its closing brace does not close the table.
+    let block = 0;
     for (const line of lines) {
+        if (table && !chain && (block > 0 || (line !== "}" && !/^chain\s/.test(line)))) {
+            // A dormant table is loaded but its chains see no packet (nft(8): "flags dormant").
+            if (block === 0 && /^flags\s+(\S+\s*,\s*)*dormant\b/.test(line)) dormant.add(table);
+            const bare = line.replace(/"[^"]*"/g, "");
+            block += (bare.match(/\{/g) ?? []).length - (bare.match(/\}/g) ?? []).length;
+            continue;
+        }
         const t = /^table\s+(\w+)\s+(\S+)\s*\{$/.exec(line);
         if (t) {
             table = `${t[1]} ${t[2]}`;
@@ -34,11 +44,7 @@ export function parseRuleset(text: string): NftChain[] {
             chain = undefined;
             continue;
         }
-        if (!chain) {
-            // A dormant table is loaded but its chains see no packet (nft(8): "flags dormant").
-            if (table && /^flags\s+(\S+\s*,\s*)*dormant\b/.test(line)) dormant.add(table);
-            continue;
-        }
+        if (!chain) continue;
         // `;` separates statements, except inside a quoted comment.
         for (const statement of (line.match(/(?:[^;"]|"[^"]*")+/g) ?? []).map((s) => s.trim()).filter(Boolean)) {
             const hook = /^type\s+\w+\s+hook\s+(\w+)/.exec(statement);
