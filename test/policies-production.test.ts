@@ -24,6 +24,13 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual((await evaluate(rules, run.resources)).violations, []);
     });
 
+    /** The graph with one installed timer unit's OnCalendar= changed (its text is the command's stdin). */
+    const withCalendar = (nameSuffix: string, calendar: string) =>
+        changed(run.resources, "command:remote:Command", nameSuffix, (p) => {
+            const edit = (text: string) => text.replace(/OnCalendar=.*/, `OnCalendar=${calendar}`);
+            p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
+        });
+
     it("production-data-protected and cnrs-backup-encryption: steps that would lose the data or skip its backup, each caught alone", async () => {
         const C = "command:remote:Command";
         const rmDelete = changed(run.resources, C, "-mysql-datadir", (p) => (p.delete = "sudo rm -rf /srv/elabftw/mysql/data"));
@@ -41,17 +48,11 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(noBlock), ["cnrs-backup-encryption"]);
         const noTimer = changed(run.resources, C, "-backup-db-timers", (p) => (p.create = String(p.create).replace("enable --now elabftw-backup-db.timer ", "enable --now ")));
         assert.deepEqual(await onlyPolicies(noTimer), ["cnrs-backup-encryption"]);
-        const weekly = changed(run.resources, C, "-backup-db-unit-elabftw-backup-db-timer", (p) => {
-            const edit = (text: string) => text.replace(/OnCalendar=.*/, "OnCalendar=Sun *-*-* 02:00:00");
-            p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
-        });
+        const weekly = withCalendar("-backup-db-unit-elabftw-backup-db-timer", "Sun *-*-* 02:00:00");
         assert.deepEqual(await onlyPolicies(weekly), ["cnrs-backup-encryption"]);
         const reset = changed(run.resources, C, "-db-lifecycle-install", (p) => (p.create = String(p.create).replace('"$container" bin/init db:install', '"$container" bin/init db:install -r')));
         assert.deepEqual(await onlyPolicies(reset), ["production-data-protected"]);
-        const never = changed(run.resources, C, "-backup-db-unit-elabftw-restore-drill-timer", (p) => {
-            const edit = (text: string) => text.replace(/OnCalendar=.*/, "OnCalendar=*-02-30 04:30:00");
-            p.stdin = typeof p.stdin === "object" && p.stdin ? { ...p.stdin, value: edit(p.stdin.value) } : edit(p.stdin);
-        });
+        const never = withCalendar("-backup-db-unit-elabftw-restore-drill-timer", "*-02-30 04:30:00");
         assert.deepEqual(await onlyPolicies(never), ["cnrs-backup-encryption"]);
     });
 

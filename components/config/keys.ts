@@ -49,6 +49,14 @@ const personName = z.string().regex(/^[\p{L}][\p{L} .'-]{0,63}$/u, "must be 1-64
 const nodeName = z.string().regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, "is not a valid node name");
 const floatingTag = /^(latest|stable|lts|innovation|\d+|\d+\.\d+)$/i;
 
+/** A string that `problemOf` finds nothing wrong with; its finding is the message. */
+function checkedBy(problemOf: (text: string) => string | undefined) {
+    return z.string().superRefine((text, ctx) => {
+        const problem = problemOf(text);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+}
+
 function versionSchema(product: string, exact: RegExp, rule: string) {
     return z.string().superRefine((value, ctx) => {
         if (floatingTag.test(value)) {
@@ -455,13 +463,7 @@ export const KEYS = {
         type: "string",
         description: "PEM certificate chain of the site (leaf first) from the institution's CA, for fqdn: an RSA key of 2048 bits or more, or ECDSA P-256 or stronger, not expired. Without it the program's private CA issues one.",
         fix: "pulumi config set httpsCertificate < fullchain.pem   # and httpsPrivateKey, as a secret",
-        schema: z
-            .string()
-            .superRefine((text, ctx) => {
-                const problem = siteCertificateProblem(text);
-                if (problem) ctx.addIssue({ code: "custom", message: problem });
-            })
-            .optional(),
+        schema: checkedBy(siteCertificateProblem).optional(),
     },
     httpsPrivateKey: {
         type: "string",
@@ -469,13 +471,7 @@ export const KEYS = {
         description: "PEM private key of httpsCertificate (unencrypted; its first certificate's key). Set it with --secret.",
         fix: "pulumi config set --secret httpsPrivateKey < privkey.pem",
         // Parsed, not pattern-matched: a truncated or encrypted key is refused here, not by nginx later.
-        schema: z
-            .string()
-            .superRefine((text, ctx) => {
-                const problem = siteKeyProblem(text);
-                if (problem) ctx.addIssue({ code: "custom", message: problem });
-            })
-            .optional(),
+        schema: checkedBy(siteKeyProblem).optional(),
     },
     certValidityDays: {
         type: "integer",
