@@ -359,6 +359,7 @@ describe("config validation", () => {
             for (const host of [dev.dbAddress, dev.webAddress, "127.0.0.1"]) {
                 assert.match(problemAbout({ backupTarget: `ssh://borg@${host}:2222/./elabftw` }, "backupTarget"), /a VM of this platform/);
             }
+            assert.match(problemAbout({ backupTarget: "/srv/elabftw/borg-repo", backupHostKey: "" }, "backupTarget"), /under \/srv\/elabftw, each VM's own data disk/);
         });
 
         it("keeps the in-guest nftables layer on production", () => {

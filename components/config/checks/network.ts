@@ -3,6 +3,7 @@ import { addressInNetwork, isDocumentationAddress, isIpv4, isPublicAddress, isUs
 import { KeyName } from "../keys";
 import { CrossCheck, extraFlows, MATRIX_KEYS, matrixOf, parseBackupTarget, parseProxy } from "../parsed";
 import { addressesOf } from "../../network/flowMatrix";
+import { DATA_MOUNT } from "../../vm/cloudInit";
 // The policy pack's address arithmetic, so that config refuses exactly what the pack would.
 import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, subtract, toInt, union } from "../../../policies/models/ipv4";
 
@@ -71,6 +72,10 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         reads: ["backupTarget", "webAddress", "dbAddress"],
         check: (c, problem) => {
             const target = parseBackupTarget(c.backupTarget);
+            // A path is a filer mounted on the VMs; under the VMs' own data disk it is no filer.
+            if (target.kind === "filer" && (target.path === DATA_MOUNT || target.path.startsWith(`${DATA_MOUNT}/`))) {
+                problem("backupTarget", `stores the backups under ${DATA_MOUNT}, each VM's own data disk: they would be lost with it. Give the filer's mounted path or the backup host's ssh:// address`);
+            }
             if (target.kind !== "ssh" || !isIpv4(target.host)) return;
             const vm = target.host === c.webAddress ? "webAddress" : target.host === c.dbAddress ? "dbAddress" : addressInNetwork(target.host, "127.0.0.0/8") ? "the loopback" : undefined;
             if (vm) problem("backupTarget", `stores the backups on ${target.host} (${vm}), a VM of this platform: they would be lost with it. Give the off-site backup host's address`);
