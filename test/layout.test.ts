@@ -24,6 +24,7 @@ const PURE_MODELS = [
     "config/providerSecrets.ts",
     "config/settingsKeys.ts",
     "config/sshKeys.ts",
+    "config/tlsKeys.ts",
     "config/stackFile.ts",
     "config/types.ts",
     "monitoring/statusPlan.ts",

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the ruleset generator, the kernel probes and their comparison with the model read as one.
 // The policy pack's nftables model (policies/models/nftEval.ts) against the kernel, property-based:
 // random rulesets within the syntax the model claims to read (an inet table with one or two input
 // base chains, policy drop or accept; accept, drop, jump, goto and return; regular chains; ct
