@@ -209,7 +209,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "SMTP password in cloud-init runcmd", owner: SECRETS, apply: userData("web", (t) => `${t}  - SMTP_PASSWORD=hunter2hunter2 /usr/local/sbin/configure-mail\n`) },
     { id: "Borg passphrase in a write_files environment file", owner: SECRETS, apply: userData("db", writeFile("/etc/default/elabftw-backup", "BORG_PASSPHRASE=correct-horse-battery")) },
     { id: "private key in write_files", owner: SECRETS, apply: (g) => userData("web", writeFile("/root/.ssh/id_ed25519", pemKey().trim()))(g) },
-    { id: "SECRET_KEY in a unit's Environment=", owner: SECRETS, apply: (g) => script("-backup-web-unit-elabftw-backup-uploads-service", (t) => t.replace("Type=oneshot", `Type=oneshot\nEnvironment=ELAB_SECRET=${defuseKey()}`))(g) },
+    { id: "SECRET_KEY in a unit's Environment=", owner: SECRETS, also: { policy: "cnrs-disk-encryption", why: "the unit file holding the key lies on the unencrypted OS disk (/etc/systemd/system)" }, apply: (g) => script("-backup-web-unit-elabftw-backup-uploads-service", (t) => t.replace("Type=oneshot", `Type=oneshot\nEnvironment=ELAB_SECRET=${defuseKey()}`))(g) },
     { id: "API token exported in an installed script", owner: SECRETS, apply: script("-backup-web-script-elabftw-restore", (t) => `${t}\nexport ELABFTW_API_TOKEN="3-4f8a9c2e1b7d"\n`) },
     // Secrets in any plaintext input, on command lines, and generated secrets that lost their marking.
     { id: "Borg passphrase in the VM's description", owner: SECRETS, apply: (g) => changed(g, T.vm, "-db", (p) => (p.description = "Backups: BORG_PASSPHRASE=correct-horse-battery, ask the CSSI")) },
