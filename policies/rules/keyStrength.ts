@@ -6,6 +6,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { generatedSecretBits } from "../models/randomSecrets";
 import { plaintextStrings } from "../models/secretScan";
 import { knownOrUndefined, ofType, TYPES } from "./common";
+import { installedPath } from "./deployedText";
 
 const CURVES = ["P256", "P384", "P521"];
 const HOURS_PER_DAY = 24;
@@ -102,7 +103,7 @@ export const keyStrength: StackValidationPolicy = {
         // open what belongs to the other (the exposed web VM the database's repository, say).
         const installedOn = new Map<string, { hosts: Set<string>; commands: PolicyResource[]; what: string }>();
         for (const command of ofType(args.resources, TYPES.command)) {
-            const path = /install-file\.sh'? --path (\S+)/.exec(String(command.props.create ?? ""))?.[1];
+            const path = installedPath(command);
             const host = path ? knownOrUndefined(() => command.props.connection?.host as string | undefined) : undefined;
             if (!path || !host) continue;
             const stdin = knownOrUndefined(() => command.props.stdin);
