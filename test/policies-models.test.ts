@@ -4,6 +4,7 @@
 // mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { forwardTargets } from "../policies/models/rsyslog";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
@@ -329,5 +330,11 @@ describe("script flags as parse_flags reads them", () => {
         assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', 'if [ -n "${no_systemd:-}" ]; then exit 0; fi'), ["--no-systemd", "1"], /ExecStart=/), true);
         assert.equal(exitsBefore(script.replace('[ -z "$no_systemd" ] || exit 0', '[ "$no_systemd" = yes ] && exit 0'), ["--no-systemd", "no"], /ExecStart=/), false);
         assert.deepEqual([...flagVariables(["--unit-dir", "/etc/systemd/system", "--no-systemd", "yes"])], [["unit_dir", "/etc/systemd/system"], ["no_systemd", "yes"]]);
+    });
+});
+
+describe("rsyslog forwarding rules", () => {
+    it("finds the targets of *.* in the legacy and omfwd forms, ignoring comments and narrower selectors", () => {
+        assert.deepEqual(forwardTargets(["*.* @10.20.60.5:514\n", "*.* @@(z9)10.20.60.6\n#*.* @10.0.0.1\nauth.* @10.0.0.2\n", '*.* action(type="omfwd" target="10.20.60.7" port="514" protocol="udp")\n']), ["10.20.60.5", "10.20.60.6", "10.20.60.7"]);
     });
 });

@@ -7,6 +7,7 @@ import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, T
 import { cloudInitFiles } from "./deployedText";
 import { stackNetwork } from "./firewallView";
 import { contains, describe, toInt } from "../models/ipv4";
+import { forwardTargets } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
@@ -15,13 +16,11 @@ export const accountabilityOnProduction: StackValidationPolicy = {
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
-        // Row 7 of the paper's matrix: every VM's logs collected by the unit's syslog server. rsyslog
-        // forwards what a rule selects with `*.*` to @host / @@host or an omfwd action's target.
+        // Row 7 of the paper's matrix: every VM's logs collected by the unit's syslog server.
         const syslog = stackNetwork(args.resources).endpoints.get("syslog") ?? [];
         for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
             const files = cloudInitFiles(vm, args.resources);
-            const rules = [...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).flatMap(([, text]) => text.split("\n").map((l) => l.replace(/#.*$/, "").trim()));
-            const targets = rules.filter((l) => /^\*\.\*\s/.test(l)).flatMap((l) => [.../@@?\(?[^@\s:;()]*\)?([\d.]+)/.exec(l)?.slice(1) ?? [], .../target\s*=\s*"([^"]+)"/.exec(l)?.slice(1) ?? []]);
+            const targets = forwardTargets([...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).map(([, text]) => text));
             if (!targets.some((t) => contains(syslog, toInt(t)))) {
                 reportViolation(`${vm.name}: forwards no log line to the unit's syslog server (${describe(syslog)}) on a production stack, so its audit trail is not collected (the paper's flow matrix, row 7). Fix: keep the cloud-init rsyslog rule (*.* action(type="omfwd" target=<syslogAddress> port="514" protocol="udp")).`, vm.urn);
             }

@@ -35,14 +35,16 @@ function destroys(argv: readonly string[]): string | undefined {
     if (name === "dd" && argv.some((a) => /^of=\/dev\//.test(a))) return argv.join(" ");
     if (name === "docker" && (argv.includes("prune") || (argv[1] === "volume" && argv[2] === "rm") || (argv[1] === "rm" && flags.some((f) => /^-[a-z]*v/.test(f) || f === "--volumes")))) return argv.join(" ");
     // eLabFTW's installer with -r/--reset drops every table first (REFERENCE.md: never use -r).
-    const at = argv.findIndex((a) => /(^|\/)bin\/(init|console)$/.test(a));
+    const at = argv.findIndex(isElabftwConsole);
     if (elabftwCommand(argv) === "db:install" && argv.slice(at + 1).some((a) => a === "-r" || a === "--reset" || /^-[a-zA-Z]*r[a-zA-Z]*$/.test(a))) return argv.slice(at).join(" ");
     return undefined;
 }
 
 /** The command eLabFTW's bin/init or bin/console runs (its first word that is not an option). */
+const isElabftwConsole = (word: string) => /(^|\/)bin\/(init|console)$/.test(word);
+
 function elabftwCommand(argv: readonly string[]): string | undefined {
-    const at = argv.findIndex((a) => /(^|\/)bin\/(init|console)$/.test(a));
+    const at = argv.findIndex(isElabftwConsole);
     return at < 0 ? undefined : argv.slice(at + 1).find((a) => !a.startsWith("-"));
 }
 
