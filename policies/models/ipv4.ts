@@ -3,6 +3,7 @@
 // Internet" are answered by arithmetic rather than by comparing strings. Parsing goes through
 // ipaddr.js; the interval arithmetic is ours (a few lines no library offers on 32-bit ranges).
 import * as ipaddr from "ipaddr.js";
+import { memoByText } from "./memo";
 
 /** Inclusive [low, high] over 0..2^32-1. */
 export type Interval = readonly [number, number];
@@ -23,7 +24,9 @@ export function toAddress(n: number): string {
  * One address, a network (a.b.c.d/n, host bits ignored as the kernel does) or a range (a-b), as
  * Proxmox and nftables accept them; undefined when the text is none of these.
  */
-export function parseAddress(text: string): Interval | undefined {
+export const parseAddress = memoByText(parseAddressText);
+
+function parseAddressText(text: string): Interval | undefined {
     const value = text.trim();
     try {
         const range = /^([\d.]+)\s*-\s*([\d.]+)$/.exec(value);

@@ -2,6 +2,8 @@
 // chains with their hook and policy (nft's default policy is accept; a dormant table's chains hook
 // nothing), and their rules; a rule that
 // accepts with no match at all (only counter, log, comment before accept) accepts everything.
+import { memoByText } from "./memo";
+
 export interface NftChain {
     readonly table: string;
     readonly name: string;
@@ -11,7 +13,9 @@ export interface NftChain {
 }
 
 /** Chains of every `table <family> <name> { ... }` block (brace-counted, comments removed). */
-export function parseRuleset(text: string): NftChain[] {
+export const parseRuleset = memoByText(parseRulesetText);
+
+function parseRulesetText(text: string): NftChain[] {
     const lines = text.split("\n").map((l) => l.replace(/^((?:[^"#]|"[^"]*")*?)(^|\s)#.*$/, "$1").trim()).filter(Boolean);
     const chains: NftChain[] = [];
     let table: string | undefined;

@@ -9,6 +9,7 @@
 // - a written file's path says how it is read (script, unit, cron file, environment file, data).
 import { gunzipSync } from "node:zlib";
 import { parse } from "yaml";
+import { memoByText } from "./memo";
 import { commandName, effectiveCommand, pipelines } from "./shell";
 
 export type TextKind = "shell" | "unit" | "cron" | "env" | "data";
@@ -81,7 +82,9 @@ export interface CloudConfig {
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
 
 /** The parts of cloud-init user-data that run or write something; undefined when it is not #cloud-config. */
-export function cloudConfig(userData: string): CloudConfig | undefined {
+export const cloudConfig = memoByText(cloudConfigOf);
+
+function cloudConfigOf(userData: string): CloudConfig | undefined {
     if (!userData.startsWith("#cloud-config")) return undefined;
     let doc: Record<string, any>;
     try {

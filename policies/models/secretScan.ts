@@ -9,6 +9,7 @@
 //   with `user:password@`): whatever follows is in the process list, literal or expanded.
 import { parse } from "yaml";
 import { assignments } from "./borg";
+import { memoByText } from "./memo";
 import { cloudConfig } from "./programText";
 import { isLiteralSecretValue, isSecretName, keyMaterial, secretAssignments } from "./secrets";
 import { effectiveCommand, pipelines } from "./shell";
@@ -49,7 +50,7 @@ export function plaintextStrings(value: unknown, skip: readonly string[], path =
 }
 
 /** Secret-looking keys with literal values in a YAML or JSON document. */
-function mappingSecrets(text: string): string[] {
+const mappingSecrets = memoByText((text: string): string[] => {
     if (!/:\s|^\s*[{[]/m.test(text) || !/\n|^\s*\{/.test(text)) return [];
     let doc: unknown;
     try {
@@ -69,7 +70,7 @@ function mappingSecrets(text: string): string[] {
     };
     walk(doc);
     return found;
-}
+});
 
 /**
  * What in a text would give a secret away: key material, secret-looking assignments and keys. A text

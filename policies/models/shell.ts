@@ -5,6 +5,7 @@
 // (sudo, env, nice, timeout, exec, docker exec, ssh). Compound commands (if, while, case, { }, ( ))
 // are flattened into the simple commands they contain: a grouped command's redirection is not
 // carried to its members, which errs on the side of reporting.
+import { memoByObject, memoByText } from "./memo";
 
 export interface Word {
     /** The word after quote removal; expansions are kept as written (`$VAR`, `${a[@]}`). */
@@ -137,7 +138,9 @@ const WRAPPERS: Record<string, (args: readonly string[]) => number> = {
 const basename = (path: string) => path.slice(path.lastIndexOf("/") + 1);
 
 /** The command a simple command really runs, behind wrappers: its environment assignments and arguments. */
-export function effectiveCommand(command: SimpleCommand): { env: Map<string, Word>; argv: string[] } {
+export const effectiveCommand = memoByObject(effectiveCommandOf);
+
+function effectiveCommandOf(command: SimpleCommand): { env: Map<string, Word>; argv: string[] } {
     const env = new Map(command.assigns.map((a) => [a.name, a.value] as const));
     let argv = command.words.map((w) => w.text);
     for (let guard = 0; guard < 10 && argv.length > 0; guard++) {
@@ -156,19 +159,8 @@ export function effectiveCommand(command: SimpleCommand): { env: Map<string, Wor
     return { env, argv };
 }
 
-// The same scripts are read by several policies: parse each text once.
-const parsed = new Map<string, Pipeline[]>();
-
 /** Every pipeline a script runs, with those of nested scripts (`$(...)`, `bash -c`, `ssh host CMD`). */
-export function pipelines(script: string): Pipeline[] {
-    let result = parsed.get(script);
-    if (!result) {
-        if (parsed.size > 1000) parsed.clear();
-        result = parseScript(script, 0);
-        parsed.set(script, result);
-    }
-    return result;
-}
+export const pipelines = memoByText((script: string): Pipeline[] => parseScript(script, 0));
 
 function parseScript(script: string, depth: number): Pipeline[] {
     const nested: string[] = [];

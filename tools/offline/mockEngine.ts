@@ -120,7 +120,7 @@ export async function runProgram(
                 if (options.latencyMs && args.custom) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
                 // A preview knows the inputs only: ids and computed outputs stay unknown.
                 if (options.preview) return { id: "", state: { ...args.inputs } };
-                const tls = options.deterministic ? deterministicTls(args.type, args.name, unwrapSecrets(args.inputs)) : tlsStandIn(args.type, unwrapSecrets(args.inputs));
+                const tls = options.deterministic ? deterministicTls(args.type, args.name, unwrapSecrets(args.inputs)) : await tlsStandIn(args.type, unwrapSecrets(args.inputs));
                 if (tls) {
                     for (const field of ["privateKeyPem", "privateKeyOpenssh"]) if (typeof tls[field] === "string") generatedSecrets.push(tls[field] as string);
                     return { id: `${args.name}-id`, state: tls };
@@ -223,12 +223,22 @@ export async function runProgram(
         });
     };
 
-    const program = await import("../../index");
-    // Wait until every registration, including those started by earlier ones, has completed.
-    for (let seen = -1; seen !== pending.length; ) {
-        seen = pending.length;
-        await Promise.all(pending);
-        await new Promise((resolve) => setImmediate(resolve));
+    // The SDK takes a stack trace for every promise and resource it makes (leak reports, source
+    // positions the mocks ignore); tsx's source maps make each one cost ~1 ms of mapping, a third of a
+    // second per run. Off while the program runs, back on for whatever the caller does next.
+    const sourceMaps = process.sourceMapsEnabled;
+    process.setSourceMapsEnabled(false);
+    let program: Record<string, unknown>;
+    try {
+        program = await import("../../index");
+        // Wait until every registration, including those started by earlier ones, has completed.
+        for (let seen = -1; seen !== pending.length; ) {
+            seen = pending.length;
+            await Promise.all(pending);
+            await new Promise((resolve) => setImmediate(resolve));
+        }
+    } finally {
+        process.setSourceMapsEnabled(sourceMaps);
     }
 
     if (failures.length > 0) throw new Error(`registrations failed under mocks:\n${failures.join("\n")}`);

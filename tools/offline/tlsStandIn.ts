@@ -1,10 +1,14 @@
 // A test-side stand-in for the @pulumi/tls provider: under mocks, it makes real keys and
 // certificates with openssl from the same inputs the program gives the provider (key type,
 // subject, SANs, usages, validity, CA flag), so what the program would deploy can be used for real.
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Asynchronous: keys come from node:crypto's thread pool and openssl runs as a child process, so the
+// mock engine keeps registering other resources meanwhile (the feedback loop's time, issue 13).
+import { execFile } from "node:child_process";
+import { generateKeyPair, KeyObject } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 
 /** The TLS provider's allowed_uses, as openssl names them (shared with the engine tests' stand-in). */
 export const KEY_USAGE: Record<string, string> = {
@@ -35,22 +39,26 @@ export const EXTENDED_KEY_USAGE: Record<string, string> = {
     microsoft_kernel_code_signing: "1.3.6.1.4.1.311.61.1.1",
 };
 
-function openssl(args: string[], input?: string): string {
-    const result = spawnSync("openssl", args, { input, encoding: "utf8" });
-    if (result.status !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr}`);
-    return result.stdout;
+const run = promisify(execFile);
+
+async function openssl(args: string[]): Promise<string> {
+    try {
+        return (await run("openssl", args, { encoding: "utf8" })).stdout;
+    } catch (error) {
+        throw new Error(`openssl ${args.join(" ")}: ${(error as { stderr?: string }).stderr ?? error}`);
+    }
 }
 
-function inTempDir<T>(work: (file: (name: string, content?: string) => string) => T): T {
-    const dir = mkdtempSync(path.join(tmpdir(), "tls-stand-in-"));
+async function inTempDir<T>(work: (file: (name: string, content?: string) => Promise<string>) => Promise<T>): Promise<T> {
+    const dir = await mkdtemp(path.join(tmpdir(), "tls-stand-in-"));
     try {
-        return work((name, content) => {
+        return await work(async (name, content) => {
             const file = path.join(dir, name);
-            if (content !== undefined) writeFileSync(file, content);
+            if (content !== undefined) await writeFile(file, content);
             return file;
         });
     } finally {
-        rmSync(dir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
     }
 }
 
@@ -83,49 +91,51 @@ function validity(hours: number): { days: string; state: Record<string, string> 
     return { days: String(hours / 24), state: { validityStartTime: start.toISOString(), validityEndTime: new Date(start.getTime() + hours * 3_600_000).toISOString() } };
 }
 
-function privateKey(inputs: any): Record<string, unknown> {
-    let pem: string;
+async function privateKey(inputs: any): Promise<Record<string, unknown>> {
+    // The TLS provider's PEM forms: PKCS#1 for RSA, SEC1 for ECDSA (as `openssl rsa -traditional` / `openssl ec` print them).
+    const pair = (keys: Promise<{ publicKey: KeyObject; privateKey: KeyObject }>, type: "pkcs1" | "sec1") =>
+        keys.then(({ publicKey, privateKey }) => ({
+            ...inputs,
+            privateKeyPem: privateKey.export({ type, format: "pem" }) as string,
+            publicKeyPem: publicKey.export({ type: "spki", format: "pem" }) as string,
+        }));
     if (inputs.algorithm === "ECDSA") {
-        const curve = { P224: "P-224", P256: "P-256", P384: "P-384", P521: "P-521" }[inputs.ecdsaCurve as string] ?? "P-224";
-        pem = openssl(["ec"], openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", `ec_paramgen_curve:${curve}`, "-pkeyopt", "ec_param_enc:named_curve"]));
-    } else if (inputs.algorithm === "RSA") {
-        pem = openssl(["rsa", "-traditional"], openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", `rsa_keygen_bits:${inputs.rsaBits ?? 2048}`]));
-    } else {
-        // ED25519 keys serve SSH here: the stand-in makes their OpenSSH forms (the program reads no PEM of them).
-        return inTempDir((file) => {
-            const key = file("id_ed25519");
-            const made = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key], { encoding: "utf8" });
-            if (made.status !== 0) throw new Error(`ssh-keygen: ${made.stderr}`);
-            return { ...inputs, privateKeyOpenssh: readFileSync(key, "utf8"), publicKeyOpenssh: readFileSync(`${key}.pub`, "utf8") };
-        });
+        const namedCurve = { P224: "P-224", P256: "P-256", P384: "P-384", P521: "P-521" }[inputs.ecdsaCurve as string] ?? "P-224";
+        return pair(promisify(generateKeyPair)("ec", { namedCurve }), "sec1");
     }
-    return { ...inputs, privateKeyPem: pem, publicKeyPem: openssl(["pkey", "-pubout"], pem) };
+    if (inputs.algorithm === "RSA") return pair(promisify(generateKeyPair)("rsa", { modulusLength: inputs.rsaBits ?? 2048 }), "pkcs1");
+    // ED25519 keys serve SSH here: the stand-in makes their OpenSSH forms (the program reads no PEM of them).
+    return inTempDir(async (file) => {
+        const key = await file("id_ed25519");
+        await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", key]);
+        return { ...inputs, privateKeyOpenssh: await readFile(key, "utf8"), publicKeyOpenssh: await readFile(`${key}.pub`, "utf8") };
+    });
 }
 
-function selfSignedCert(inputs: any): Record<string, unknown> {
+async function selfSignedCert(inputs: any): Promise<Record<string, unknown>> {
     const { days, state } = validity(inputs.validityPeriodHours);
-    const certPem = inTempDir((file) => {
+    const certPem = await inTempDir(async (file) => {
         const ext = [...extensions(inputs), ...(sanLine(inputs) ? [sanLine(inputs)!] : [])];
-        return openssl(["req", "-x509", "-new", "-key", file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), "-days", days, "-set_serial", `0x${randomSerial()}`, ...ext.flatMap((e) => ["-addext", e])]);
+        return openssl(["req", "-x509", "-new", "-key", await file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), "-days", days, "-set_serial", `0x${randomSerial()}`, ...ext.flatMap((e) => ["-addext", e])]);
     });
     return { ...inputs, certPem, ...state };
 }
 
-function certRequest(inputs: any): Record<string, unknown> {
+async function certRequest(inputs: any): Promise<Record<string, unknown>> {
     const san = sanLine(inputs);
-    const certRequestPem = inTempDir((file) =>
-        openssl(["req", "-new", "-key", file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), ...(san ? ["-addext", san] : [])]),
+    const certRequestPem = await inTempDir(async (file) =>
+        openssl(["req", "-new", "-key", await file("key.pem", inputs.privateKeyPem), "-subj", subjectLine(inputs.subject), ...(san ? ["-addext", san] : [])]),
     );
     return { ...inputs, certRequestPem };
 }
 
-function locallySignedCert(inputs: any): Record<string, unknown> {
+async function locallySignedCert(inputs: any): Promise<Record<string, unknown>> {
     const { days, state } = validity(inputs.validityPeriodHours);
-    const certPem = inTempDir((file) => {
-        const csr = file("req.pem", inputs.certRequestPem);
-        const ext = file("ext.cnf", `${[...extensions(inputs), "authorityKeyIdentifier=keyid"].join("\n")}\n`);
+    const certPem = await inTempDir(async (file) => {
+        const csr = await file("req.pem", inputs.certRequestPem);
+        const ext = await file("ext.cnf", `${[...extensions(inputs), "authorityKeyIdentifier=keyid"].join("\n")}\n`);
         return openssl([
-            "x509", "-req", "-in", csr, "-CA", file("ca.pem", inputs.caCertPem), "-CAkey", file("ca-key.pem", inputs.caPrivateKeyPem),
+            "x509", "-req", "-in", csr, "-CA", await file("ca.pem", inputs.caCertPem), "-CAkey", await file("ca-key.pem", inputs.caPrivateKeyPem),
             "-set_serial", `0x${randomSerial()}`, "-days", days, "-copy_extensions", "copy", "-extfile", ext,
         ]);
     });
@@ -137,7 +147,7 @@ function randomSerial(): string {
 }
 
 /** The state the TLS provider would return for a resource, or undefined for other types. */
-export function tlsStandIn(type: string, inputs: any): Record<string, unknown> | undefined {
+export function tlsStandIn(type: string, inputs: any): Promise<Record<string, unknown>> | undefined {
     switch (type) {
         case "tls:index/privateKey:PrivateKey":
             return privateKey(inputs);
