@@ -51,7 +51,7 @@ export interface PveVm {
     readonly address?: string;
     /** Each NIC's `firewall` flag, in order (net0, net1...). */
     readonly nics: readonly boolean[];
-    readonly options?: { readonly enabled?: boolean | null; readonly inputPolicy?: string | null; readonly outputPolicy?: string | null };
+    readonly options?: { readonly enabled?: boolean | null; readonly inputPolicy?: string | null; readonly outputPolicy?: string | null; readonly ipfilter?: boolean | null };
     readonly rules: readonly RuleProps[];
 }
 
@@ -86,6 +86,24 @@ export function ipsetAddresses(entries: readonly IpsetEntry[]): AddressSet | und
         set = p.nomatch ? subtract(set, [p.interval!]) : union(set, [p.interval!]);
     }
     return set;
+}
+
+/**
+ * The source addresses a guest's NIC may send from, as pve-firewall filters them: with the guest
+ * firewall on and the NIC filtered, an `ipfilter-net<N>` set of the guest (or the `ipfilter` option,
+ * which then allows the guest's own configured address) drops every other source. Otherwise any
+ * address passes: the guest can pose as another (the admin network, the other VM) toward its peers.
+ * undefined: an entry the model cannot read (an alias name, say).
+ */
+export function sendableSources(fw: PveFirewall, vm: PveVm, nic = 0): AddressSet | undefined {
+    if (vm.options?.enabled !== true || vm.nics[nic] !== true) return ALL;
+    const set = fw.ipsets.find((s) => s.name === `ipfilter-net${nic}` && s.vmId === vm.vmId);
+    const own: AddressSet = vm.address && parseAddress(vm.address) ? [parseAddress(vm.address)!] : [];
+    if (set) {
+        const listed = ipsetAddresses(set.cidrs);
+        return listed && union(listed, own);
+    }
+    return vm.options.ipfilter === true ? own : ALL;
 }
 
 /** The addresses a source/dest field stands for in this guest's rules; undefined: the model cannot tell. */

@@ -37,7 +37,7 @@ export function firewallFromResources(resources: readonly ResourceLike[]): PveFi
             name: vm.name,
             address: vmCidr(vm)?.split("/")[0],
             nics: list<{ firewall?: boolean | null }>(vm.props.networkDevices).map((nic) => nic.firewall === true),
-            options: options ? { enabled: options.props.enabled, inputPolicy: options.props.inputPolicy, outputPolicy: options.props.outputPolicy } : undefined,
+            options: options ? { enabled: options.props.enabled, inputPolicy: options.props.inputPolicy, outputPolicy: options.props.outputPolicy, ipfilter: options.props.ipfilter } : undefined,
             rules: of(PVE_TYPES.rules)
                 .filter((r) => r.props.vmId === vmId)
                 .flatMap((r) => list<RuleProps>(r.props.rules)),

@@ -2,12 +2,12 @@
 // The switches and defaults of both firewall layers (Proxmox, and nftables in the guests), and the
 // default-deny egress, decided on the firewall model.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { covers, INTERNET } from "../models/ipv4";
+import { covers, describe, INTERNET, setOf, subtract } from "../models/ipv4";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../models/nftables";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { forwardingAllowed } from "../models/sshd";
-import { datacenterInputPolicy, vmPolicy } from "../models/proxmoxFirewall";
+import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, ofType, TYPES, violation, vmAddress } from "./common";
 import { exitsBefore } from "../models/scriptFlags";
@@ -67,6 +67,13 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             if (vm.rules.length === 0) reportViolation(violation(REQUIREMENT, vm.name, "has no firewall rules of its own", "render the flow matrix's rules for this VM"), urn);
             vm.nics.forEach((filtered, i) => {
                 if (!filtered) reportViolation(violation(REQUIREMENT, `${vm.name} net${i}`, "is not filtered by the Proxmox firewall", "set firewall: true on every network device"), urn);
+                // Every rule of the other VM trusts a source address: a VM that may send from any
+                // other address can pose as the admin network or as its neighbour.
+                const sources = sendableSources(net.fw, vm, i);
+                const foreign = sources && subtract(sources, vm.address ? setOf(vm.address) : []);
+                if (!foreign || foreign.length > 0) {
+                    reportViolation(violation(REQUIREMENT, `${vm.name} net${i}`, foreign ? `may send from ${describe(foreign)}, not only its own address: it can pose as the admin network or the other VM` : "has an IP filter set the model cannot read", "keep the firewall option ipfilter on and the ipfilter-net0 set to the VM's own address"), urn);
+                }
             });
             // Segmentation: each VM exchanges with the others only what the flow matrix allows, both ways.
             for (const direction of ["in", "out"] as const) {
