@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { forwardTargets } from "../policies/models/rsyslog";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
-import { guestVerdict, PveFirewall, PveVm, RuleProps } from "../policies/models/proxmoxFirewall";
+import { guestVerdict, PveFirewall, PveVm, RuleProps, sendableSources } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../policies/models/mysqld";
 import { statements } from "../policies/models/mysqlAccounts";
@@ -74,6 +74,21 @@ describe("Proxmox firewall model", () => {
         assert.equal(passes(fw, "10.8.1.1", "tcp", 22), "yes", "the more specific entry wins");
         assert.equal(passes(fw, "192.168.1.1", "tcp", 22), "no", "the guest's IP set hides the datacenter's");
         assert.equal(passes(fw, "10.0.0.10", "tcp", 3306), "yes", "dc/ names the datacenter alias");
+    });
+
+    it("reads the sources a guest may send from as pve-firewall's IP filter does", () => {
+        const on = { enabled: true, inputPolicy: "DROP", outputPolicy: "DROP", ipfilter: true };
+        const own = setOf("10.0.0.11");
+        assert.deepEqual(sendableSources(world(vm([], on)), vm([], on)), own, "ipfilter on, no set: the guest's own address");
+        const listed = world(vm([], { ...on, ipfilter: false }), { ipsets: [{ name: "ipfilter-net0", vmId: 100, cidrs: [{ name: "10.0.0.0/24" }, { name: "10.0.0.0/25", nomatch: true }] }] });
+        assert.deepEqual(sendableSources(listed, listed.vms[0]), setOf("10.0.0.11", "10.0.0.128/25"), "a set filters even with the option off; nomatch entries removed");
+        const otherGuest = world(vm([], on), { ipsets: [{ name: "ipfilter-net0", vmId: 101, cidrs: [{ name: "0.0.0.0/0" }] }] });
+        assert.deepEqual(sendableSources(otherGuest, otherGuest.vms[0]), own, "another guest's set is not this one's");
+        assert.equal(covers(sendableSources(world(vm([])), vm([]))!, INTERNET), true, "no option, no set: any source");
+        const unfiltered = { ...vm([], on), nics: [false] };
+        assert.equal(covers(sendableSources(world(unfiltered), unfiltered)!, INTERNET), true, "a NIC the firewall does not filter: any source");
+        const alias = world(vm([], on), { ipsets: [{ name: "ipfilter-net0", vmId: 100, cidrs: [{ name: "myself" }] }] });
+        assert.equal(sendableSources(alias, alias.vms[0]), undefined, "an entry it cannot read");
     });
 
     it("answers maybe for what it cannot read, and only for ACCEPT rules", () => {

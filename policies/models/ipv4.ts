@@ -24,7 +24,11 @@ export function toAddress(n: number): string {
  * One address, a network (a.b.c.d/n, host bits ignored as the kernel does) or a range (a-b), as
  * Proxmox and nftables accept them; undefined when the text is none of these.
  */
-export const parseAddress = memoByText(parseAddressText);
+// Frozen: the memo shares each interval among its callers.
+export const parseAddress = memoByText((text: string) => {
+    const interval = parseAddressText(text);
+    return interval && (Object.freeze(interval) as Interval);
+});
 
 function parseAddressText(text: string): Interval | undefined {
     const value = text.trim();
