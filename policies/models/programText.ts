@@ -122,6 +122,24 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
 }
 
 /**
+ * Where a script copies its standard input: `install /dev/stdin F`, `tee F`, `dd of=F`, `cat > F`
+ * (relative paths kept: a local command's are the workstation's working directory).
+ */
+export function stdinWriteTargets(script: string): string[] {
+    const targets: string[] = [];
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+        const argv = effectiveCommand(stage).argv;
+        const name = commandName(argv);
+        const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+        if (name === "install" && words.includes("/dev/stdin")) targets.push(words[words.length - 1]);
+        if (name === "tee") targets.push(...words);
+        if (name === "dd") targets.push(...argv.filter((a) => a.startsWith("of=")).map((a) => a.slice(3)));
+        if (name === "cat" && words.length === 0) targets.push(...stage.redirects.filter((r) => r.fd === 1 && r.op.startsWith(">")).map((r) => r.target));
+    }
+    return targets.filter((t) => !/^\/(dev|proc|run|sys)\//.test(t));
+}
+
+/**
  * Files a script writes with the shell: a here-document or here-string into `cat >FILE` or
  * `tee FILE`, `echo`/`printf` redirected to a file or piped into `tee FILE`.
  */

@@ -8,9 +8,9 @@ import { assignments, borgDirectories, runsBorg } from "../models/borg";
 import { cloudInitFiles, deployedScripts, installedPath, snippetHost } from "./deployedText";
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
-import { cloudConfig, kindOfPath } from "../models/programText";
+import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
 import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
-import { commandName, effectiveCommand, pipelines } from "../models/shell";
+import { effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -139,15 +139,7 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
         const targets = new Set<string>();
         const installed = installedPath(command);
         if (installed) targets.add(installed);
-        for (const stage of pipelines(String(command.props.create ?? "")).flatMap((p) => p.stages)) {
-            const argv = effectiveCommand(stage).argv;
-            const name = commandName(argv);
-            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
-            if (name === "install" && words.includes("/dev/stdin")) targets.add(words[words.length - 1]);
-            if (name === "tee") words.forEach((w) => targets.add(w));
-            if (name === "dd") argv.filter((a) => a.startsWith("of=")).forEach((a) => targets.add(a.slice(3)));
-            if (name === "cat" && words.length === 0) stage.redirects.filter((r) => r.fd === 1 && r.op.startsWith(">")).forEach((r) => targets.add(r.target));
-        }
+        for (const path of stdinWriteTargets(String(command.props.create ?? ""))) targets.add(path);
         for (const path of [...targets].filter((t) => t.startsWith("/") && !/^\/(dev|proc|run|sys)\//.test(t))) {
             if (!mountPoints.some((m) => isUnder(followLinks(path, links), m))) found.push({ resource: command, path, what });
         }

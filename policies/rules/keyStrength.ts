@@ -84,6 +84,13 @@ export const keyStrength: StackValidationPolicy = {
             if (bits !== undefined && bits < minimumGeneratedSecretBits) {
                 report(`a generated secret of ${bits} bits (length ${p.length ?? p.byteLength}). Fix: at least ${minimumGeneratedSecretBits} bits: 22 alphanumeric characters, or 16 bytes (the program generates 32 to 64 characters).`);
             }
+            // Keepers replace a generated secret whenever one of them changes: what the old value
+            // protects (eLabFTW's SMTP and timestamping passwords encrypted under SECRET_KEY, a LUKS
+            // keyslot, a Borg repository key, a MySQL account) is then out of reach of the new one.
+            const keepers = bits !== undefined ? knownOrUndefined(() => p.keepers) : undefined;
+            if (keepers && typeof keepers === "object" && Object.keys(keepers).length > 0) {
+                report(`a generated secret with keepers (${Object.keys(keepers).join(", ")}): it is replaced whenever one changes, and what it encrypted or unlocked no longer opens. Fix: remove the keepers; replace a secret only deliberately (pulumi up --replace <urn>), after re-keying what it protects.`);
+            }
             if (r.type === TYPES.selfSignedCert && p.validityPeriodHours > maximumCaDays * HOURS_PER_DAY) {
                 report(`valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumCaDays} (caValidityDays).`);
             }

@@ -6,7 +6,7 @@
 // in additionalSecretOutputs. A value a generated secret has (password, random bytes, private key)
 // found anywhere else is a secret that lost its marking on the way.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { cloudConfig } from "../models/programText";
+import { cloudConfig, stdinWriteTargets } from "../models/programText";
 import { readsConfig } from "../models/elabftwSettings";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
@@ -27,11 +27,12 @@ function plaintextOf(resource: PolicyResource): TextAt[] {
     return plaintextStrings(resource.props, skip, "", knownOrUndefined);
 }
 
+const GENERATED_TYPES: readonly string[] = [TYPES.randomPassword, TYPES.randomBytes, TYPES.privateKey];
+
 /** The values generated secrets have (known at `up`): none may appear in a plaintext place. */
 function generatedSecretValues(resources: readonly PolicyResource[]): { owner: string; value: string }[] {
-    const GENERATED = [TYPES.randomPassword, TYPES.randomBytes, TYPES.privateKey];
     return resources
-        .filter((r) => (GENERATED as readonly string[]).includes(r.type))
+        .filter((r) => GENERATED_TYPES.includes(r.type))
         .flatMap((r) => (SECRET_CHANNELS[r.type] ?? []).map((field) => ({ owner: r.name, value: knownOrUndefined(() => r.props[field]) })))
         .filter((s): s is { owner: string; value: string } => typeof s.value === "string" && s.value.trim().length >= 8)
         .map((s) => ({ ...s, value: s.value.trim() }));
@@ -92,6 +93,18 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 return (name === "set" && (options.some((o) => /^-[a-wyz]*x/.test(o)) || argv.some((a, i) => a === "-o" && argv[i + 1] === "xtrace"))) || (/^(ba)?sh$/.test(name ?? "") && options.some((o) => /^-[a-wyz]*x/.test(o)));
             });
             if (traced) report(s.resource, s.where, `bash's xtrace (\`${traced.join(" ")}\`), which prints each command with its secrets expanded to stderr, kept in the state as the command's stderr`, "remove set -x; trace with messages that name no secret");
+        }
+        // A local command runs on the workstation: a secret it copies from stdin into a file lies there
+        // in plaintext (next to the code, one `git add` away), outside Pulumi's encrypted state.
+        for (const command of ofType(args.resources, TYPES.localCommand)) {
+            const stdin = knownOrUndefined(() => command.props.stdin);
+            const source = (command.propertyDependencies?.stdin ?? []).find((r) => GENERATED_TYPES.includes(r.type));
+            const value = typeof stdin === "string" ? generated.find((g) => stdin.includes(g.value)) : undefined;
+            const what = source ? `the secret ${source.name}` : value ? `the value of the generated secret ${value.owner}` : typeof stdin === "string" && keyMaterial(stdin).length > 0 ? "key material" : undefined;
+            if (!what) continue;
+            for (const path of stdinWriteTargets(String(command.props.create ?? ""))) {
+                report(command, `the file ${path} it writes on the workstation`, what, "keep secrets in Pulumi's encrypted state (secret outputs) and read them with pulumi stack output --show-secrets when needed; never write them to a file");
+            }
         }
         for (const s of deployedScripts(args.resources)) {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
