@@ -7,6 +7,7 @@ import { generatedSecretBits } from "../models/randomSecrets";
 import { plaintextStrings } from "../models/secretScan";
 import { knownOrUndefined, ofType, TYPES } from "./common";
 import { installedPath } from "./deployedText";
+import { rootPasswordOnWebVm } from "./rootPassword";
 
 const CURVES = ["P256", "P384", "P521"];
 const HOURS_PER_DAY = 24;
@@ -132,6 +133,9 @@ export const keyStrength: StackValidationPolicy = {
             if (hosts.size < 2 || reportedShares.has(names)) continue;
             reportedShares.add(names);
             reportViolation(`${names}: install the same ${what} on ${[...hosts].join(" and ")}: either VM can open what the other's ${what} protects. Fix: one ${what} per VM (the Backup component generates one for each).`, commands[0].urn);
+        }
+        for (const { resource, where } of rootPasswordOnWebVm(args.resources)) {
+            reportViolation(`${resource.name}: ${where} holds MySQL's root password on the web VM: whoever takes the exposed VM owns every database and grant. Fix: give root its own generated password, kept on the DB VM only (the Secrets component generates one apart from the eLabFTW account's).`, resource.urn);
         }
         for (const key of caKeys(args.resources)) {
             for (const use of caKeyUses(key, args.resources)) {
