@@ -34,7 +34,7 @@ function containerImages(container: PolicyResource): { references: string[]; oth
 
 export const pinnedContainerImages: StackValidationPolicy = {
     name: "pinned-container-images",
-    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag.",
+    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -47,6 +47,17 @@ export const pinnedContainerImages: StackValidationPolicy = {
         for (const image of ofType(args.resources, TYPES.remoteImage)) {
             const problem = unpinnedImageProblem(String(image.props.name), pattern);
             if (problem) reportViolation(`${image.name} pulls ${problem}. Fix: ${fix}`, image.urn);
+            // With `build`, the provider builds the image on the VM and only tags it with the name: its
+            // content is whatever the Dockerfile's base (and any build argument) resolves to that day.
+            const build = tryKnown(() => image.props.build);
+            if (build.known && build.value !== undefined && build.value !== null) {
+                const { context, buildArgs } = build.value as { context?: string; buildArgs?: Record<string, unknown> };
+                const args = Object.entries(buildArgs ?? {}).map(([k, v]) => `${k}=${v}`);
+                reportViolation(`${image.name} builds its image on the VM from ${context ?? "a context"}${args.length ? ` (${args.join(", ")})` : ""} and names it ${image.props.name}: the tag is a label on whatever its base resolves to at build time, not the pinned release. Fix: pull the vendor's image by release and digest (no build), and add site files through mounts.`, image.urn);
+            }
+        }
+        for (const built of ofType(args.resources, "docker:index/image:Image")) {
+            reportViolation(`${built.name} builds an image for the stack: its content is whatever its base resolves to at build time, not a pinned release. Fix: pull the vendor's image by release and digest with a RemoteImage, and add site files through mounts.`, built.urn);
         }
         for (const container of ofType(args.resources, TYPES.container)) {
             const { references, otherSources } = containerImages(container);
