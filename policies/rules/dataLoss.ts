@@ -8,7 +8,8 @@
 // the database's archive.
 import { PolicyResource } from "@pulumi/policy";
 import { borgSubcommand } from "../models/borg";
-import { dockerDataRoot, hostPathOf } from "../models/dockerContainer";
+import { dockerDataRoot, hostPathOf, hostPaths } from "../models/dockerContainer";
+import { isUnder } from "../models/paths";
 import { statements } from "../models/mysqlAccounts";
 import { mysqldOptions } from "../models/mysqld";
 import { unitText } from "../models/programText";
@@ -147,11 +148,25 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             .flatMap((c) => stagesOf(String(c.props.create ?? "")))
             .filter((argv) => commandName(argv) === "systemctl" && argv.includes("enable") && argv.includes("--now"))
             .flatMap((argv) => argv.filter((a) => a.endsWith(".timer")));
-        const daily = enabled.some((timer) => {
+        const dailyServices = enabled.flatMap((timer) => {
             const settings = timerSettings(units.get(timer) ?? "");
-            return firesEveryDay(settings.onCalendar) && serviceArchives(units.get(settings.unit ?? timer.replace(/\.timer$/, ".service")), resources, address);
+            const service = units.get(settings.unit ?? timer.replace(/\.timer$/, ".service"));
+            return firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) ? [service!] : [];
         });
-        if (!daily) found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+        if (dailyServices.length === 0) {
+            found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+            continue;
+        }
+        // eLabFTW's files live on the VM at the host side of its writable mounts: a daily archive must
+        // name that folder (or a parent). The container's own path does not exist on the VM.
+        const named = dailyServices.flatMap((unit) => unitText(unit).commands.flatMap((line) => (stagesOf(line)[0] ?? []).slice(1).filter((a) => a.startsWith("/"))));
+        for (const app of ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === address && isApplicationContainer(c.props))) {
+            for (const mount of hostPaths(app.props).filter((m) => !m.readOnly && m.source.startsWith("/"))) {
+                if (!named.some((path) => isUnder(mount.source, path))) {
+                    found.push({ resource: app, problem: `writes ${mount.target} to ${mount.source} on the VM, which no daily Borg archive names (its services archive ${named.join(", ") || "no folder"})`, fix: `give the files backup the VM's folder: --source ${mount.source} (the host side of the mount, not the container's ${mount.target})` });
+                }
+            }
+        }
     }
     return found;
 }
