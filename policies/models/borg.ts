@@ -153,6 +153,27 @@ export function dumpLeaks(script: string): string[] {
     return leaks;
 }
 
+/**
+ * Dumps that hold no rows: mysqldump's `--no-data` or `-d` (my_getopt's booleans: `--no-data=0|1|ON|OFF`,
+ * `--skip-no-data`; the last occurrence wins). The archive then restores an empty database.
+ */
+export function rowlessDumps(script: string): string[] {
+    const found: string[] = [];
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+        const words = stage.words.map((w) => w.text);
+        const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
+        if (at < 0) continue;
+        let noData: string | undefined;
+        for (const a of words.slice(at + 1)) {
+            const m = /^--(skip-)?no[-_]data(?:=(.*))?$/.exec(a);
+            if (a === "-d") noData = a;
+            else if (m) noData = m[1] || /^(0|off|false)$/i.test(m[2] ?? "1") ? undefined : a;
+        }
+        if (noData) found.push(`${words[at].slice(words[at].lastIndexOf("/") + 1)} ${noData}`);
+    }
+    return found;
+}
+
 /** A script runs Borg (any subcommand reads and writes Borg's own directories). */
 export const runsBorg = (script: string): boolean => pipelines(script).some((p) => p.stages.some((s) => /^borg(backup)?$/.test(commandName(effectiveCommand(s).argv))));
 

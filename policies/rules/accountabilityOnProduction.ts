@@ -5,23 +5,30 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { daemonLogDriverOf } from "../models/dockerContainer";
 import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
-import { stackNetwork } from "./firewallView";
+import { matrixAllows, stackNetwork } from "./firewallView";
 import { contains, describe, toInt } from "../models/ipv4";
-import { forwardTargets } from "../models/rsyslog";
+import { forwardRules } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that keeps them (not none); every VM forwards its logs to the unit's syslog server (row 7).",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
         // Row 7 of the paper's matrix: every VM's logs collected by the unit's syslog server.
-        const syslog = stackNetwork(args.resources).endpoints.get("syslog") ?? [];
+        const net = stackNetwork(args.resources);
+        const syslog = net.endpoints.get("syslog") ?? [];
         for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
             const files = cloudInitFiles(vm, args.resources);
-            const targets = forwardTargets([...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).map(([, text]) => text));
-            if (!targets.some((t) => contains(syslog, toInt(t)))) {
+            const rules = forwardRules([...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).map(([, text]) => text));
+            const toSyslog = rules.filter((r) => contains(syslog, toInt(r.target)));
+            // The lines must also get through: the flow matrix opens the syslog flow for one protocol and port.
+            const pve = net.fw.vms.find((v) => v.vmId === vm.props.vmId);
+            const blocked = pve ? toSyslog.filter((r) => !contains(matrixAllows(net, pve, "out", r.protocol, [r.port, r.port]), toInt(r.target))) : [];
+            if (toSyslog.length > 0 && blocked.length === toSyslog.length) {
+                reportViolation(`${vm.name}: forwards its logs to the syslog server over ${blocked.map((r) => `${r.protocol}/${r.port}`).join(", ")}, which the flow matrix does not open (row 7), so no line arrives on a production stack. Fix: forward as the matrix's syslog flow says (the program's omfwd rule: protocol="udp" port="514").`, vm.urn);
+            } else if (toSyslog.length === 0) {
                 reportViolation(`${vm.name}: forwards no log line to the unit's syslog server (${describe(syslog)}) on a production stack, so its audit trail is not collected (the paper's flow matrix, row 7). Fix: keep the cloud-init rsyslog rule (*.* action(type="omfwd" target=<syslogAddress> port="514" protocol="udp")).`, vm.urn);
             }
         }
@@ -30,8 +37,11 @@ export const accountabilityOnProduction: StackValidationPolicy = {
         for (const container of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
             const vm = ofType(args.resources, TYPES.vm).find((v) => vmAddress(v) === dockerHostAddress(container));
             const driver = String(container.props.logDriver || daemonLogDriverOf(vm ? cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json") : undefined));
-            if (driver === "none") {
-                reportViolation(`${container.name}: its log driver is none on a production stack, so eLabFTW's audit log lines are discarded. Fix: leave the container's logDriver unset (the daemon's journald, forwarded to the unit's syslog server).`, container.urn);
+            // journald and syslog hand the lines to the VM's logging, which forwards them; json-file and
+            // local keep them in Docker's own files (rotated, never forwarded); none and the network
+            // drivers (gelf, fluentd, splunk...) discard them or send them past the unit's syslog server.
+            if (!["journald", "syslog"].includes(driver)) {
+                reportViolation(`${container.name}: its log driver is ${driver} on a production stack, so eLabFTW's audit log lines ${driver === "none" ? "are discarded" : "never reach the VM's syslog and the unit's syslog server"}. Fix: use the journald log driver (the program's), forwarded to the unit's syslog server.`, container.urn);
             }
         }
         // A stack without managed settings is reported by saml-sso-on-production.

@@ -113,6 +113,12 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
             findings.push({ problem: `gets a LUKS key file at ${path} on its unencrypted OS disk, which unlocks the data disk (${s.resource.name}, ${s.where})`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk", urn: s.resource.urn });
         }
     }
+    // PCR 7 holds the Secure Boot state: with the firmware's keys not enrolled, Secure Boot is off and
+    // any boot loader reproduces the value the vTPM's key is sealed to.
+    const sealed = deployedScripts(resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => /systemd-cryptenroll$/.test(effectiveCommand(stage).argv[0] ?? "") && effectiveCommand(stage).argv.some((a) => a.startsWith("--tpm2-device")))));
+    if (sealed && vm.props.efiDisk?.preEnrolledKeys !== true) {
+        findings.push({ problem: "seals its data disk's key in the vTPM to PCR 7 while its EFI disk has no pre-enrolled Secure Boot keys (preEnrolledKeys is not true): Secure Boot is off, and whatever boots unseals the key", fix: "keep efiDisk.preEnrolledKeys true (SecureVm does)" });
+    }
     for (const [path, content] of cloudInitFiles(vm, resources)) {
         const keys = isUnder(path, "/etc/cryptsetup-keys.d") ? [path] : /crypttab$/.test(path) ? crypttabKeyFiles(content) : [];
         for (const key of keys) findings.push({ problem: `gets a LUKS key file at ${key} on its unencrypted OS disk from cloud-init`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk" });

@@ -41,6 +41,15 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         if (net.fw.datacenter && datacenterInputPolicy(net.fw) !== "DROP") {
             reportViolation(violation(REQUIREMENT, "the datacenter firewall", `has the input policy ${datacenterInputPolicy(net.fw)}`, "set its inputPolicy to DROP"), datacenter?.urn);
         }
+        // Layer 2: Proxmox's MAC filter (VM option macfilter, on unless set off) and the ebtables rules
+        // that carry it and the ARP side of the IP filter (datacenter option ebtables, on unless off).
+        // Off, a VM can send as another's MAC, answer ARP for its address, and take its traffic.
+        if (datacenter && [false, 0, "0"].includes(datacenter.props.ebtables)) {
+            reportViolation(violation(REQUIREMENT, "the datacenter firewall", "has ebtables off: no VM's MAC filter nor ARP filter applies, so a VM can pose as another on the segment", "leave the datacenter option ebtables on (its default)"), datacenter.urn);
+        }
+        for (const options of ofType(args.resources, TYPES.options).filter((o) => [false, 0, "0"].includes(o.props.macfilter))) {
+            reportViolation(violation(REQUIREMENT, options.name, "switches the MAC filter off: the VM may send frames from any MAC address, another VM's or the gateway's", "leave the VM firewall option macfilter on (its default)"), options.urn);
+        }
         // The nodes: only the matrix's node administrators reach their GUI and SSH.
         const datacenterRules = ofType(args.resources, TYPES.rules).filter((r) => r.props.vmId === undefined || r.props.vmId === null).flatMap((r) => (Array.isArray(r.props.rules) ? r.props.rules : []));
         for (const access of nodeAccessBeyondMatrix(net, datacenterRules)) {

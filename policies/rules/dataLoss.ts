@@ -70,6 +70,12 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
         if (isApplicationContainer(container.props) && /^(1|true|yes|on)$/i.test(containerEnvValue(container.props, "AUTO_DB_UPDATE") ?? "")) {
             found.push({ resource: container, problem: "migrates the database by itself at start (AUTO_DB_UPDATE), before any backup of the database", fix: "leave AUTO_DB_UPDATE false: the DatabaseLifecycle runs db:update after the pre-upgrade backup" });
         }
+        // eLabFTW keeps users' files in /elabftw/uploads (elabimg's volume): on no mount, they are in
+        // the writable layer, thrown away with the container at every upgrade.
+        if (isApplicationContainer(container.props)) {
+            const landing = hostPathOf(container.props, "/elabftw/uploads", dockerDataRoot(undefined));
+            if (landing?.via === "the container's writable layer") found.push({ resource: container, problem: "keeps eLabFTW's uploads (/elabftw/uploads) in the container's writable layer, lost when the container is replaced (every eLabFTW upgrade)", fix: "bind-mount the data disk's uploads folder at /elabftw/uploads exactly" });
+        }
         if (isDatabaseContainer(container.props)) {
             const datadir = mysqldOptions(knownOrUndefined(() => container.props.command) ?? []).get("datadir") ?? "/var/lib/mysql";
             const landing = hostPathOf(container.props, datadir, dockerDataRoot(undefined));
@@ -151,10 +157,13 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
         const dailyServices = enabled.flatMap((timer) => {
             const settings = timerSettings(units.get(timer) ?? "");
             const service = units.get(settings.unit ?? timer.replace(/\.timer$/, ".service"));
-            return firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) ? [service!] : [];
+            // `enable` links a timer to the target its [Install] section names; without one it runs
+            // for this boot only (the --now), and never again after a reboot.
+            const installed = /^\s*\[Install\][^[]*^\s*(WantedBy|RequiredBy)\s*=\s*\S/m.test(units.get(timer) ?? "");
+            return installed && firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) ? [service!] : [];
         });
         if (dailyServices.length === 0) {
-            found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+            found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer with an [Install] section, whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
             continue;
         }
         // eLabFTW's files live on the VM at the host side of its writable mounts: a daily archive must

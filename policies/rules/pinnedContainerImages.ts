@@ -2,6 +2,7 @@
 // the same stack deploy the same software and upgrades happen only when the config says so.
 import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
+import { cloudInitFiles } from "./deployedText";
 import { parseImageReference } from "../models/imageReference";
 
 const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
@@ -54,6 +55,20 @@ export const pinnedContainerImages: StackValidationPolicy = {
                 const { context, buildArgs } = build.value as { context?: string; buildArgs?: Record<string, unknown> };
                 const args = Object.entries(buildArgs ?? {}).map(([k, v]) => `${k}=${v}`);
                 reportViolation(`${image.name} builds its image on the VM from ${context ?? "a context"}${args.length ? ` (${args.join(", ")})` : ""} and names it ${image.props.name}: the tag is a label on whatever its base resolves to at build time, not the pinned release. Fix: pull the vendor's image by release and digest (no build), and add site files through mounts.`, image.urn);
+            }
+        }
+        // A tag pins what a registry serves only if the pull verifies the registry: Docker skips TLS
+        // verification (and accepts plain HTTP) for the registries listed as insecure.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const text = cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json");
+            let insecure: unknown;
+            try {
+                insecure = text ? JSON.parse(text)["insecure-registries"] : undefined;
+            } catch {
+                insecure = undefined; // an unreadable daemon.json stops dockerd: not this policy's finding
+            }
+            if (Array.isArray(insecure) && insecure.length > 0) {
+                reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
             }
         }
         for (const built of ofType(args.resources, "docker:index/image:Image")) {

@@ -8,6 +8,7 @@
 // protect, ignoreChanges, deleteBeforeReplace, aliases, customTimeouts, additionalSecretOutputs).
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { hostPaths, volumePaths } from "../models/dockerContainer";
+import { PVE_TYPES } from "../models/pveResources";
 import { isProductionStack, ofType, TYPES } from "./common";
 import { dataLossFindings } from "./dataLoss";
 
@@ -21,7 +22,7 @@ const holdsData = (container: PolicyResource) => [...hostPaths(container.props),
 
 export const productionProtection: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets and the keys that sign certificates are protected in Pulumi; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); eLabFTW does not migrate at start (AUTO_DB_UPDATE); MySQL's datadir is on a mount.",
+    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets, the keys that sign certificates and every Proxmox firewall object are protected in Pulumi; eLabFTW's uploads are on a mount; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); eLabFTW does not migrate at start (AUTO_DB_UPDATE); MySQL's datadir is on a mount.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -32,6 +33,12 @@ export const productionProtection: StackValidationPolicy = {
         }
         for (const container of ofType(args.resources, TYPES.container).filter((c) => holdsData(c) && !c.opts.protect)) {
             reportViolation(`${container.name}: a production container holding data (a writable mount) that \`pulumi destroy\` or a replacement could delete. Fix: keep protect on the database and eLabFTW containers.`, container.urn);
+        }
+        // A destroy or a replacement of a firewall object deletes it in Proxmox: the VM's rules, IP
+        // filter or input policy are gone while the VM runs (the program protects them all).
+        const firewall = args.resources.filter((r) => (Object.values(PVE_TYPES) as string[]).includes(r.type) && r.type !== PVE_TYPES.vm);
+        for (const object of firewall.filter((r) => !r.opts.protect)) {
+            reportViolation(`${object.name}: an unprotected Proxmox firewall object on a production stack: a destroy or a replacement deletes it, and the VM runs without that part of its firewall. Fix: keep protect on every firewall resource (stackKind production sets it).`, object.urn);
         }
         for (const finding of dataLossFindings(args.resources)) reportViolation(`${finding.resource.name}: ${finding.problem} on a production stack. Fix: ${finding.fix}.`, finding.resource.urn);
         const secrets = [...ofType(args.resources, TYPES.randomPassword), ...ofType(args.resources, TYPES.randomBytes), ...signingKeys(args.resources)];
