@@ -5,9 +5,14 @@
 // verified (insecure off). The API token and every secret the commands carry otherwise go to
 // whoever answers at the address.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { assignments } from "../models/borg";
+import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { isProductionStack, TYPES, tryKnown } from "./common";
+import { deployedScripts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
+const LOCAL_COMMAND = "command:local:Command";
+const isTrue = (v: { known: boolean; value?: unknown }) => v.known && (v.value === true || String(v.value).toLowerCase() === "true");
 const PROXMOX_PROVIDER = "pulumi:providers:proxmoxve";
 
 /** ssh's options from a word list as ssh reads them (`-o Key=Value`, `-oKey=Value`, `-o "Key Value"`): keys lower-cased, the first value kept. */
@@ -44,7 +49,42 @@ function dockerSshProblem(props: Record<string, any>): string | undefined {
     const file = options.get("userknownhostsfile");
     if (strict !== "yes") return `runs ssh with StrictHostKeyChecking=${strict}${strict === "ask" ? " (unset)" : ""}: ${strict === "accept-new" ? "the first key offered is trusted" : "a key no file vouches for is not refused"}`;
     if (!file || /^\/dev\/null$/.test(file) || /(^|\s)\/dev\/null(\s|$)/.test(file)) return `runs ssh with UserKnownHostsFile=${file ?? "unset (the operator's ~/.ssh/known_hosts)"}: no pinned key vouches for the VM`;
+    return trustsOtherFiles(options);
+}
+
+/**
+ * Files beside the pinned one that ssh would also believe: the operator's own ~/.ssh/known_hosts (an
+ * old VM's key at the address, a line anyone with the account planted) and the system-wide files,
+ * read unless GlobalKnownHostsFile is /dev/null.
+ */
+function trustsOtherFiles(options: ReadonlyMap<string, string>): string | undefined {
+    const files = (options.get("userknownhostsfile") ?? "").split(/\s+/).filter(Boolean);
+    const own = files.find((f) => /^(~|\$\{?HOME\}?|%d)\/\.ssh\//.test(f) || /^\/(root|home\/[^/]+)\/\.ssh\//.test(f));
+    if (own) return `runs ssh trusting ${own}, the account's own known_hosts: whatever line it holds for the address vouches for the host`;
+    const global = options.get("globalknownhostsfile");
+    if (global === undefined || !/^\/dev\/null$/.test(global)) return `runs ssh with GlobalKnownHostsFile=${global ?? "unset (/etc/ssh/ssh_known_hosts)"}: the system's known hosts vouch for the host too`;
     return undefined;
+}
+
+/** Why Borg's ssh (BORG_RSH, or borg --rsh) in a script does not verify the backup host, or undefined. */
+function borgSshProblems(script: string): string[] {
+    const commands = [
+        ...assignments(script).filter((a) => a.name === "BORG_RSH").map((a) => a.value.text),
+        ...pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+            const argv = effectiveCommand(stage).argv;
+            const at = argv.findIndex((a) => a === "--rsh" || a.startsWith("--rsh="));
+            return /^borg(backup)?$/.test(commandName(argv)) && at >= 0 ? [argv[at] === "--rsh" ? argv[at + 1] ?? "" : argv[at].slice(6)] : [];
+        }),
+    ];
+    return commands.flatMap((command) => {
+        const words = command.split(/\s+/).filter(Boolean);
+        if (words.length === 0 || !/(^|\/)ssh$/.test(words[0])) return [];
+        const options = sshOptions(words);
+        const strict = (options.get("stricthostkeychecking") ?? "ask").toLowerCase();
+        if (strict !== "yes") return [`Borg's ssh (${command.slice(0, 60)}…) runs with StrictHostKeyChecking=${strict}: a backup host no pinned key vouches for still receives the archives`];
+        const other = trustsOtherFiles(options);
+        return other ? [`Borg's ssh ${other}`] : [];
+    });
 }
 
 /** Whether a remote command pins its host's key; undefined: not known in this preview. */
@@ -58,7 +98,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh trusts only a pinned known_hosts file (StrictHostKeyChecking=yes, as ssh reads its options: the first value wins); on production the Proxmox API's TLS certificate is verified (insecure off).",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); the host-key reader verifies the Proxmox API as the provider does; on production the Proxmox API's TLS certificate is verified (insecure off).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
@@ -75,10 +115,22 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
             const problem = dockerSshProblem(provider.props);
             if (problem) reportViolation(`${provider.name}: ${problem}; the containers' environment (DB_PASSWORD, SECRET_KEY) goes to whoever answers. Fix: keep the DockerHost's sshOpts (StrictHostKeyChecking=yes, UserKnownHostsFile=<the stack's pinned file>).`, provider.urn);
         }
+        for (const s of deployedScripts(args.resources)) {
+            for (const problem of borgSshProblems(s.script)) reportViolation(`${s.resource.name} (${s.where}): ${problem}. Fix: keep common.sh's BORG_RSH (StrictHostKeyChecking=yes, UserKnownHostsFile=$BACKUP_KNOWN_HOSTS, GlobalKnownHostsFile=/dev/null; the backupHostKey setting).`, s.resource.urn);
+        }
+        // The host-key reader must verify the Proxmox API at least as the provider does: the key it
+        // reads is the one every SSH channel then trusts.
+        const providerInsecure = args.resources.filter((r) => r.type === PROXMOX_PROVIDER).some((p) => isTrue(tryKnown(() => p.props.insecure)));
+        for (const reader of args.resources.filter((r) => r.type === LOCAL_COMMAND)) {
+            const settings = tryKnown(() => JSON.parse(String(reader.props.stdin ?? "")) as Record<string, unknown>);
+            if (!settings.known || !settings.value || typeof settings.value !== "object" || !("vmId" in settings.value)) continue;
+            if (isTrue({ known: true, value: settings.value.insecure }) && (!providerInsecure || isProductionStack(args.resources))) {
+                reportViolation(`${reader.name}: reads the VM's SSH host key from the Proxmox API without verifying its certificate (insecure), so an impostor's key is pinned and every secret sent over SSH goes to it. Fix: leave insecure to the provider's setting (proxmoxve:insecure), off on production.`, reader.urn);
+            }
+        }
         if (isProductionStack(args.resources)) {
             for (const provider of args.resources.filter((r) => r.type === PROXMOX_PROVIDER)) {
-                const insecure = tryKnown(() => provider.props.insecure);
-                if (insecure.known && (insecure.value === true || String(insecure.value).toLowerCase() === "true")) {
+                if (isTrue(tryKnown(() => provider.props.insecure))) {
                     reportViolation(`${provider.name}: insecure is on for a production stack, so the Proxmox API's certificate is not verified and the API token (and the VMs' host keys read through it) go to whoever answers. Fix: pulumi config rm proxmoxve:insecure, and give the nodes a certificate the workstation trusts.`, provider.urn);
                 }
             }
