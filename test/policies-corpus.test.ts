@@ -251,6 +251,15 @@ export const CORPUS: readonly Mutation[] = [
     { id: "Borg passphrase of 6 characters", owner: "key-strength-and-validity", apply: (g) => changed(g, "random:index/randomPassword:RandomPassword", "-db-repository-passphrase", (p) => (p.length = 6)) },
     { id: "eLabFTW image built on the VM from a latest base, tagged as the release", owner: "pinned-container-images", apply: (g) => changed(g, T.image, "-elabftw-image", (p) => (p.build = { context: "docker/elabimg", buildArgs: { BASE_IMAGE: "elabftw/elabimg:latest" }, pullParent: true })) },
     { id: "uploads backup given the container's path (--source /elabftw/uploads)", owner: BACKUP, apply: (g) => changed(g, T.command, "-elabftw-backup-uploads-service", (p) => (p.stdin = String(plain(p.stdin)).replace("--source /srv/elabftw/elabftw/uploads", "--source /elabftw/uploads"))) },
+    { id: "web VM's MAC filter off", owner: INFRA, apply: (g) => changed(g, T.options, "-web-options", (p) => (p.macfilter = false)) },
+    { id: "datacenter ebtables off", owner: INFRA, apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.ebtables = false)) },
+    { id: "web VM's EFI disk without Secure Boot keys under a PCR 7 seal", owner: DISK, apply: (g) => changed(g, T.vm, "-web", (p) => (plain(p.efiDisk).preEnrolledKeys = false)) },
+    { id: "Docker told to pull from any registry without TLS verification", owner: "pinned-container-images", apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "insecure-registries": ["0.0.0.0/0"],')) },
+    { id: "nightly dump with --no-data (schema only)", owner: BACKUP, apply: dumpScript((t) => t.replace("mysqldump --defaults-extra-file", "mysqldump --skip-no-data --no-data=ON --defaults-extra-file")) },
+    { id: "uploads timer without [Install] (enable --now runs it for this boot only)", owner: BACKUP, apply: (g) => changed(g, T.command, "-elabftw-backup-uploads-timer", (p) => (p.stdin = String(plain(p.stdin)).replace(/\[Install\][\s\S]*$/, ""))) },
+    { id: "Borg's ssh accepts any backup host key", owner: "verified-remote-hosts", apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("-o StrictHostKeyChecking=yes -o UserKnownHostsFile=$BACKUP_KNOWN_HOSTS", "-o StrictHostKeyChecking=no -o UserKnownHostsFile=$BACKUP_KNOWN_HOSTS")) },
+    { id: "DB Docker provider's ssh trusts the operator's ~/.ssh/known_hosts", owner: "verified-remote-hosts", apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.sshOpts = String(plain(p.sshOpts)).replace(/UserKnownHostsFile=[^"]*/, "UserKnownHostsFile=${HOME}/.ssh/known_hosts"))) },
+    { id: "host-key reader skips the API certificate check", owner: "verified-remote-hosts", apply: (g) => changed(g, "command:local:Command", "-db-host-key", (p) => (p.stdin = JSON.stringify({ ...JSON.parse(String(plain(p.stdin))), insecure: true }))) },
     { id: "MySQL root given the eLabFTW account's password", owner: "key-strength-and-validity", apply: (g) => {
         const user = plain(g.find((r) => r.name.endsWith("-mysql-user-password"))!.inputs).stdin;
         return changed(g, T.command, "-mysql-root-password", (p) => (p.stdin = user));

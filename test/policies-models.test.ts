@@ -4,7 +4,8 @@
 // mysqld's last-wins options; image references; Docker capabilities; the nftables ruleset.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { forwardTargets } from "../policies/models/rsyslog";
+import { forwardRules, forwardTargets } from "../policies/models/rsyslog";
+import { rowlessDumps } from "../policies/models/borg";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps, sendableSources } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
@@ -74,6 +75,14 @@ describe("Proxmox firewall model", () => {
         assert.equal(passes(fw, "10.8.1.1", "tcp", 22), "yes", "the more specific entry wins");
         assert.equal(passes(fw, "192.168.1.1", "tcp", 22), "no", "the guest's IP set hides the datacenter's");
         assert.equal(passes(fw, "10.0.0.10", "tcp", 3306), "yes", "dc/ names the datacenter alias");
+    });
+
+    it("finds dumps without rows as mysqldump's options read: -d, --no-data[=ON], last one winning", () => {
+        assert.deepEqual(rowlessDumps('mysqldump -d elabftw | borg create ::a -'), ["mysqldump -d"]);
+        assert.deepEqual(rowlessDumps('docker exec -i mysql mysqldump --skip-no-data --no_data=ON x | borg create ::a -'), ["mysqldump --no_data=ON"]);
+        assert.deepEqual(rowlessDumps("mysqldump --no-data --skip-no-data x | borg create ::a -"), []);
+        assert.deepEqual(rowlessDumps("mysqldump --no-data=OFF x | borg create ::a -"), []);
+        assert.deepEqual(rowlessDumps("mysqldump --single-transaction x | borg create ::a -"), []);
     });
 
     it("reads the sources a guest may send from as pve-firewall's IP filter does", () => {
@@ -351,5 +360,11 @@ describe("script flags as parse_flags reads them", () => {
 describe("rsyslog forwarding rules", () => {
     it("finds the targets of *.* in the legacy and omfwd forms, ignoring comments and narrower selectors", () => {
         assert.deepEqual(forwardTargets(["*.* @10.20.60.5:514\n", "*.* @@(z9)10.20.60.6\n#*.* @10.0.0.1\nauth.* @10.0.0.2\n", '*.* action(type="omfwd" target="10.20.60.7" port="514" protocol="udp")\n']), ["10.20.60.5", "10.20.60.6", "10.20.60.7"]);
+        assert.deepEqual(forwardRules(["*.* @@10.20.60.5\n*.* @10.20.60.6:1514\n", '*.* action(type="omfwd" target="10.20.60.7" protocol="tcp" port="6514")\n*.* action(type="omfwd" target="10.20.60.8")\n']), [
+            { target: "10.20.60.5", protocol: "tcp", port: 514 },
+            { target: "10.20.60.6", protocol: "udp", port: 1514 },
+            { target: "10.20.60.7", protocol: "tcp", port: 6514 },
+            { target: "10.20.60.8", protocol: "udp", port: 514 },
+        ]);
     });
 });

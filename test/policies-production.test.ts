@@ -63,6 +63,21 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(none), ["accountability-on-production"]);
     });
 
+    it("accountability-on-production: eLabFTW logging to json-file, rsyslog forwarding over TCP where the matrix opens UDP", async () => {
+        const jsonFile = changed(run.resources, "docker:index/container:Container", "-elabftw-container", (p) => (p.logDriver = "json-file"));
+        assert.deepEqual(await onlyPolicies(jsonFile), ["accountability-on-production"]);
+        const overTcp = changed(run.resources, "proxmoxve:index/fileLegacy:FileLegacy", "-web-user-data", (p) => (plain(p.sourceRaw).data = String(plain(p.sourceRaw).data).replace(/protocol=\\?"udp\\?"/g, 'protocol="tcp"')));
+        assert.notEqual(JSON.stringify(overTcp), JSON.stringify(run.resources), "the mutation applies");
+        assert.deepEqual(await onlyPolicies(overTcp), ["accountability-on-production"]);
+    });
+
+    it("production-data-protected: eLabFTW's uploads mounted at a mistyped path, a firewall object left unprotected", async () => {
+        const typo = changed(run.resources, "docker:index/container:Container", "-elabftw-container", (p) => (plain(p.mounts)[0].target = "/elabftw/upload"));
+        assert.deepEqual(await onlyPolicies(typo), ["production-data-protected"]);
+        const options = withOptions(run.resources, "proxmoxve:firewall/optionsLegacy:OptionsLegacy", "-db-options", { protect: false });
+        assert.deepEqual(await onlyPolicies(options), ["production-data-protected"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

@@ -12,6 +12,15 @@ import { deployedScripts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 const LOCAL_COMMAND = "command:local:Command";
+/** A JSON object's fields, or undefined for any other text. */
+function jsonObject(text: string): Record<string, unknown> | undefined {
+    try {
+        const value = JSON.parse(text);
+        return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+    } catch {
+        return undefined;
+    }
+}
 const isTrue = (v: { known: boolean; value?: unknown }) => v.known && (v.value === true || String(v.value).toLowerCase() === "true");
 const PROXMOX_PROVIDER = "pulumi:providers:proxmoxve";
 
@@ -122,8 +131,8 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
         // reads is the one every SSH channel then trusts.
         const providerInsecure = args.resources.filter((r) => r.type === PROXMOX_PROVIDER).some((p) => isTrue(tryKnown(() => p.props.insecure)));
         for (const reader of args.resources.filter((r) => r.type === LOCAL_COMMAND)) {
-            const settings = tryKnown(() => JSON.parse(String(reader.props.stdin ?? "")) as Record<string, unknown>);
-            if (!settings.known || !settings.value || typeof settings.value !== "object" || !("vmId" in settings.value)) continue;
+            const settings = tryKnown(() => jsonObject(String(reader.props.stdin ?? "")));
+            if (!settings.known || !settings.value || !("vmId" in settings.value)) continue;
             if (isTrue({ known: true, value: settings.value.insecure }) && (!providerInsecure || isProductionStack(args.resources))) {
                 reportViolation(`${reader.name}: reads the VM's SSH host key from the Proxmox API without verifying its certificate (insecure), so an impostor's key is pinned and every secret sent over SSH goes to it. Fix: leave insecure to the provider's setting (proxmoxve:insecure), off on production.`, reader.urn);
             }
