@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { forwardRules, forwardTargets } from "../policies/models/rsyslog";
 import { rowlessDumps } from "../policies/models/borg";
+import { dockerImageOf, imagesRunBy } from "../policies/models/dockerCli";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps, sendableSources } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
@@ -75,6 +76,14 @@ describe("Proxmox firewall model", () => {
         assert.equal(passes(fw, "10.8.1.1", "tcp", 22), "yes", "the more specific entry wins");
         assert.equal(passes(fw, "192.168.1.1", "tcp", 22), "no", "the guest's IP set hides the datacenter's");
         assert.equal(passes(fw, "10.0.0.10", "tcp", 3306), "yes", "dc/ names the datacenter alias");
+    });
+
+    it("reads the image a docker command line runs, past options with values and global options", () => {
+        assert.equal(dockerImageOf(["docker", "run", "--rm", "-i", "--network", "container:mysql", "-v", "/a:/b:ro", "mysql:latest", "mysqldump"]), "mysql:latest");
+        assert.equal(dockerImageOf(["docker", "-H", "ssh://x", "container", "create", "--name=db", "-e", "A=1", "mysql:8.4.8"]), "mysql:8.4.8");
+        assert.equal(dockerImageOf(["docker", "pull", "--platform", "linux/amd64", "elabftw/elabimg"]), "elabftw/elabimg");
+        assert.equal(dockerImageOf(["docker", "exec", "-i", "mysql", "mysqldump"]), undefined);
+        assert.deepEqual(imagesRunBy('elabftw-backup.sh db --mysql-exec "docker run --rm -i mysql:latest"'), ["mysql:latest"]);
     });
 
     it("finds dumps without rows as mysqldump's options read: -d, --no-data[=ON], last one winning", () => {

@@ -107,6 +107,8 @@ export function argumentSecrets(argv: readonly string[]): string[] {
             continue;
         }
         if (tool === "sshpass" && /^-p/.test(a)) found.push("sshpass -p <password>");
+        // eLabFTW's bin/init and bin/console (Symfony): -p VALUE, -pVALUE (db:install's password option).
+        if (/^(init|console)$/.test(tool) && ((a === "-p" && argv[i + 1] !== undefined && !argv[i + 1].startsWith("-")) || /^-p./.test(a))) found.push(`bin/${tool} -p <password>`);
         if (/^-pass(in|out)?$/.test(a) && /^pass:/.test(argv[i + 1] ?? "")) found.push(`${tool} ${a} pass:<password>`);
         if (tool === "curl" && /^(-u|--user|--proxy-user)$/.test(a) && (argv[i + 1] ?? "").includes(":")) found.push(`curl ${a} user:<password>`);
         if (tool === "curl" && /^-u.+:/.test(a)) found.push("curl -u user:<password>");

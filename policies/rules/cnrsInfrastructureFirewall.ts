@@ -10,7 +10,7 @@ import { forwardingAllowed } from "../models/sshd";
 import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, ofType, TYPES, violation, vmAddress } from "./common";
-import { exitsBefore } from "../models/scriptFlags";
+import { exitsBefore, flagVariables } from "../models/scriptFlags";
 import { beyondMatrix, nodeAccessBeyondMatrix, stackNetwork } from "./firewallView";
 import { guestBeyondMatrix } from "./guestFirewallView";
 
@@ -146,6 +146,17 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
                 const argv = effectiveCommand(stage).argv;
                 return /(^|\/)(ba)?sh$/.test(argv[0] ?? "") && argv[1] === "-c" && exitsBefore(argv[2] ?? "", argv.slice(4), /^\s*ExecStart\s*=/);
             });
+            // The file the boot unit loads, with the script's variables as its flags set them: one under
+            // a tmpfs or a cleaned temporary folder is gone at the next boot.
+            const invocation = stages(String(command.props.create ?? "")).map((stage) => effectiveCommand(stage).argv).find((argv) => /(^|\/)(ba)?sh$/.test(argv[0] ?? "") && argv[1] === "-c");
+            const vars = invocation ? flagVariables(invocation.slice(4)) : new Map<string, string>();
+            const expand = (text: string) => text.replace(/\$\{?(\w+)\}?/g, (whole, name: string) => vars.get(name) ?? new RegExp(`(?:^|\\s)${name}="([^"$]*)"`, "m").exec(invocation?.[2] ?? "")?.[1] ?? whole);
+            const bootFiles = units.flatMap((unit) => unitExecCommands(expand(unit))).flatMap((line) => stages(line).flatMap((stage) => {
+                const argv = effectiveCommand(stage).argv;
+                return loadsRuleset(argv) ? argv.flatMap((a, i) => (/^(-f|--file)$/.test(a) ? [argv[i + 1] ?? ""] : /^--file=/.test(a) ? [a.slice(7)] : [])) : [];
+            }));
+            const volatile = bootFiles.find((f) => /^\/(tmp|run|var\/tmp|dev\/shm)\//.test(f));
+            if (volatile) reportViolation(violation(REQUIREMENT, command.name, `makes the boot unit load ${volatile}, a temporary folder emptied at boot: after a reboot the unit fails and the VM has no guest firewall`, "keep the ruleset at /etc/elabftw/nftables.nft (apply-nftables.sh's default)"), command.urn);
             if (skipsUnit || !units.some((unit) => unitExecCommands(unit).some(loads))) {
                 reportViolation(violation(REQUIREMENT, command.name, `installs no boot unit that loads the ruleset (an ExecStart= with nft -f, without --check)${skipsUnit ? ": its flags make the script exit before writing it" : ""}, so the guest layer is gone after a reboot`, "keep apply-nftables.sh's elabftw-nftables.service (no --no-systemd)"), command.urn);
             }

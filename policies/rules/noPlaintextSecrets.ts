@@ -27,6 +27,15 @@ function plaintextOf(resource: PolicyResource): TextAt[] {
     return plaintextStrings(resource.props, skip, "", knownOrUndefined);
 }
 
+/** What a command prints on its standard output that is a secret, or undefined. */
+function printedSecret(argv: readonly string[]): string | undefined {
+    if (readsConfig(argv)) return "a print of eLabFTW's settings (GET /api/v2/config answers with the secrets decrypted)";
+    const name = argv[0]?.replace(/^.*\//, "");
+    if (name === "systemd-cryptenroll" && argv.includes("--recovery-key")) return "the LUKS recovery key systemd-cryptenroll --recovery-key prints";
+    if (name === "cryptsetup" && argv.some((a) => /^--dump-(master|volume)-key$/.test(a))) return "the LUKS volume key cryptsetup prints";
+    return undefined;
+}
+
 const GENERATED_TYPES: readonly string[] = [TYPES.randomPassword, TYPES.randomBytes, TYPES.privateKey];
 
 /** The values generated secrets have (known at `up`): none may appear in a plaintext place. */
@@ -78,10 +87,10 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             const secretOutputs = s.resource.opts.additionalSecretOutputs ?? [];
             if (secretOutputs.includes("stdout")) continue;
             for (const { stages } of pipelines(s.script)) {
-                const at = stages.findIndex((stage) => readsConfig(effectiveCommand(stage).argv));
+                const at = stages.findIndex((stage) => printedSecret(effectiveCommand(stage).argv) !== undefined);
                 if (at < 0) continue;
                 const redirected = stages.slice(at).some((stage) => stage.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && r.op !== ">&")) || effectiveCommand(stages[at]).argv.some((a) => /^(-o|--output|-O|--output-document)$/.test(a) || /^--output(-document)?=/.test(a));
-                if (!redirected) report(s.resource, s.where, "a print of eLabFTW's settings (GET /api/v2/config answers with the secrets decrypted) kept as the command's stdout in Pulumi's state", "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
+                if (!redirected) report(s.resource, s.where, `${printedSecret(effectiveCommand(stages[at]).argv)} kept as the command's stdout in Pulumi's state`, "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
             }
         }
         // bash's xtrace prints every command with its variables expanded on stderr, which the

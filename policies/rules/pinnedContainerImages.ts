@@ -2,7 +2,8 @@
 // the same stack deploy the same software and upgrades happen only when the config says so.
 import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
-import { cloudInitFiles } from "./deployedText";
+import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { imagesRunBy } from "../models/dockerCli";
 import { parseImageReference } from "../models/imageReference";
 
 const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
@@ -69,6 +70,13 @@ export const pinnedContainerImages: StackValidationPolicy = {
             }
             if (Array.isArray(insecure) && insecure.length > 0) {
                 reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
+            }
+        }
+        // Images the deployment's own scripts and units run (docker run/create/pull), nightly jobs included.
+        for (const s of deployedScripts(args.resources)) {
+            for (const reference of new Set(imagesRunBy(s.script))) {
+                const problem = unpinnedImageProblem(reference, pattern);
+                if (problem) reportViolation(`${s.resource.name} (${s.where}) runs ${problem}: whatever that tag holds when the script runs. Fix: ${fix}`, s.resource.urn);
             }
         }
         for (const built of ofType(args.resources, "docker:index/image:Image")) {
