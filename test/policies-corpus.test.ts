@@ -266,6 +266,16 @@ export const CORPUS: readonly Mutation[] = [
     { id: "DB VM's dockerd also on tcp://0.0.0.0:2375 without TLS", owner: "verified-remote-hosts", apply: userData("db", writeFile("/etc/systemd/system/docker.service.d/tcp.conf", "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --tls=false")) },
     { id: "web luks-format also prints a recovery key into the state", owner: SECRETS, apply: (g) => changed(g, T.command, "-web-data-luks-format", (p) => (p.create = String(p.create).replace('uuid=$(cryptsetup luksUUID "$device")', 'systemd-cryptenroll --recovery-key "$device"\nuuid=$(cryptsetup luksUUID "$device")'))) },
     { id: "web guest ruleset kept under /tmp, loaded from there at boot", owner: INFRA, apply: (g) => changed(g, T.command, "-web-guest-firewall-nftables", (p) => (p.create = String(p.create).replace(/' apply-nftables\.sh$/, "' apply-nftables.sh --ruleset /tmp/elabftw-nftables.nft"))) },
+    { id: "operator account granted ALL ON *.* WITH GRANT OPTION", owner: OPERATOR, apply: sql((t) => `${t}\nGRANT ALL PRIVILEGES ON *.* TO 'operator'@'%' WITH GRANT OPTION;`) },
+    { id: "a reporting account with a password from any host", owner: OPERATOR, apply: sql((t) => `${t}\nCREATE USER 'metabase'@'%' IDENTIFIED BY 'Report-2024-pw' REQUIRE NONE;\nGRANT SELECT ON elabftw.* TO 'metabase'@'%';`) },
+    { id: "mysqld --init-file turning require_secure_transport off at each start", owner: TLS, apply: (g) => {
+        const template = g.find((r) => r.type === T.command && r.name.endsWith("-mysql-operator-account"))!;
+        const written = withResource(g, template, T.command, "mysql-init-sql", { ...structuredClone(plain(template.inputs)), create: "install -d -m 0750 /srv/elabftw/mysql/init && echo 'SET GLOBAL require_secure_transport = OFF;' | tee /srv/elabftw/mysql/init/init.sql >/dev/null", stdin: undefined });
+        return changed(written, T.container, "-mysql-container", (p) => {
+            plain(p.command).push("--init-file=/etc/mysql/init/init.sql");
+            plain(p.mounts).push({ type: "bind", source: "/srv/elabftw/mysql/init", target: "/etc/mysql/init", readOnly: true });
+        });
+    } },
     { id: "MySQL root given the eLabFTW account's password", owner: "key-strength-and-validity", apply: (g) => {
         const user = plain(g.find((r) => r.name.endsWith("-mysql-user-password"))!.inputs).stdin;
         return changed(g, T.command, "-mysql-root-password", (p) => (p.stdin = user));

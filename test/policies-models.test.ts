@@ -11,7 +11,7 @@ import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps, sendableSources } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../policies/models/mysqld";
-import { statements } from "../policies/models/mysqlAccounts";
+import { grants, statements } from "../policies/models/mysqlAccounts";
 import { exitsBefore, flagVariables } from "../policies/models/scriptFlags";
 import { olderThan, parseImageReference } from "../policies/models/imageReference";
 import { containerdLayerRoot, daemonLogDriverOf, effectiveCapabilities, hostAccess, loggedEnvironment, noNewPrivileges } from "../policies/models/dockerContainer";
@@ -84,6 +84,14 @@ describe("Proxmox firewall model", () => {
         assert.equal(dockerImageOf(["docker", "pull", "--platform", "linux/amd64", "elabftw/elabimg"]), "elabftw/elabimg");
         assert.equal(dockerImageOf(["docker", "exec", "-i", "mysql", "mysqldump"]), undefined);
         assert.deepEqual(imagesRunBy('elabftw-backup.sh db --mysql-exec "docker run --rm -i mysql:latest"'), ["mysql:latest"]);
+    });
+
+    it("reads GRANT statements: privilege lists with spaces and column lists, targets, grantees, GRANT OPTION, role grants", () => {
+        assert.deepEqual(grants("GRANT SELECT (a, b), SHOW VIEW ON `elabftw`.* TO 'operator'@'%', report@localhost WITH GRANT OPTION; GRANT ALL PRIVILEGES ON *.* TO x; GRANT r1 TO y"), [
+            { privileges: ["SELECT", "SHOW VIEW"], on: "elabftw.*", to: ["operator@%", "report@localhost"], grantOption: true },
+            { privileges: ["ALL"], on: "*.*", to: ["x@%"], grantOption: false },
+            { privileges: ["R1"], on: undefined, to: ["y@%"], grantOption: false },
+        ]);
     });
 
     it("finds dumps without rows as mysqldump's options read: -d, --no-data[=ON], last one winning", () => {

@@ -142,6 +142,51 @@ export function accountsAfter(sql: string): Map<string, AccountState> {
     return accounts;
 }
 
+export interface Grant {
+    /** Privileges upper-cased, "ALL" for ALL [PRIVILEGES]; role names for a role grant. */
+    readonly privileges: string[];
+    /** The ON target (`*.*`, `elabftw.*`), undefined for a role grant. */
+    readonly on?: string;
+    readonly to: string[];
+    readonly grantOption: boolean;
+}
+
+/** The GRANT statements of a script: `GRANT privs ON target TO accounts [WITH GRANT OPTION]`, and role grants. */
+export function grants(sql: string): Grant[] {
+    const out: Grant[] = [];
+    for (const statement of statements(sql)) {
+        const ts = tokens(statement);
+        if (!keyword(ts[0], "GRANT")) continue;
+        const onAt = ts.findIndex((t) => keyword(t, "ON"));
+        const toAt = ts.findIndex((t) => keyword(t, "TO"));
+        if (toAt < 0) continue;
+        const privilegeWords = ts.slice(1, onAt >= 0 ? onAt : toAt);
+        // Privileges are comma-separated words (SHOW VIEW, LOCK TABLES); column lists in parentheses are dropped.
+        const privileges: string[] = [];
+        let current: string[] = [];
+        let depth = 0;
+        for (const t of privilegeWords) {
+            if (t.text === "(") depth++;
+            else if (t.text === ")") depth--;
+            else if (depth > 0) continue;
+            else if (t.text === ",") { privileges.push(current.join(" ")); current = []; }
+            else current.push(t.text.toUpperCase());
+        }
+        if (current.length) privileges.push(current.join(" "));
+        const on = onAt >= 0 ? ts.slice(onAt + 1, toAt).filter((t) => !keyword(t, "TABLE", "FUNCTION", "PROCEDURE")).map((t) => t.text).join("") : undefined;
+        const to: string[] = [];
+        for (let i = toAt + 1; i < ts.length && !keyword(ts[i], "WITH", "AS", "REQUIRE"); ) {
+            const [name, next] = account(ts, i);
+            to.push(name);
+            i = ts[next]?.text === "," ? next + 1 : next;
+            if (i === next && ts[i]?.text !== ",") break;
+        }
+        const withAt = ts.findIndex((t, k) => k > toAt && keyword(t, "WITH"));
+        out.push({ privileges: privileges.map((p) => (p === "ALL PRIVILEGES" ? "ALL" : p)), on, to, grantOption: withAt >= 0 && keyword(ts[withAt + 1], "GRANT") });
+    }
+    return out;
+}
+
 const ONE_LINE_ORDER: [string, string][] = [
     ["country", "C"], ["province", "ST"], ["locality", "L"], ["streetAddresses", "street"], ["postalCode", "postalCode"],
     ["organization", "O"], ["organizationalUnit", "OU"], ["commonName", "CN"], ["serialNumber", "serialNumber"],

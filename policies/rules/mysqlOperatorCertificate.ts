@@ -3,10 +3,12 @@
 // program sends to mysql (the standard input of each command that runs the mysql client), as the
 // server leaves the accounts after it, on a new or an existing server.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
-import { accountsAfter, oneLineSubject } from "../models/mysqlAccounts";
+import { accountsAfter, grants, oneLineSubject } from "../models/mysqlAccounts";
 import { ofType, runsMysqlClient, TYPES } from "./common";
 
 const CERT_REQUEST = "tls:index/certRequest:CertRequest";
+/** What a logical backup reads (mysqldump --single-transaction --routines --events --triggers). */
+const BACKUP_PRIVILEGES = ["SELECT", "SHOW VIEW", "TRIGGER", "EVENT", "LOCK TABLES", "SHOW_ROUTINE", "PROCESS", "RELOAD", "REPLICATION CLIENT"];
 
 /** The subjects of the client certificates the stack issues (client_auth), as the server will see them. */
 function clientSubjects(resources: readonly PolicyResource[]): string[] {
@@ -17,7 +19,7 @@ function clientSubjects(resources: readonly PolicyResource[]): string[] {
 
 export const mysqlOperatorCertificate: StackValidationPolicy = {
     name: "mysql-operator-certificate-bound",
-    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before; the operator account exists.",
+    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before, and is granted only what a dump reads (no GRANT OPTION); the operator account exists; the SQL adds no password account reachable from another host.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const subjects = clientSubjects(args.resources);
@@ -35,6 +37,27 @@ export const mysqlOperatorCertificate: StackValidationPolicy = {
                     reportViolation(`${step.name}: the account ${name} has no password and requires ${state.require.kind === "SPECIFIED" ? "no subject" : state.require.kind}: any certificate the CA signs, or none, logs in. Fix: ${fix}.`, step.urn);
                 } else if (!subjects.includes(state.require.subject)) {
                     reportViolation(`${step.name}: the account ${name} requires SUBJECT '${state.require.subject}', which no client certificate of the stack has (they have ${subjects.join(", ")}). Fix: ${fix}.`, step.urn);
+                }
+            }
+        }
+        // What the certificate's holder may do: read the database for the dumps, nothing that changes
+        // the server (require_secure_transport, accounts, grants) or the data.
+        const certificateAccounts = new Set(steps.flatMap((step) => [...accountsAfter(String(step.props.stdin ?? ""))].filter(([, state]) => !state.password).map(([name]) => name)));
+        for (const step of steps) {
+            const sql = String(step.props.stdin ?? "");
+            for (const grant of grants(sql).filter((g) => g.to.some((name) => certificateAccounts.has(name)))) {
+                const beyond = grant.privileges.filter((p) => !BACKUP_PRIVILEGES.includes(p));
+                if (beyond.length > 0 || grant.grantOption) {
+                    reportViolation(`${step.name}: grants ${[...beyond, ...(grant.grantOption ? ["GRANT OPTION"] : [])].join(", ")} on ${grant.on ?? "(a role)"} to ${grant.to.join(", ")}, the certificate account: whoever holds its certificate can then change the server, its accounts or the data. Fix: grant the operator only what the dumps need (${BACKUP_PRIVILEGES.slice(0, 6).join(", ")}).`, step.urn);
+                }
+            }
+            // Password logins are eLabFTW's account (made by the MySQL image, reached from the web VM
+            // only) and root's on the socket: an account the SQL adds with a password from a remote
+            // host is one more door, with a password the firewall is then the only guard of.
+            for (const [name, state] of accountsAfter(sql)) {
+                const host = name.slice(name.lastIndexOf("@") + 1);
+                if (state.password && !["localhost", "127.0.0.1", "::1"].includes(host)) {
+                    reportViolation(`${step.name}: creates the account ${name}, which logs in with a password from ${host === "%" ? "any host" : host}. Fix: no password account beyond eLabFTW's; a tool that needs data reads it through eLabFTW's API or a certificate-bound account.`, step.urn);
                 }
             }
         }

@@ -6,7 +6,10 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference, olderThan } from "../models/imageReference";
 import { statements } from "../models/mysqlAccounts";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../models/mysqld";
-import { isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
+import { dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
+import { deployedScripts } from "./deployedText";
+import { hostPathOf } from "../models/dockerContainer";
+import { filesWrittenBy } from "../models/programText";
 
 const TLS_ORDER = ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"];
 
@@ -21,9 +24,20 @@ function sqlSettings(resources: readonly PolicyResource[]): Map<string, { value:
     return found;
 }
 
+/** The text of a file a container reads, as the deployment writes it on its VM (installed, or written by a script there). */
+function fileOnDockerHost(container: PolicyResource, path: string, resources: readonly PolicyResource[]): string | undefined {
+    const host = dockerHostAddress(container);
+    const onHost = host ? hostPathOf(container.props, path, "/var/lib/docker")?.path : undefined;
+    if (!host || !onHost) return undefined;
+    const installed = installedFiles(resources, host).get(onHost);
+    const text = installed ? knownOrUndefined(() => installed.props.stdin) : undefined;
+    if (typeof text === "string") return text;
+    return deployedScripts(resources).filter((d) => d.host === host).flatMap((d) => filesWrittenBy(d.script)).find((f) => f.path === onHost)?.content;
+}
+
 export const mysqlTlsOnly: StackValidationPolicy = {
     name: "mysql-tls-only",
-    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up: its options (last occurrence wins), then what the program's SQL sets server-wide (SET GLOBAL, SET PERSIST).",
+    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up: its options (last occurrence wins), then what the program's SQL sets server-wide (SET GLOBAL, SET PERSIST) and what its --init-file runs at every start.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -49,6 +63,15 @@ export const mysqlTlsOnly: StackValidationPolicy = {
             for (const [name, { value, step }] of sql) {
                 options.set(name, value);
                 by.set(name, ` (set server-wide by ${step.name}'s SQL, over the command line)`);
+            }
+            // --init-file: SQL mysqld runs itself at every start, after reading its options.
+            const initFile = options.get("init_file");
+            const initSql = initFile ? fileOnDockerHost(container, initFile, args.resources) : undefined;
+            if (initFile && initSql !== undefined) {
+                for (const [name, value] of serverSettings(statements(initSql))) {
+                    options.set(name, value);
+                    by.set(name, ` (set at every start by the init file ${initFile})`);
+                }
             }
             if (!isOn(options.get("require_secure_transport"))) {
                 reportViolation(`${container.name}: mysqld accepts connections without TLS (require_secure_transport=${options.get("require_secure_transport") ?? "OFF, the default"}${by.get("require_secure_transport") ?? ""}). Fix: start it with --require-secure-transport=ON, only once, and never SET GLOBAL/PERSIST it.`, container.urn);
