@@ -276,6 +276,10 @@ export const CORPUS: readonly Mutation[] = [
             plain(p.mounts).push({ type: "bind", source: "/srv/elabftw/mysql/init", target: "/etc/mysql/init", readOnly: true });
         });
     } },
+    { id: "pre-upgrade DB backup without triggers (runs once, never before a later db:update)", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => delete p.triggers) },
+    { id: "backup script without pipefail (a failed dump ends in a good archive)", owner: BACKUP, apply: dumpScript((t) => t.replace("set -euo pipefail", "set -eu")) },
+    { id: "kdump-tools on the DB VM (crash dumps on the OS disk)", owner: DISK, apply: userData("db", (t) => t.replace("packages:\n", "packages:\n  - kdump-tools\n")) },
+    { id: "systemd-coredump on the web VM (process cores on the OS disk)", owner: DISK, apply: userData("web", (t) => t.replace("packages:\n", "packages:\n  - systemd-coredump\n")) },
     { id: "MySQL root given the eLabFTW account's password", owner: "key-strength-and-validity", apply: (g) => {
         const user = plain(g.find((r) => r.name.endsWith("-mysql-user-password"))!.inputs).stdin;
         return changed(g, T.command, "-mysql-root-password", (p) => (p.stdin = user));

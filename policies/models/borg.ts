@@ -174,6 +174,33 @@ export function rowlessDumps(script: string): string[] {
     return found;
 }
 
+/**
+ * Dumps piped into `borg create` while bash's pipefail is off: the pipeline's status is then Borg's,
+ * so a dump that failed half-way ends in a "successful" archive of a truncated dump. pipefail as
+ * `set` sets it, in script order (`set -o pipefail`, `set -euo pipefail`, `set +o pipefail`);
+ * a script that reads PIPESTATUS checks the stages itself.
+ */
+export function unguardedDumps(script: string): string[] {
+    if (/\bPIPESTATUS\b/.test(script)) return [];
+    const found: string[] = [];
+    let pipefail = false;
+    for (const { stages } of pipelines(script)) {
+        const argv = stages.length === 1 ? effectiveCommand(stages[0]).argv : [];
+        if (argv[0] === "set") {
+            for (let i = 1; i < argv.length; i++) {
+                if (/^[-+][a-zA-Z]*o$/.test(argv[i]) && argv[i + 1] === "pipefail") pipefail = argv[i].startsWith("-");
+            }
+            continue;
+        }
+        const dump = stages.findIndex((stage) => stage.words.some((w) => DUMP_TOOLS.has(w.text.slice(w.text.lastIndexOf("/") + 1))));
+        if (dump >= 0 && dump < stages.length - 1 && borgSubcommand(effectiveCommand(stages[stages.length - 1]).argv)?.subcommand === "create" && !pipefail) {
+            const words = stages[dump].words.map((w) => w.text);
+            found.push(words.find((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)))!);
+        }
+    }
+    return found;
+}
+
 /** A script runs Borg (any subcommand reads and writes Borg's own directories). */
 export const runsBorg = (script: string): boolean => pipelines(script).some((p) => p.stages.some((s) => /^borg(backup)?$/.test(commandName(effectiveCommand(s).argv))));
 

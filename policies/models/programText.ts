@@ -77,6 +77,8 @@ export interface CloudConfig {
     readonly fstab: string[];
     /** The swap file cloud-init's swap module creates (`swap: {filename, size}`; default /swap.img), if any. */
     readonly swapFile?: string;
+    /** The `packages` cloud-init installs (names only; `[name, version]` entries too). */
+    readonly packages: string[];
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -90,7 +92,7 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [] };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -118,7 +120,8 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     const fstab = (Array.isArray(doc.mounts) ? doc.mounts : []).filter(Array.isArray).map((m: unknown[]) => m.map(String).join(" "));
     const swap = doc.swap && typeof doc.swap === "object" ? (doc.swap as Record<string, unknown>) : undefined;
     const swapFile = swap && swap.size !== undefined && swap.size !== null && String(swap.size) !== "0" ? String(swap.filename ?? "/swap.img") : undefined;
-    return { commands, files, passwordSettings, fstab, swapFile };
+    const packages = (Array.isArray(doc.packages) ? doc.packages : []).map((p: unknown) => String(Array.isArray(p) ? p[0] : p).replace(/[=].*$/, ""));
+    return { commands, files, passwordSettings, fstab, swapFile, packages };
 }
 
 /**

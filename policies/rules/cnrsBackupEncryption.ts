@@ -2,7 +2,7 @@
 // (remote commands, scripts, systemd units, cron files, cloud-init), as Borg, the dump tools and
 // the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps } from "../models/borg";
+import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, unguardedDumps } from "../models/borg";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
@@ -92,6 +92,9 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             if (!mounts.has(s.host)) mounts.set(s.host, mountsOn(s.host, scripts));
             for (const copy of unencryptedCopies(s.script, mounts.get(s.host))) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `copies data off the machine unencrypted: ${copy}`, "back up with Borg only (encrypted repository); encrypt anything else before it leaves (gpg, age)"), s.resource.urn);
+            }
+            for (const dump of unguardedDumps(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `pipes ${dump} into borg create without pipefail: a dump that fails half-way still ends in a successful archive, a truncated backup no one is told about`, "keep set -o pipefail before the dump (elabftw-backup.sh's set -euo pipefail)"), s.resource.urn);
             }
             for (const dump of rowlessDumps(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `dumps the schema only (${dump}): every archive restores a database without a single row`, "dump the data (remove --no-data / -d)"), s.resource.urn);

@@ -119,6 +119,23 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
     if (sealed && vm.props.efiDisk?.preEnrolledKeys !== true) {
         findings.push({ problem: "seals its data disk's key in the vTPM to PCR 7 while its EFI disk has no pre-enrolled Secure Boot keys (preEnrolledKeys is not true): Secure Boot is off, and whatever boots unseals the key", fix: "keep efiDisk.preEnrolledKeys true (SecureVm does)" });
     }
+    // Crash dumps are memory images: kdump writes the kernel's (dm-crypt's volume key among its pages)
+    // from a crash kernel that has no LUKS volume open; systemd-coredump keeps every crashed process's
+    // (a container's php-fpm or mysqld, with the data it held) under /var/lib/systemd/coredump.
+    const snippets = resources.filter((r) => r.type === TYPES.snippet && snippetHost(r, resources) === vmAddress(vm));
+    const installed = [
+        ...snippets.flatMap((snippet) => cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.packages ?? []),
+        ...deployedScripts(resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).flatMap((stage) => {
+            const argv = effectiveCommand(stage).argv;
+            return /^(apt|apt-get|aptitude)$/.test(argv[0]?.replace(/^.*\//, "") ?? "") && argv.includes("install") ? argv.slice(argv.indexOf("install") + 1).filter((a) => !a.startsWith("-")) : [];
+        })),
+    ];
+    const files = cloudInitFiles(vm, resources);
+    const coredumpOff = /^\s*Storage\s*=\s*none\s*$/m.test([...files].filter(([p]) => /^\/etc\/systemd\/coredump\.conf(\.d\/[^/]+\.conf)?$/.test(p)).map(([, t]) => t).join("\n"));
+    for (const name of new Set(installed)) {
+        if (name === "kdump-tools" || name === "kexec-tools") findings.push({ problem: `installs ${name}: a kernel crash dump (memory that holds the data disk's volume key) is written to its unencrypted OS disk`, fix: "do not install a crash-dump collector on the VMs; debug a crash on a copy without data" });
+        if (name === "systemd-coredump" && !coredumpOff) findings.push({ problem: "installs systemd-coredump: every crashed process's memory (mysqld's buffer pool, eLabFTW's requests) is kept under /var/lib/systemd/coredump on its unencrypted OS disk", fix: "do not install systemd-coredump, or set Storage=none in /etc/systemd/coredump.conf" });
+    }
     for (const [path, content] of cloudInitFiles(vm, resources)) {
         const keys = isUnder(path, "/etc/cryptsetup-keys.d") ? [path] : /crypttab$/.test(path) ? crypttabKeyFiles(content) : [];
         for (const key of keys) findings.push({ problem: `gets a LUKS key file at ${key} on its unencrypted OS disk from cloud-init`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk" });

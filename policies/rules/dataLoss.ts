@@ -135,10 +135,26 @@ function migrationBeforeBackup(resources: readonly PolicyResource[]): DataLossFi
     const dbVm = ofType(resources, TYPES.container).filter((c) => isDatabaseContainer(c.props)).map(dockerHostAddress)[0];
     if (!dbVm) return [];
     const units = unitsOn(resources, dbVm);
-    return ofType(resources, TYPES.command)
-        .filter((c) => deployedScripts([c]).some((s) => s.runByPulumi && stagesOf(s.script).some((argv) => elabftwCommand(argv) === "db:update")))
-        .filter((update) => !waitsFor(update).some((d) => d.type === TYPES.command && commandHost(d) === dbVm && startsAndWaits(d).some((u) => serviceArchives(units.get(u), resources, dbVm))))
-        .map((update) => ({ resource: update, problem: "migrates the database (db:update) without waiting for a Borg archive of it: no command it depends on starts, and waits for, a backup service on the database VM", fix: "keep db:update depending on the pre-upgrade backup (systemctl start of the backup service, without --no-block)" }));
+    const found: DataLossFinding[] = [];
+    const updates = ofType(resources, TYPES.command).filter((c) => deployedScripts([c]).some((s) => s.runByPulumi && stagesOf(s.script).some((argv) => elabftwCommand(argv) === "db:update")));
+    for (const update of updates) {
+        const backups = waitsFor(update).filter((d) => d.type === TYPES.command && commandHost(d) === dbVm && startsAndWaits(d).some((u) => serviceArchives(units.get(u), resources, dbVm)));
+        if (backups.length === 0) {
+            found.push({ resource: update, problem: "migrates the database (db:update) without waiting for a Borg archive of it: no command it depends on starts, and waits for, a backup service on the database VM", fix: "keep db:update depending on the pre-upgrade backup (systemctl start of the backup service, without --no-block)" });
+            continue;
+        }
+        // A command runs again only when its inputs change: the backup must rerun whenever db:update
+        // does (each of db:update's triggers among its own), or later upgrades migrate unbacked-up data.
+        const triggersOf = (c: PolicyResource) => knownOrUndefined(() => (Array.isArray(c.props.triggers) ? (c.props.triggers as unknown[]).map((t) => JSON.stringify(t)) : []));
+        const needed = triggersOf(update);
+        if (needed === undefined || needed.length === 0) continue;
+        const rerun = backups.some((b) => {
+            const own = triggersOf(b);
+            return own === undefined || needed.every((t) => own.includes(t));
+        });
+        if (!rerun) found.push({ resource: update, problem: `reruns db:update when ${needed.join(", ")} change, but the backup it waits for (${backups.map((b) => b.name).join(", ")}) does not rerun then: later upgrades migrate the database without a fresh archive`, fix: "give the pre-upgrade backup the versions among its triggers (the Backup component does)" });
+    }
+    return found;
 }
 
 /** Each VM holding data (a container with a writable mount) enables a timer that archives with Borg every day. */
