@@ -280,6 +280,8 @@ export const CORPUS: readonly Mutation[] = [
     { id: "backup script without pipefail (a failed dump ends in a good archive)", owner: BACKUP, apply: dumpScript((t) => t.replace("set -euo pipefail", "set -eu")) },
     { id: "kdump-tools on the DB VM (crash dumps on the OS disk)", owner: DISK, apply: userData("db", (t) => t.replace("packages:\n", "packages:\n  - kdump-tools\n")) },
     { id: "systemd-coredump on the web VM (process cores on the OS disk)", owner: DISK, apply: userData("web", (t) => t.replace("packages:\n", "packages:\n  - systemd-coredump\n")) },
+    { id: "edge NAT row names the web VM, not the proxy the calls go through", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (plain(p.rules).find((r: Props) => r.num === "nat").source = "web (10.20.30.10)")) },
+    { id: "hand-off lets the web VM call a public timestamping address directly", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).splice(-1, 0, { num: "extra-1", source: "web (10.20.30.10)", sourcePort: "any", destination: "tsa (193.174.13.86)", destinationPort: "443 TCP", action: "allow", description: "timestamping without the proxy" })) },
     { id: "MySQL root given the eLabFTW account's password", owner: "key-strength-and-validity", apply: (g) => {
         const user = plain(g.find((r) => r.name.endsWith("-mysql-user-password"))!.inputs).stdin;
         return changed(g, T.command, "-mysql-root-password", (p) => (p.stdin = user));
