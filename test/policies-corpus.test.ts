@@ -282,6 +282,24 @@ export const CORPUS: readonly Mutation[] = [
     { id: "systemd-coredump on the web VM (process cores on the OS disk)", owner: DISK, apply: userData("web", (t) => t.replace("packages:\n", "packages:\n  - systemd-coredump\n")) },
     { id: "edge NAT row names the web VM, not the proxy the calls go through", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (plain(p.rules).find((r: Props) => r.num === "nat").source = "web (10.20.30.10)")) },
     { id: "hand-off lets the web VM call a public timestamping address directly", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).splice(-1, 0, { num: "extra-1", source: "web (10.20.30.10)", sourcePort: "any", destination: "tsa (193.174.13.86)", destinationPort: "443 TCP", action: "allow", description: "timestamping without the proxy" })) },
+    { id: "eLabFTW's account granted ALL ON *.* WITH GRANT OPTION", owner: OPERATOR, apply: sql((t) => `${t}\nGRANT ALL PRIVILEGES ON *.* TO 'elabftw'@'%' WITH GRANT OPTION;`) },
+    { id: "the MySQL server key also installed on the web VM", owner: "key-strength-and-validity", apply: (g) => {
+        const web = g.find((r) => r.type === T.command && r.name.endsWith("-elabftw-https-key"))!;
+        const key = plain(g.find((r) => r.name.endsWith("-mysql-tls-key"))!.inputs).stdin;
+        return withResource(g, web, T.command, "mysql-standby-key", { ...structuredClone(plain(web.inputs)), create: "sudo install -m 0400 /dev/stdin /srv/elabftw/mysql-standby/server-key.pem", stdin: key });
+    } },
+    { id: "web data disk formatted with the DB VM's LUKS passphrase", owner: "key-strength-and-validity", apply: (g) => {
+        const db = plain(g.find((r) => r.name.endsWith("-db-data-luks-format"))!.inputs).stdin;
+        return changed(g, T.command, "-web-data-luks-format", (p) => (p.stdin = db));
+    } },
+    { id: "operator client certificate requested on the MySQL server's key", owner: "key-strength-and-validity", apply: (g) => {
+        const serverKey = plain(g.find((r) => r.name.endsWith("-pki-mysql-server-csr"))!.inputs).privateKeyPem;
+        return changed(g, "tls:index/certRequest:CertRequest", "-pki-operator-client-csr", (p) => (p.privateKeyPem = serverKey));
+    } },
+    { id: "dockerd debug mode on the web VM (logs create requests with their environment)", owner: SECRETS, apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "debug": true,')) },
+    { id: "eLabFTW pulled from a third-party mirror under the release tag", owner: "pinned-container-images", apply: image("-elabftw-image", "ghcr.io/lab-mirrors/elabimg:5.6.12") },
+    { id: "db:update run through docker exec --privileged", owner: HARDENING, apply: (g) => changed(g, T.command, "-db-lifecycle-update", (p) => (p.create = String(p.create).replace(/docker exec (-i )?"\$container"/, 'docker exec --privileged "$container"'))) },
+    { id: "the SMTP password written into the settings document in plaintext", owner: SECRETS, apply: (g) => changed(g, "elabftw:app:ElabftwSettings", "-settings", (p) => (plain(p.config).smtp_password = "Relay-Passw0rd-2024")) },
     { id: "MySQL root given the eLabFTW account's password", owner: "key-strength-and-validity", apply: (g) => {
         const user = plain(g.find((r) => r.name.endsWith("-mysql-user-password"))!.inputs).stdin;
         return changed(g, T.command, "-mysql-root-password", (p) => (p.stdin = user));

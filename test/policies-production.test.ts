@@ -78,6 +78,12 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(options), ["production-data-protected"]);
     });
 
+    it("production-data-protected: rm -rf of the uploads folder in a create command", async () => {
+        const graph = changed(run.resources, "command:remote:Command", "-elabftw-uploads", (p) => (p.create = String(p.create).replace("sudo install -d -o 101 -g 101 -m 0750 /srv/elabftw/elabftw/uploads", "sudo rm -rf /srv/elabftw/elabftw/uploads && sudo install -d -o 101 -g 101 -m 0750 /srv/elabftw/elabftw/uploads")));
+        assert.notEqual(JSON.stringify(graph), JSON.stringify(run.resources), "the mutation applies");
+        assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

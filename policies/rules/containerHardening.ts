@@ -3,6 +3,7 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
 import { TYPES } from "./common";
+import { pipelines } from "../models/shell";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
@@ -15,6 +16,23 @@ export const containerHardening: ResourceValidationPolicy = {
         },
     },
     validateResource: (args, reportViolation) => {
+        // A process started with `docker exec --privileged` has every capability and device of the
+        // host, whatever the container was created with.
+        if (args.type === TYPES.command) {
+            for (const field of ["create", "update", "delete"]) {
+                const script = args.props[field];
+                if (typeof script !== "string") continue;
+                const privileged = pipelines(script).flatMap((p) => p.stages).some((stage) => {
+                    const words = stage.words.map((w) => w.text);
+                    const at = words.findIndex((w, i) => /(^|\/)docker$/.test(w) && words[i + 1] === "exec");
+                    if (at < 0) return false;
+                    for (let i = at + 2; i < words.length && words[i].startsWith("-"); i++) if (words[i] === "--privileged" || words[i] === "--privileged=true") return true;
+                    return false;
+                });
+                if (privileged) reportViolation(`${args.name}: its ${field} command runs docker exec --privileged: that process has every capability and device of the VM. Fix: run it without --privileged (the container's own capabilities suffice).`);
+            }
+            return;
+        }
         if (args.type !== TYPES.container) return;
         const { allowedAddedCapabilities } = args.getConfig<{ allowedAddedCapabilities: string[] }>();
         if (!noNewPrivileges(args.props)) {

@@ -27,6 +27,9 @@ export interface DataLossFinding {
 const stagesOf = (script: string) => pipelines(script).flatMap((p) => p.stages).map((s) => effectiveCommand(s).argv);
 
 /** Why one command line destroys data, or undefined. */
+/** Where the program mounts the data disk (components/vm: /srv/elabftw). */
+const DATA_MOUNT = "/srv/elabftw";
+
 function destroys(argv: readonly string[]): string | undefined {
     const name = commandName(argv);
     const flags = argv.slice(1).filter((a) => a.startsWith("-"));
@@ -57,7 +60,9 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
         for (const argv of stagesOf(s.script)) {
             const what = destroys(argv);
             // A delete runs on destroy and on replacement; db:install -r wherever it runs.
-            if (what && (s.where.includes("delete") || /db:install/.test(what))) found.push({ resource: s.resource, problem: `${s.where} runs \`${what}\`, which destroys data when it runs`, fix: "never delete data from a command: leave it on the LUKS disk, and restore from Borg when needed" });
+            // rm -r of a folder on the data disk destroys it wherever it runs (create reruns on changes).
+            const dataPath = commandName(argv) === "rm" && argv.slice(1).some((a) => !a.startsWith("-") && isUnder(a, DATA_MOUNT));
+            if (what && (s.where.includes("delete") || /db:install/.test(what) || dataPath)) found.push({ resource: s.resource, problem: `${s.where} runs \`${what}\`, which destroys data when it runs`, fix: "never delete data from a command: leave it on the LUKS disk, and restore from Borg when needed" });
         }
     }
     for (const step of ofType(resources, TYPES.command).filter(runsMysqlClient)) {
@@ -107,7 +112,11 @@ function serviceArchives(unit: string | undefined, resources: readonly PolicyRes
     return unitText(unit).commands.some((line) => {
         const argv = stagesOf(line)[0] ?? [];
         const text = programs.get(argv[0] ?? "");
-        return typeof text === "string" && stagesOf(text).some((a) => borgSubcommand(a)?.subcommand === "create");
+        // `borg create --dry-run` (-n) reads everything and writes no archive.
+        return typeof text === "string" && stagesOf(text).some((a) => {
+            const borg = borgSubcommand(a);
+            return borg?.subcommand === "create" && !borg.args.some((x) => x === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(x));
+        });
     });
 }
 

@@ -7,6 +7,7 @@ import { generatedSecretBits } from "../models/randomSecrets";
 import { plaintextStrings } from "../models/secretScan";
 import { knownOrUndefined, ofType, TYPES } from "./common";
 import { installedPath } from "./deployedText";
+import { stdinWriteTargets } from "../models/programText";
 import { rootPasswordOnWebVm } from "./rootPassword";
 
 const CURVES = ["P256", "P384", "P521"];
@@ -111,17 +112,21 @@ export const keyStrength: StackValidationPolicy = {
         // open what belongs to the other (the exposed web VM the database's repository, say).
         const installedOn = new Map<string, { hosts: Set<string>; commands: PolicyResource[]; what: string }>();
         for (const command of ofType(args.resources, TYPES.command)) {
-            const path = installedPath(command);
+            // Where the stdin lands: an installed file, a file the command copies stdin into, or (for
+            // cryptsetup luksFormat) a LUKS keyslot.
+            const create = String(command.props.create ?? "");
+            const formats = /\bcryptsetup\b[^\n]*\bluksFormat\b/.test(create);
+            const path = installedPath(command) ?? stdinWriteTargets(create)[0] ?? (formats ? "(a LUKS keyslot)" : undefined);
             const host = path ? knownOrUndefined(() => command.props.connection?.host as string | undefined) : undefined;
             if (!path || !host) continue;
             const stdin = knownOrUndefined(() => command.props.stdin);
             const keyMaterial = typeof stdin === "string" && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(stdin);
             const identities = [
-                ...(typeof stdin === "string" && (keyMaterial || /\/passphrase$/.test(path)) && stdin.trim().length >= 8 ? [`value:${pemBody(stdin) || stdin.trim()}`] : []),
+                ...(typeof stdin === "string" && (keyMaterial || /\/passphrase$/.test(path) || formats) && stdin.trim().length >= 8 ? [`value:${pemBody(stdin) || stdin.trim()}`] : []),
                 ...(command.propertyDependencies?.stdin ?? []).filter((r) => r.type === TYPES.privateKey).map((r) => `key:${r.urn}`),
             ];
             for (const id of identities) {
-                const entry = installedOn.get(id) ?? { hosts: new Set<string>(), commands: [], what: /\/passphrase$/.test(path) ? "passphrase" : "private key" };
+                const entry = installedOn.get(id) ?? { hosts: new Set<string>(), commands: [], what: formats ? "LUKS passphrase" : /\/passphrase$/.test(path) ? "passphrase" : "private key" };
                 entry.hosts.add(host);
                 entry.commands.push(command);
                 installedOn.set(id, entry);
@@ -133,6 +138,21 @@ export const keyStrength: StackValidationPolicy = {
             if (hosts.size < 2 || reportedShares.has(names)) continue;
             reportedShares.add(names);
             reportViolation(`${names}: install the same ${what} on ${[...hosts].join(" and ")}: either VM can open what the other's ${what} protects. Fix: one ${what} per VM (the Backup component generates one for each).`, commands[0].urn);
+        }
+        // One key, one identity: two certificate requests on the same private key make one key stand
+        // for two parties (the operator's laptop holding the DB server's key, say).
+        const byKey = new Map<string, PolicyResource[]>();
+        for (const csr of ofType(args.resources, CERT_REQUEST)) {
+            const pem = knownOrUndefined(() => csr.props.privateKeyPem);
+            const ids = [...(typeof pem === "string" && pem.includes("PRIVATE KEY") ? [`value:${pemBody(pem)}`] : []), ...(csr.propertyDependencies?.privateKeyPem ?? []).filter((r) => r.type === TYPES.privateKey).map((r) => `key:${r.urn}`)];
+            for (const id of ids) byKey.set(id, [...(byKey.get(id) ?? []), csr]);
+        }
+        const sharedKeys = new Set<string>();
+        for (const csrs of byKey.values()) {
+            const names = [...new Set(csrs.map((c) => c.name))].sort();
+            if (names.length < 2 || sharedKeys.has(names.join())) continue;
+            sharedKeys.add(names.join());
+            reportViolation(`${names.join(", ")}: request certificates on one private key: whoever holds it for one role (an operator's laptop, say) can act as the other (the DB server). Fix: one key per certificate (the PrivateCa component generates one for each).`, csrs[0].urn);
         }
         for (const { resource, where } of rootPasswordOnWebVm(args.resources)) {
             reportViolation(`${resource.name}: ${where} holds MySQL's root password on the web VM: whoever takes the exposed VM owns every database and grant. Fix: give root its own generated password, kept on the DB VM only (the Secrets component generates one apart from the eLabFTW account's).`, resource.urn);

@@ -45,6 +45,14 @@ export const mysqlOperatorCertificate: StackValidationPolicy = {
         const certificateAccounts = new Set(steps.flatMap((step) => [...accountsAfter(String(step.props.stdin ?? ""))].filter(([, state]) => !state.password).map(([name]) => name)));
         for (const step of steps) {
             const sql = String(step.props.stdin ?? "");
+            // Any other account (eLabFTW's) keeps to its database: server-wide rights or GRANT OPTION
+            // let whoever holds its password (the web VM) administer the server.
+            for (const grant of grants(sql).filter((g) => !g.to.some((name) => certificateAccounts.has(name)) && !g.to.every((name) => /^root@(localhost|127\.0\.0\.1|::1)$/.test(name)))) {
+                const serverWide = grant.on === "*.*" ? grant.privileges.filter((p) => !BACKUP_PRIVILEGES.includes(p)) : [];
+                if (serverWide.length > 0 || grant.grantOption) {
+                    reportViolation(`${step.name}: grants ${[...serverWide, ...(grant.grantOption ? ["GRANT OPTION"] : [])].join(", ")} on ${grant.on ?? "(a role)"} to ${grant.to.join(", ")}: that account's password then administers the whole server (accounts, require_secure_transport). Fix: grant an application account its own database only (the MySQL image gives eLabFTW's ALL on its database), never *.* nor GRANT OPTION.`, step.urn);
+                }
+            }
             for (const grant of grants(sql).filter((g) => g.to.some((name) => certificateAccounts.has(name)))) {
                 const beyond = grant.privileges.filter((p) => !BACKUP_PRIVILEGES.includes(p));
                 if (beyond.length > 0 || grant.grantOption) {

@@ -61,6 +61,9 @@ export const noPlaintextSecrets: StackValidationPolicy = {
         const generated = generatedSecretValues(args.resources);
         for (const resource of args.resources) {
             for (const { path, text } of plaintextOf(resource)) {
+                // A field named for a secret (environment.PROXMOX_VE_API_TOKEN, labels.db_password) holding a literal.
+                const field = path.split(".").pop() ?? "";
+                if (/(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY)$/.test(field.replace(/[.-]/g, "_").toUpperCase()) && isSecretName(field.replace(/[.-]/g, "_").toUpperCase()) && isLiteralSecretValue({ text, literal: true })) report(resource, `its ${path}`, "a secret", "pass secrets through stdin or a root-only file read at run time, never in a plaintext input");
                 const reader = resource.type.startsWith("command:") && /^(create|update|delete)$/.test(path) ? "shell" : "any";
                 for (const what of textSecrets(text, reader)) report(resource, `its ${path}`, what, "pass secrets through stdin or a root-only file read at run time, never in a plaintext input");
                 for (const secret of generated.filter((s) => s.owner !== resource.name && text.includes(s.value))) {
@@ -119,6 +122,22 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
             if (s.runByPulumi) continue;
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
+        }
+        // dockerd's debug log records the API's request bodies, a container's create request with its
+        // environment (DB_PASSWORD, SECRET_KEY) among them, in the journal the VM forwards.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const daemon = cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json");
+            let debug = false;
+            try {
+                debug = daemon !== undefined && JSON.parse(daemon).debug === true;
+            } catch {
+                debug = false;
+            }
+            const flagged = deployedScripts(args.resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => {
+                const argv = effectiveCommand(stage).argv;
+                return /(^|\/)dockerd$/.test(argv[0] ?? "") && argv.some((a) => a === "-D" || a === "--debug" || a === "--debug=true");
+            })));
+            if (debug || flagged) report(vm, "dockerd's debug log", "the containers' environment (each container create request is logged with its body)", "leave dockerd's debug mode off (no \"debug\": true in daemon.json, no -D)");
         }
         for (const container of ofType(args.resources, TYPES.container)) {
             // A bind mount holding what belongs to the host, not to any container: Docker's data-root

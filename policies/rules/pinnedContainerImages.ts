@@ -1,7 +1,7 @@
 // Hardening: every container image is pinned to an exact release or a digest, so that two runs of
 // the same stack deploy the same software and upgrades happen only when the config says so.
 import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
-import { ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
+import { isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { imagesRunBy } from "../models/dockerCli";
 import { parseImageReference } from "../models/imageReference";
@@ -56,6 +56,25 @@ export const pinnedContainerImages: StackValidationPolicy = {
                 const { context, buildArgs } = build.value as { context?: string; buildArgs?: Record<string, unknown> };
                 const args = Object.entries(buildArgs ?? {}).map(([k, v]) => `${k}=${v}`);
                 reportViolation(`${image.name} builds its image on the VM from ${context ?? "a context"}${args.length ? ` (${args.join(", ")})` : ""} and names it ${image.props.name}: the tag is a label on whatever its base resolves to at build time, not the pinned release. Fix: pull the vendor's image by release and digest (no build), and add site files through mounts.`, image.urn);
+            }
+        }
+        // eLabFTW and MySQL come from their publishers' repositories: a mirror or a fork under the same
+        // tag is someone else's build, whatever its name says.
+        const remoteImages = ofType(args.resources, TYPES.remoteImage);
+        for (const container of ofType(args.resources, TYPES.container)) {
+            const expected = isApplicationContainer(container.props) ? "elabftw" : isDatabaseContainer(container.props) ? "mysql" : undefined;
+            if (!expected) continue;
+            const image = tryKnown(() => container.props.image);
+            const pulled = [
+                ...(container.propertyDependencies?.image ?? []).filter((r) => r.type === TYPES.remoteImage),
+                ...(image.known ? remoteImages.filter((r) => knownOrUndefined(() => r.props.imageId) === image.value) : []),
+            ];
+            for (const source of new Set(pulled)) {
+                const name = tryKnown(() => String(source.props.name));
+                const family = name.known ? parseImageReference(name.value)?.family : undefined;
+                if (name.known && family !== expected && !(expected === "mysql" && family !== undefined)) {
+                    reportViolation(`${container.name} runs ${name.value}, which is not ${expected === "elabftw" ? "eLabFTW's image (docker.io/elabftw/elabimg)" : "an official MySQL image (docker.io/library/mysql, container-registry.oracle.com/mysql/community-server)"}: a mirror or a fork under the same tag is another party's build. Fix: pull the publisher's repository (a registry mirror belongs in Docker's registry-mirrors, which still verifies the digest).`, container.urn);
+                }
             }
         }
         // A tag pins what a registry serves only if the pull verifies the registry: Docker skips TLS
