@@ -1,3 +1,4 @@
+// Over 300 lines: one table of single violations, one per line, read as a whole (splitting it would scatter the owners and the documented doubles).
 // The mutation corpus: single, realistic violations of the dev stack's graph, each in a form the
 // program never writes (service names, macros, security groups, IP sets with exclusions, last-wins
 // options, other image spellings, host namespaces...). Each must be caught by the policy that owns
