@@ -25,7 +25,7 @@ export const accountabilityOnProduction: StackValidationPolicy = {
             const toSyslog = rules.filter((r) => contains(syslog, toInt(r.target)));
             // The lines must also get through: the flow matrix opens the syslog flow for one protocol and port.
             const pve = net.fw.vms.find((v) => v.vmId === vm.props.vmId);
-            const blocked = pve ? toSyslog.filter((r) => !contains(matrixAllows(net, pve, "out", r.protocol, [r.port, r.port]), toInt(r.target))) : [];
+            const blocked = pve?.address ? toSyslog.filter((r) => !contains(matrixAllows(net, pve, "out", r.protocol, [r.port, r.port]), toInt(r.target))) : [];
             if (toSyslog.length > 0 && blocked.length === toSyslog.length) {
                 reportViolation(`${vm.name}: forwards its logs to the syslog server over ${blocked.map((r) => `${r.protocol}/${r.port}`).join(", ")}, which the flow matrix does not open (row 7), so no line arrives on a production stack. Fix: forward as the matrix's syslog flow says (the program's omfwd rule: protocol="udp" port="514").`, vm.urn);
             } else if (toSyslog.length === 0) {
