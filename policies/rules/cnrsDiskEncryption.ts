@@ -117,7 +117,7 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
     // any boot loader reproduces the value the vTPM's key is sealed to.
     const sealed = deployedScripts(resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => /systemd-cryptenroll$/.test(effectiveCommand(stage).argv[0] ?? "") && effectiveCommand(stage).argv.some((a) => a.startsWith("--tpm2-device")))));
     if (sealed && vm.props.efiDisk?.preEnrolledKeys !== true) {
-        findings.push({ problem: "seals its data disk's key in the vTPM to PCR 7 while its EFI disk has no pre-enrolled Secure Boot keys (preEnrolledKeys is not true): Secure Boot is off, and whatever boots unseals the key", fix: "keep efiDisk.preEnrolledKeys true (SecureVm does)" });
+        findings.push({ problem: "seals its data disk's key in the vTPM while its EFI disk has no pre-enrolled Secure Boot keys (preEnrolledKeys is not true): Secure Boot is off, PCR 7 (the binding) then holds a value any boot loader reproduces, and whatever boots unseals the key", fix: "keep efiDisk.preEnrolledKeys true (SecureVm does)" });
     }
     // Crash dumps are memory images: kdump writes the kernel's (dm-crypt's volume key among its pages)
     // from a crash kernel that has no LUKS volume open; systemd-coredump keeps every crashed process's
@@ -172,7 +172,7 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
 
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
-    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount.",
+    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -20,7 +20,7 @@ const GUEST_TABLE = "inet elabftw";
 export const cnrsInfrastructureFirewall: StackValidationPolicy = {
     name: "cnrs-infrastructure-firewall",
     description:
-        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule.",
+        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -8,7 +8,7 @@ import { pipelines } from "../models/shell";
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket.",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -49,7 +49,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from).",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -19,7 +19,7 @@ function clientSubjects(resources: readonly PolicyResource[]): string[] {
 
 export const mysqlOperatorCertificate: StackValidationPolicy = {
     name: "mysql-operator-certificate-bound",
-    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before, and is granted only what a dump reads (no GRANT OPTION); the operator account exists; the SQL adds no password account reachable from another host.",
+    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before, and is granted only what a dump reads (no GRANT OPTION); the operator account exists; the SQL adds no password account reachable from another host; no account gets server-wide (*.*) privileges beyond a dump's, nor GRANT OPTION.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const subjects = clientSubjects(args.resources);

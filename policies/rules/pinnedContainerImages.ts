@@ -36,7 +36,7 @@ function containerImages(container: PolicyResource): { references: string[]; oth
 
 export const pinnedContainerImages: StackValidationPolicy = {
     name: "pinned-container-images",
-    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float).",
+    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float); no insecure registry; images the deployment's scripts run with docker run/create/pull pinned too; eLabFTW and MySQL from their publishers' repositories.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

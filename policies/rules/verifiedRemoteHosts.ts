@@ -76,7 +76,8 @@ function dockerSshProblem(props: Record<string, any>): string | undefined {
  * read unless GlobalKnownHostsFile is /dev/null.
  */
 function trustsOtherFiles(options: ReadonlyMap<string, string>): string | undefined {
-    const files = (options.get("userknownhostsfile") ?? "").split(/\s+/).filter(Boolean);
+    // Unset, ssh reads the account's own ~/.ssh/known_hosts (and known_hosts2).
+    const files = (options.get("userknownhostsfile") ?? "~/.ssh/known_hosts").split(/\s+/).filter(Boolean);
     const own = files.find((f) => /^(~|\$\{?HOME\}?|%d)\/\.ssh\//.test(f) || /^\/(root|home\/[^/]+)\/\.ssh\//.test(f));
     if (own) return `runs ssh trusting ${own}, the account's own known_hosts: whatever line it holds for the address vouches for the host`;
     const global = options.get("globalknownhostsfile");
@@ -116,7 +117,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); the host-key reader verifies the Proxmox API as the provider does; on production the Proxmox API's TLS certificate is verified (insecure off).",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); the host-key reader verifies the Proxmox API as the provider does; on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
