@@ -41,7 +41,8 @@ export function rootPasswordOnWebVm(resources: readonly PolicyResource[]): { res
     const found: { resource: PolicyResource; where: string }[] = [];
     for (const container of ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === webHost)) {
         const envs = knownOrUndefined(() => (container.props.envs ?? []) as string[]) ?? [];
-        const names = envs.map((_, i) => knownOrUndefined(() => String(envs[i]))).filter((e): e is string => e !== undefined && holds(e)).map((e) => e.split("=")[0]);
+        // By index: an entry holding a generated secret is unknown in a preview (reading it throws).
+        const names = Array.from({ length: envs.length }, (_, i) => knownOrUndefined(() => String(envs[i]))).filter((e): e is string => e !== undefined && holds(e)).map((e) => e.split("=")[0]);
         if (names.length > 0 || holds(undefined, container.propertyDependencies?.envs)) found.push({ resource: container, where: names.length > 0 ? `its environment (${names.join(", ")})` : "its environment" });
     }
     for (const command of ofType(resources, TYPES.command).filter((c) => commandHost(c) === webHost)) {
