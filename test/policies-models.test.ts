@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { forwardRules, forwardTargets } from "../policies/models/rsyslog";
 import { rowlessDumps } from "../policies/models/borg";
-import { dockerImageOf, imagesRunBy } from "../policies/models/dockerCli";
+import { dockerdDebug, dockerImageOf, imagesRunBy, plainTcpListeners } from "../policies/models/dockerCli";
 import { covers, INTERNET, setOf, toInt } from "../policies/models/ipv4";
 import { guestVerdict, PveFirewall, PveVm, RuleProps, sendableSources } from "../policies/models/proxmoxFirewall";
 import { reach } from "../policies/models/reachability";
@@ -92,6 +92,15 @@ describe("Proxmox firewall model", () => {
             { privileges: ["ALL"], on: "*.*", to: ["x@%"], grantOption: false },
             { privileges: ["R1"], on: undefined, to: ["y@%"], grantOption: false },
         ]);
+    });
+
+    it("reads dockerd's command line: TCP listeners without --tlsverify, debug mode", () => {
+        assert.deepEqual(plainTcpListeners(["/usr/sbin/dockerd", "-H", "fd://", "-H", "tcp://0.0.0.0:2375", "--host=tcp://10.0.0.1:2376", "-Htcp://[::]:2377"]), ["tcp://0.0.0.0:2375", "tcp://10.0.0.1:2376", "tcp://[::]:2377"]);
+        assert.deepEqual(plainTcpListeners(["dockerd", "--tlsverify", "-H", "tcp://0.0.0.0:2376"]), []);
+        assert.deepEqual(plainTcpListeners(["docker", "-H", "tcp://x:2375", "ps"]), []);
+        assert.equal(dockerdDebug(["/usr/bin/dockerd", "-D"]), true);
+        assert.equal(dockerdDebug(["dockerd", "--debug=true"]), true);
+        assert.equal(dockerdDebug(["dockerd", "-H", "fd://"]), false);
     });
 
     it("finds dumps without rows as mysqldump's options read: -d, --no-data[=ON], last one winning", () => {

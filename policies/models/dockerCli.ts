@@ -1,6 +1,7 @@
 // The images a docker command line runs, as the docker CLI reads it: `docker [global options] run|
 // create|pull [options] IMAGE [command...]`, where an option either takes a value (`-v X`, `--name=X`)
 // or is a switch. Also a command handed to a wrapper as one argument (`--mysql-exec "docker run …"`).
+// And the daemon's own command line (`dockerd -H …`, `-D`).
 import { effectiveCommand, pipelines } from "./shell";
 
 const GLOBAL_WITH_VALUE = /^(-H|--host|-c|--context|--config|-l|--log-level|--tlscacert|--tlscert|--tlskey)$/;
@@ -38,3 +39,17 @@ export function imagesRunBy(script: string, depth = 0): string[] {
         return [...(direct ? [direct] : []), ...nested];
     });
 }
+
+const isDockerd = (argv: readonly string[]) => /(^|\/)dockerd$/.test(argv[0] ?? "");
+
+/** The tcp:// addresses a dockerd command line listens on without --tlsverify. */
+export function plainTcpListeners(argv: readonly string[]): string[] {
+    if (!isDockerd(argv) || argv.some((a) => /^--tlsverify(=(true|1))?$/.test(a))) return [];
+    return argv.flatMap((a, i) => {
+        const value = a === "-H" || a === "--host" ? argv[i + 1] : /^(-H|--host=)(.+)$/.exec(a)?.[2];
+        return value && /^tcp:\/\//.test(value) ? [value] : [];
+    });
+}
+
+/** Whether a dockerd command line turns debug mode on (-D, --debug). */
+export const dockerdDebug = (argv: readonly string[]): boolean => isDockerd(argv) && argv.some((a) => a === "-D" || a === "--debug" || a === "--debug=true");

@@ -64,17 +64,25 @@ export function hostAccess(props: Record<string, any>): HostAccess[] {
 }
 
 /**
+ * daemon.json as dockerd reads it: an object of settings. A file that does not parse stops dockerd;
+ * it is read as no settings (the defaults).
+ */
+export function daemonConfig(daemonJson: string | undefined): Record<string, unknown> {
+    try {
+        const config = JSON.parse(daemonJson ?? "{}");
+        return config && typeof config === "object" && !Array.isArray(config) ? config : {};
+    } catch {
+        return {};
+    }
+}
+
+/**
  * Where dockerd keeps images, containers' writable layers and named volumes: daemon.json's
  * "data-root" (or the older "graph", still read by Debian 12's Docker 20.10), else /var/lib/docker.
- * A daemon.json that does not parse stops dockerd; it is read as the default too.
  */
 export function dockerDataRoot(daemonJson: string | undefined): string {
-    try {
-        const config = daemonJson === undefined ? {} : JSON.parse(daemonJson);
-        return normalisePath(String(config["data-root"] ?? config.graph ?? "/var/lib/docker"));
-    } catch {
-        return "/var/lib/docker";
-    }
+    const config = daemonConfig(daemonJson);
+    return normalisePath(String(config["data-root"] ?? config.graph ?? "/var/lib/docker"));
 }
 
 /**
@@ -83,12 +91,7 @@ export function dockerDataRoot(daemonJson: string | undefined): string {
  * config.toml (`root = "..."`), else /var/lib/containerd. Undefined: Docker keeps them in data-root.
  */
 export function containerdLayerRoot(daemonJson: string | undefined, containerdToml: string | undefined): string | undefined {
-    let features: Record<string, unknown> = {};
-    try {
-        features = JSON.parse(daemonJson ?? "{}").features ?? {};
-    } catch {
-        return undefined;
-    }
+    const features = (daemonConfig(daemonJson).features ?? {}) as Record<string, unknown>;
     const on = features["containerd-snapshotter"];
     if (on !== true && String(on).toLowerCase() !== "true") return undefined;
     const root = /^\s*root\s*=\s*["']([^"']+)["']/m.exec(containerdToml ?? "")?.[1];
@@ -97,11 +100,7 @@ export function containerdLayerRoot(daemonJson: string | undefined, containerdTo
 
 /** The Docker daemon's default log driver (daemon.json "log-driver", else json-file). */
 export function daemonLogDriverOf(daemonJson: string | undefined): string {
-    try {
-        return String(JSON.parse(daemonJson ?? "{}")["log-driver"] ?? "json-file");
-    } catch {
-        return "json-file";
-    }
+    return String(daemonConfig(daemonJson)["log-driver"] ?? "json-file");
 }
 
 /** Where the container's named and anonymous volumes live on the host (a local volume bound to a device path lives there). */

@@ -13,7 +13,8 @@ import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecr
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
 import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
-import { dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
+import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
+import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 
@@ -126,17 +127,8 @@ export const noPlaintextSecrets: StackValidationPolicy = {
         // dockerd's debug log records the API's request bodies, a container's create request with its
         // environment (DB_PASSWORD, SECRET_KEY) among them, in the journal the VM forwards.
         for (const vm of ofType(args.resources, TYPES.vm)) {
-            const daemon = cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json");
-            let debug = false;
-            try {
-                debug = daemon !== undefined && JSON.parse(daemon).debug === true;
-            } catch {
-                debug = false;
-            }
-            const flagged = deployedScripts(args.resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => {
-                const argv = effectiveCommand(stage).argv;
-                return /(^|\/)dockerd$/.test(argv[0] ?? "") && argv.some((a) => a === "-D" || a === "--debug" || a === "--debug=true");
-            })));
+            const debug = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json")).debug === true;
+            const flagged = deployedScripts(args.resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => dockerdDebug(effectiveCommand(stage).argv))));
             if (debug || flagged) report(vm, "dockerd's debug log", "the containers' environment (each container create request is logged with its body)", "leave dockerd's debug mode off (no \"debug\": true in daemon.json, no -D)");
         }
         for (const container of ofType(args.resources, TYPES.container)) {

@@ -4,6 +4,7 @@ import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulum
 import { isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { imagesRunBy } from "../models/dockerCli";
+import { daemonConfig } from "../models/dockerContainer";
 import { parseImageReference } from "../models/imageReference";
 
 const EXACT_RELEASE = "^v?\\d+\\.\\d+\\.\\d+([-+._][A-Za-z0-9.]+)?$";
@@ -80,13 +81,7 @@ export const pinnedContainerImages: StackValidationPolicy = {
         // A tag pins what a registry serves only if the pull verifies the registry: Docker skips TLS
         // verification (and accepts plain HTTP) for the registries listed as insecure.
         for (const vm of ofType(args.resources, TYPES.vm)) {
-            const text = cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json");
-            let insecure: unknown;
-            try {
-                insecure = text ? JSON.parse(text)["insecure-registries"] : undefined;
-            } catch {
-                insecure = undefined; // an unreadable daemon.json stops dockerd: not this policy's finding
-            }
+            const insecure = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"))["insecure-registries"];
             if (Array.isArray(insecure) && insecure.length > 0) {
                 reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
             }

@@ -6,21 +6,14 @@
 // whoever answers at the address.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { assignments } from "../models/borg";
+import { plainTcpListeners } from "../models/dockerCli";
+import { daemonConfig } from "../models/dockerContainer";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { isProductionStack, TYPES, tryKnown } from "./common";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 const LOCAL_COMMAND = "command:local:Command";
-/** The tcp:// addresses a dockerd command line listens on without --tlsverify. */
-function plainTcpListeners(argv: readonly string[]): string[] {
-    if (!/(^|\/)dockerd$/.test(argv[0] ?? "") || argv.some((a) => /^--tlsverify(=(true|1))?$/.test(a))) return [];
-    return argv.flatMap((a, i) => {
-        const value = a === "-H" || a === "--host" ? argv[i + 1] : /^(-H|--host=)(.+)$/.exec(a)?.[2];
-        return value && /^tcp:\/\//.test(value) ? [value] : [];
-    });
-}
-
 /** A JSON object's fields, or undefined for any other text. */
 function jsonObject(text: string): Record<string, unknown> | undefined {
     try {
@@ -144,9 +137,9 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
             }
         }
         for (const vm of args.resources.filter((r) => r.type === TYPES.vm)) {
-            const daemon = jsonObject(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json") ?? "");
-            const hosts = Array.isArray(daemon?.hosts) ? (daemon!.hosts as unknown[]).map(String).filter((h) => /^tcp:\/\//.test(h)) : [];
-            if (hosts.length > 0 && daemon?.tlsverify !== true) reportViolation(`${vm.name}: /etc/docker/daemon.json makes dockerd listen on ${hosts.join(", ")} without tlsverify: an unauthenticated Docker API, root on the VM. Fix: remove the tcp:// hosts (Docker is reached over SSH).`, vm.urn);
+            const daemon = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+            const hosts = Array.isArray(daemon.hosts) ? (daemon.hosts as unknown[]).map(String).filter((h) => /^tcp:\/\//.test(h)) : [];
+            if (hosts.length > 0 && daemon.tlsverify !== true) reportViolation(`${vm.name}: /etc/docker/daemon.json makes dockerd listen on ${hosts.join(", ")} without tlsverify: an unauthenticated Docker API, root on the VM. Fix: remove the tcp:// hosts (Docker is reached over SSH).`, vm.urn);
         }
         // The host-key reader must verify the Proxmox API at least as the provider does: the key it
         // reads is the one every SSH channel then trusts.
