@@ -38,6 +38,7 @@ const PURE_MODELS = [
     "vm/privileges.ts",
     "vm/hostKey.ts",
     "vm/remoteScript.ts",
+    "vm/tpmSeal.ts",
 ];
 
 const PULUMI_PACKAGE = /^@(pulumi|muhlba91)\//;

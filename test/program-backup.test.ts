@@ -49,7 +49,7 @@ describe("backups in the program graph", () => {
 
     it("installs the scripts each VM runs, each carrying common.sh", () => {
         // The backup area's scripts (the monitoring area installs its own status and alarm scripts).
-        const scripts = (address: string) => [...installedFiles(address).keys()].filter((p) => p.startsWith("/usr/local/sbin/") && !/elabftw-(status|alarms)\.sh$/.test(p)).sort();
+        const scripts = (address: string) => [...installedFiles(address).keys()].filter((p) => p.startsWith("/usr/local/sbin/") && !/elabftw-(status|alarms|tpm-seal)\.sh$/.test(p)).sort();
         assert.deepEqual(scripts(DB), ["/usr/local/sbin/elabftw-backup.sh", "/usr/local/sbin/elabftw-restore-drill.sh", "/usr/local/sbin/elabftw-restore.sh"]);
         assert.deepEqual(scripts(WEB), ["/usr/local/sbin/elabftw-backup.sh", "/usr/local/sbin/elabftw-db-update.sh", "/usr/local/sbin/elabftw-restore.sh"]);
         const backup = installedFiles(DB).get("/usr/local/sbin/elabftw-backup.sh")!;
@@ -58,7 +58,7 @@ describe("backups in the program graph", () => {
     });
 
     it("puts the timers on the right VMs, on the configured schedules, with no pruning on the VMs", () => {
-        const units = (address: string) => new Map([...installedFiles(address)].filter(([p]) => p.startsWith("/etc/systemd/system/") && !p.includes("elabftw-alarms.")).map(([p, c]) => [p.split("/").pop()!, c.inputs.stdin as string]));
+        const units = (address: string) => new Map([...installedFiles(address)].filter(([p]) => p.startsWith("/etc/systemd/system/") && !p.includes("elabftw-alarms.") && !p.includes("elabftw-tpm-seal.")).map(([p, c]) => [p.split("/").pop()!, c.inputs.stdin as string]));
         const db = units(DB);
         const web = units(WEB);
         assert.deepEqual([...db.keys()].sort(), ["elabftw-backup-check-db.service", "elabftw-backup-check-db.timer", "elabftw-backup-db.service", "elabftw-backup-db.timer", "elabftw-restore-drill.service", "elabftw-restore-drill.timer"]);

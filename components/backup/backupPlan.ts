@@ -1,13 +1,12 @@
 // What the backups install on each VM, as plain data: the Borg environment file, the systemd
 // services and timers, and the line the Borg host must authorise. No Pulumi resources here.
-import { DATA_MOUNT } from "../vm/cloudInit";
+import { DATA_MOUNT, SCRIPT_DIR, UNIT_DIR } from "../vm/cloudInit";
 import type { BackupTarget } from "../config/types";
 
 export type BackupRole = "web" | "db";
 
 export const BACKUP_DIR = `${DATA_MOUNT}/backup`;
-export const SCRIPT_DIR = "/usr/local/sbin";
-export const UNIT_DIR = "/etc/systemd/system";
+export { SCRIPT_DIR, UNIT_DIR };
 /** The scripts each VM gets (common.sh goes ahead of each when installed). */
 export const BACKUP_SCRIPTS: Readonly<Record<BackupRole, readonly string[]>> = {
     db: ["elabftw-backup.sh", "elabftw-restore.sh", "elabftw-restore-drill.sh"],

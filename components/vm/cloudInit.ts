@@ -20,6 +20,10 @@ export interface UserDataInput {
 }
 
 /** Debian 13 packages: the Docker engine from Debian, LUKS with TPM2 unlocking, and the tools of operations. */
+/** Where the VMs' installed scripts and systemd units go. */
+export const SCRIPT_DIR = "/usr/local/sbin";
+export const UNIT_DIR = "/etc/systemd/system";
+
 export const PACKAGES = [
     "borgbackup",
     "cryptsetup",

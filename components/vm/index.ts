@@ -7,3 +7,4 @@ export { knownHostsLine } from "./hostKey";
 export * from "./remoteFile";
 export * from "./remoteScript";
 export * from "./secureVm";
+export * from "./tpmSeal";

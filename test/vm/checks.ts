@@ -56,3 +56,21 @@ export function documentedRecoveryCommand(): string {
     if (!command) throw new Error('docs/operating.md has no "Data disk locked at boot" section with an ssh \'...\' command');
     return command;
 }
+
+/** The PCR lists the data disk's vTPM keys are sealed to, one per TPM2 keyslot ("7+8", "7"), sorted. */
+export function tpmBindings(ssh: Ssh, device: string): string[] {
+    const json = ssh.must(`sudo cryptsetup luksDump --dump-json-metadata ${device}`);
+    const tokens = Object.values((JSON.parse(json) as { tokens: Record<string, { type: string; "tpm2-pcrs"?: number[] }> }).tokens);
+    return tokens.filter((t) => t.type === "systemd-tpm2").map((t) => (t["tpm2-pcrs"] ?? []).join("+")).sort();
+}
+
+/** Waits (bounded) until the vTPM keys are sealed as `expected`: the path unit runs asynchronously. */
+export async function waitForBindings(ssh: Ssh, device: string, expected: readonly string[], ms = 120_000): Promise<string[]> {
+    const deadline = Date.now() + ms;
+    let seen = tpmBindings(ssh, device);
+    while (JSON.stringify(seen) !== JSON.stringify(expected) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        seen = tpmBindings(ssh, device);
+    }
+    return seen;
+}

@@ -1,6 +1,8 @@
 // The web VM booted for real: the Debian 13 image of tools/guest-image/, OVMF Secure Boot, swtpm as
 // the vTPM, the program's own user-data as the NoCloud seed and the program's own remote commands
-// over SSH in dependency order; then a reboot (the vTPM opens the data disk), and the refusals: a
+// over SSH in dependency order; then a reboot (the vTPM opens the data disk and its key is sealed to
+// PCR 7+8), a grub.cfg the system rewrites (a kernel update: the bridge key opens the next boot, then
+// the key is sealed again), and the refusals: a grub.cfg edited behind the system's back (PCR 8), a
 // changed Secure Boot state (PCR 7) and a replaced vTPM leave the disk locked, the boot finishes,
 // Docker stays off the plaintext OS disk, and the recovery passphrase opens it over SSH.
 // Runs as root (network namespace, tap). The two refusal boots run by default (as in .ci/run);
@@ -16,7 +18,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { webGuestPlan, type GuestPlan } from "./graph";
 import { Netns, OVMF_VARS_NO_KEYS, OVMF_VARS_SECURE, Ssh, copyVars, createTpmState, makeBorgHostKey, makeSeed, powerOff, powerOn, run, waitForExit, startBorgHost, startSyslog } from "./guest";
-import { documentedRecoveryCommand, stateAfterBoot } from "./checks";
+import { documentedRecoveryCommand, stateAfterBoot, tpmBindings, waitForBindings } from "./checks";
 
 const BOOT_TIMEOUT = Number(process.env.ELABFTW_VM_BOOT_TIMEOUT ?? 900) * 1000;
 const negative = process.env.ELABFTW_VM_NEGATIVE !== "0";
@@ -47,6 +49,18 @@ async function boot(vars: string, tpmState: string) {
     machine = await powerOn(netns!, { directory: work, tpmState, vars, osDisk: files.os, dataDisk: files.data, dataSerial: plan.dataSerial, seed: files.seed, mac: "bc:24:11:0e:1a:b0" });
     bootId = await ssh.waitForBoot(bootId, BOOT_TIMEOUT);
 }
+
+const dataDevice = () => `/dev/disk/by-id/scsi-0QEMU_QEMU_HARDDISK_${plan.dataSerial}`;
+/** The clean shutdown, then a new QEMU process on the same VARS and vTPM state (see the reboot test). */
+async function reboot(label: string) {
+    ssh.run("sudo systemctl poweroff", { timeoutMs: 60_000 });
+    await timed(label, async () => {
+        await waitForExit(machine!.qemu, 300_000);
+        await boot(files.vars, files.tpm);
+    });
+}
+/** Appends a word to the kernel command line of grub.cfg's entries, as a changed GRUB_CMDLINE_LINUX would. */
+const editKernelLine = (word: string) => `sudo sed -i -E 's/^(\\s*linux\\s.*)$/\\1 ${word}/' /boot/grub/grub.cfg && grep -c ' ${word}$' /boot/grub/grub.cfg`;
 
 const consoleTail = () => (machine ? run("tail", ["-n", "40", machine.console]).stdout : "");
 
@@ -123,11 +137,7 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
         // A clean shutdown, then a new QEMU process on the same VARS and vTPM state: what Proxmox's
         // reboot does (stop, start). The guest's own reset inside one TCG QEMU process hung once in
         // OVMF (no firmware output for 9 minutes), so the test does not rely on it.
-        ssh.run("sudo systemctl poweroff", { timeoutMs: 60_000 });
-        await timed("reboot to SSH", async () => {
-            await waitForExit(machine!.qemu, 300_000);
-            await boot(files.vars, files.tpm);
-        });
+        await reboot("reboot to SSH");
         const state = stateAfterBoot(ssh);
         assert.equal(state.system, "running", `boot state ${state.system}; failed units: ${state.failed}`);
         assert.equal(state.unlock, "active", `systemd-cryptsetup@ did not open the disk:\n${state.unlockLog}\nthe boot's warnings:\n${state.warnings}`);
@@ -149,14 +159,44 @@ describe("the web VM, booted under QEMU with Secure Boot and a vTPM", { timeout:
         // the pinned host key and the append-only key, with the passphrase on the unlocked data disk.
         ssh.must("sudo systemctl start elabftw-backup-uploads.service", { timeoutMs: 600_000 });
         assert.match(ssh.must("sudo /usr/local/sbin/elabftw-backup.sh list --env-file /srv/elabftw/backup/borg.env", { timeoutMs: 300_000 }), /^uploads-\S+ /m);
+        // The boot's seal service: one key, sealed to the Secure Boot state and GRUB's commands.
+        assert.deepEqual(await waitForBindings(ssh, dataDevice(), ["7+8"]), ["7+8"], ssh.run("sudo journalctl -b --no-pager -o cat -u elabftw-tpm-seal.service").stdout);
     });
 
-    for (const [label, vars, tpm] of [
-        ["Secure Boot off (PCR 7 changed)", () => copyVars(OVMF_VARS_NO_KEYS, path.join(work, "vars-no-keys.fd")), () => files.tpm],
-        ["a replaced vTPM", () => files.vars, () => (createTpmState(path.join(work, "tpm-new")), path.join(work, "tpm-new"))],
+    it("a grub.cfg the system rewrites (a kernel update) gets a bridge key; the next boot opens the disk with it and seals it to PCR 7+8 again", { timeout: 15 * 60_000 }, async () => {
+        assert.ok(provisioned, "the first boot did not complete: nothing to update");
+        assert.deepEqual(tpmBindings(ssh, dataDevice()), ["7+8"]);
+        ssh.must(editKernelLine("elabftw.kernel-update=1"));
+        // The path unit sees the change and adds the bridge (PCR 7) beside the 7+8 key.
+        const armed = await waitForBindings(ssh, dataDevice(), ["7", "7+8"]);
+        assert.deepEqual(armed, ["7", "7+8"], ssh.run("sudo journalctl -b --no-pager -o cat -u elabftw-tpm-seal.service").stdout);
+        await reboot("boot after the grub.cfg change");
+        assert.match(ssh.must("cat /proc/cmdline"), /elabftw\.kernel-update=1/, "the boot did not use the rewritten grub.cfg");
+        const state = stateAfterBoot(ssh);
+        assert.equal(state.unlock, "active", `the bridge key did not open the disk:\n${state.unlockLog}`);
+        assert.equal(state.mountSource, "/dev/mapper/elabdata");
+        assert.doesNotMatch(state.unlockLog, /passphrase|password/i);
+        // The stale 7+8 key was refused, the bridge opened the disk; now one key for the new PCR 8.
+        assert.deepEqual(await waitForBindings(ssh, dataDevice(), ["7+8"]), ["7+8"], ssh.run("sudo journalctl -b --no-pager -o cat -u elabftw-tpm-seal.service").stdout);
+    });
+
+    // Last, so that the two boots before it are refused for their own reason only. The edit is made
+    // with the path unit stopped: what someone holding the OS disk (or at an unlocked console) does,
+    // without the running system, which alone can add a bridge key.
+    const editBehindTheSystemsBack = () => {
+        ssh.must("sudo systemctl stop elabftw-tpm-seal.path");
+        ssh.must(editKernelLine("elabftw.tampered=1"));
+        ssh.run("sudo systemctl poweroff", { timeoutMs: 60_000 });
+        return waitForExit(machine!.qemu, 300_000);
+    };
+    for (const [label, prepare, vars, tpm] of [
+        ["Secure Boot off (PCR 7 changed)", async () => {}, () => copyVars(OVMF_VARS_NO_KEYS, path.join(work, "vars-no-keys.fd")), () => files.tpm],
+        ["a replaced vTPM", async () => {}, () => files.vars, () => (createTpmState(path.join(work, "tpm-new")), path.join(work, "tpm-new"))],
+        ["a kernel command line edited in grub.cfg behind the system's back (PCR 8 changed)", editBehindTheSystemsBack, () => files.vars, () => files.tpm],
     ] as const) {
         it(`with ${label} the disk stays locked, the boot ends, Docker stays off the OS disk, and the recovery passphrase opens it`, { skip: !negative, timeout: 15 * 60_000 }, async () => {
             assert.ok(provisioned, "the first boot did not complete: nothing to refuse");
+            await prepare();
             await timed(`boot with ${label}`, () => boot(vars(), tpm()));
             const state = stateAfterBoot(ssh);
             assert.equal(state.system, "degraded", `boot state ${state.system} (expected degraded: the unlock failed, nothing waits)`);

@@ -44,7 +44,8 @@ if [ "$tpm2" = yes ]; then
     if cryptsetup luksDump "$device" | grep -q 'systemd-tpm2'; then
         echo "luks-format: the vTPM is already enrolled"
     else
-        # PCR 7 (Secure Boot state) survives kernel updates; the passphrase keyslot stays for recovery.
+        # Sealed to PCR 7 (the Secure Boot state) first; elabftw-tpm-seal.sh, started once the disk is
+        # open, seals it to PCR 7+8 (GRUB's commands). The passphrase keyslot stays for recovery.
         systemd-cryptenroll --tpm2-device=auto --tpm2-pcrs=7 --unlock-key-file=<(key) "$device"
     fi
 fi
