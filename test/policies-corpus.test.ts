@@ -334,6 +334,24 @@ export const CORPUS: readonly Mutation[] = [
     { id: "Borg passphrase installed as a lone newline", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-passphrase", (p) => (p.stdin = "\n")) },
     { id: "settings step prints GET /config into the state", owner: SECRETS, apply: (g) => changed(g, T.command, "-settings-apply", (p) => (p.create = `${p.create}\ncurl -sf -H @/root/auth https://localhost/api/v2/config`)) },
     { id: "MySQL bind-mounts the whole data disk (data-root, Borg's passphrase)", owner: SECRETS, apply: container("-mysql-container", (p) => plain(p.mounts).push({ type: "bind", source: "/srv/elabftw", target: "/srv/elabftw" })) },
+    // Blind set 7's classes (issue 14): dumps that skip tables, exports written by a cron file a script installs, a
+    // timer whose service stays active, knock-filled sets, included rule files, sshd/sudo/clock/firewall logging.
+    { id: "mysqldump skips the revisions tables (--ignore-table)", owner: BACKUP, apply: dumpScript((t) => t.replace("--hex-blob", '--hex-blob --ignore-table="$database.experiments_revisions"')) },
+    { id: "mysqldump -w keeps a year of rows", owner: BACKUP, apply: dumpScript((t) => t.replace("--hex-blob", "--hex-blob -w 'created_at > NOW() - INTERVAL 1 YEAR'")) },
+    { id: "cron file installed by printf | install runs mysqldump --tab", owner: BACKUP, apply: dumpScript((t) => `${t}\nprintf '%s\\n' '0 6 1 * * root docker exec mysql sh -c "mysqldump --tab=/var/lib/mysql-files elabftw"' | install -m 0644 /dev/stdin /etc/cron.d/export\n`) },
+    { id: "uploads backup service stays active (RemainAfterExit=yes)", owner: BACKUP, apply: script("-backup-web-unit-elabftw-backup-uploads-service", (t) => t.replace("Type=oneshot", "Type=oneshot\nRemainAfterExit=on")) },
+    { id: "web SSH from a set any knock fills", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the guest layer then admits SSH beyond the admin network, as the matrix does not" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace("table inet elabftw {\n", "table inet elabftw {\n    set knocked {\n        type ipv4_addr\n        flags dynamic,timeout\n        timeout 1h\n    }\n").replace("ip saddr 10.20.50.0/28 tcp dport 22 accept", "udp dport 7919 add @knocked { ip saddr } drop\n        ip saddr @knocked tcp dport 22 accept\n        ip saddr 10.20.50.0/28 tcp dport 22 accept")) },
+    { id: "web guest ruleset includes /etc/nftables.d/*.nft", owner: INFRA, apply: nft("-web-guest-firewall-nftables", (t) => `${t}include "/etc/nftables.d/*.nft"\n`) },
+    { id: "web sshd LogLevel QUIET in a drop-in read first", owner: "host-audit-trail", apply: userData("web", writeFile("/etc/ssh/sshd_config.d/00-quiet.conf", "LogLevel QUIET")) },
+    { id: "db sudoers Defaults:elabadmin !syslog", owner: "host-audit-trail", apply: userData("db", writeFile("/etc/sudoers.d/10-quiet", "Defaults:elabadmin !syslog")) },
+    { id: "db runcmd masks systemd-timesyncd", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("runcmd:\n", "runcmd:\n  - [systemctl, mask, --now, systemd-timesyncd]\n")) },
+    { id: "db firewall drops not logged (logLevelIn nolog)", owner: "host-audit-trail", apply: (g) => changed(g, T.options, "-db-options", (p) => (p.logLevelIn = "nolog")) },
+    { id: "db serial console logs the admin in by itself", owner: DISK, apply: userData("db", writeFile("/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf", "[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin elabadmin --keep-baud 115200 - $TERM")) },
+    { id: "MySQL MYSQL_ROOT_HOST=% (root over TCP)", owner: OPERATOR, apply: container("-mysql-container", (p) => { const envs: string[] = plain(p.envs); envs.splice(envs.indexOf("MYSQL_ROOT_HOST=localhost"), 1, "MYSQL_ROOT_HOST=%"); }) },
+    { id: "Loki plugin installed from :latest", owner: "pinned-container-images", apply: script("-backup-web-script-elabftw-backup", (t) => `${t}\ndocker plugin install grafana/loki-docker-driver:latest --alias loki --grant-all-permissions\n`) },
+    { id: "web Docker pulls through a registry mirror, images by tag", owner: "pinned-container-images", apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "registry-mirrors": ["https://mirror.example.net"],')) },
+    { id: "web Docker provider's known_hosts in /tmp", owner: "verified-remote-hosts", apply: (g) => changed(g, T.provider, "web-docker", (p) => (p.sshOpts = JSON.stringify(JSON.parse(String(plain(p.sshOpts))).map((o: string) => o.replace(/^UserKnownHostsFile=.*/, "UserKnownHostsFile=/tmp/known_hosts-web"))))) },
+    { id: "host-key reader with NODE_TLS_REJECT_UNAUTHORIZED=0", owner: "verified-remote-hosts", apply: (g) => changed(g, "command:local:Command", "-db-host-key", (p) => (p.environment = { NODE_TLS_REJECT_UNAUTHORIZED: "0" })) },
 ];
 
 describe("the mutation corpus", () => {

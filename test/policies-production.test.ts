@@ -84,6 +84,13 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"]);
     });
 
+    it("production-data-protected: a nightly cron job that purges old uploads (find -delete, find -exec rm)", async () => {
+        for (const purge of ["find /srv/elabftw/elabftw/uploads -type f -mtime +60 -delete", "find /srv/elabftw/elabftw/uploads -mtime +60 -exec rm -f {} +"]) {
+            const graph = changed(run.resources, "command:remote:Command", "-elabftw-uploads", (p) => (p.create = `${p.create} && printf '%s\\n' '17 3 * * * root ${purge}' | sudo install -m 0644 /dev/stdin /etc/cron.d/purge`));
+            assert.deepEqual(await onlyPolicies(graph), ["production-data-protected"], purge);
+        }
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

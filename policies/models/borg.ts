@@ -175,6 +175,27 @@ export function rowlessDumps(script: string): string[] {
 }
 
 /**
+ * Dumps that leave part of the database out: `--ignore-table[=]DB.T` and `--ignore-table-data` (a
+ * table, or its rows, skipped), `--where`/`-w` (only the rows a condition selects). The archive then
+ * restores a database that lacks them (the entries' revisions, say) and nothing reports it.
+ */
+export function partialDumps(script: string): string[] {
+    const found: string[] = [];
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+        const words = stage.words.map((w) => w.text);
+        const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
+        if (at < 0) continue;
+        const args = words.slice(at + 1);
+        for (let i = 0; i < args.length; i++) {
+            const long = /^--(ignore[-_]table(?:[-_]data)?|where)(?:=(.*))?$/.exec(args[i]);
+            if (long) found.push(`--${long[1]} ${long[2] ?? args[i + 1] ?? ""}`.trim());
+            else if (/^-w/.test(args[i])) found.push(`-w ${args[i].slice(2) || args[i + 1] || ""}`.trim());
+        }
+    }
+    return found;
+}
+
+/**
  * Dumps piped into `borg create` while bash's pipefail is off: the pipeline's status is then Borg's,
  * so a dump that failed half-way ends in a "successful" archive of a truncated dump. pipefail as
  * `set` sets it, in script order (`set -o pipefail`, `set -euo pipefail`, `set +o pipefail`);

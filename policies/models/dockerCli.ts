@@ -1,5 +1,5 @@
 // The images a docker command line runs, as the docker CLI reads it: `docker [global options] run|
-// create|pull [options] IMAGE [command...]`, where an option either takes a value (`-v X`, `--name=X`)
+// create|pull|plugin install [options] IMAGE [command...]`, where an option either takes a value (`-v X`, `--name=X`)
 // or is a switch. Also a command handed to a wrapper as one argument (`--mysql-exec "docker run …"`).
 // And the daemon's own command line (`dockerd -H …`, `-D`).
 import { effectiveCommand, pipelines } from "./shell";
@@ -19,13 +19,14 @@ export function dockerImageOf(argv: readonly string[]): string | undefined {
     if (!/(^|\/)docker$/.test(argv[0] ?? "")) return undefined;
     let i = 1;
     while (i < argv.length && argv[i].startsWith("-")) i += GLOBAL_WITH_VALUE.test(argv[i]) ? 2 : 1;
-    const verb = argv[i] === "container" || argv[i] === "image" ? argv[++i] : argv[i];
-    if (!["run", "create", "pull"].includes(verb ?? "")) return undefined;
+    // `docker plugin install REF`: a plugin is an image too, run by the daemon with the host access it asks for.
+    const verb = argv[i] === "container" || argv[i] === "image" || argv[i] === "plugin" ? `${argv[i] === "plugin" ? "plugin " : ""}${argv[++i]}` : argv[i];
+    if (!["run", "create", "pull", "plugin install"].includes(verb ?? "")) return undefined;
     for (i++; i < argv.length; i++) {
         const a = argv[i];
         if (a === "--") return argv[i + 1];
         if (!a.startsWith("-") || a === "-") return a;
-        if (!a.includes("=") && RUN_WITH_VALUE.has(a)) i++;
+        if (!a.includes("=") && (RUN_WITH_VALUE.has(a) || (verb === "plugin install" && a === "--alias"))) i++;
     }
     return undefined;
 }
@@ -35,7 +36,7 @@ export function imagesRunBy(script: string, depth = 0): string[] {
     return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
         const argv = effectiveCommand(stage).argv;
         const direct = dockerImageOf(argv);
-        const nested = depth < 2 ? argv.slice(1).filter((a) => /(^|[\s/])docker\s+(container\s+|image\s+)?(run|create|pull)\s/.test(a)).flatMap((a) => imagesRunBy(a, depth + 1)) : [];
+        const nested = depth < 2 ? argv.slice(1).filter((a) => /(^|[\s/])docker\s+(container\s+|image\s+|plugin\s+)?(run|create|pull|install)\s/.test(a)).flatMap((a) => imagesRunBy(a, depth + 1)) : [];
         return [...(direct ? [direct] : []), ...nested];
     });
 }

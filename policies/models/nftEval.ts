@@ -4,7 +4,8 @@
 // passes a hook only if each of its chains lets it through; forward carries what Docker publishes,
 // DNAT'd), rules in order, the first verdict wins (jump/goto followed), else the chain's policy.
 // Matches read: ct state (the packet is new), ct status dnat, iifname/iif (it comes in on a NIC, not
-// lo or a bridge), ip saddr/daddr (addresses, networks, ranges, { sets }, @named sets, !=), the
+// lo or a bridge), ip saddr/daddr (addresses, networks, ranges, { sets }, @named sets, !=; a named set
+// with no elements declared is filled at run time: any address, a "maybe"), the
 // protocol (tcp/udp/th dport, meta l4proto, ip protocol, icmp), ports (numbers, ranges, sets, service
 // names, !=) and `ct original proto-dst`. Anything else makes the rule a "maybe" match.
 import { ETC_SERVICES } from "./etcServices";
@@ -73,7 +74,10 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
     // Leaving the guest toward a peer on the network: out through a NIC, never lo or a bridge.
     if (out && (r = m(`(?:oifname|oif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
     if ((r = m(`ip (saddr|daddr) ${VALUE}`))) {
-        const set = addressSet(elements(r[3], sets) ?? []);
+        // A named set declared without elements is filled at run time (`add @set { ip saddr }` from the
+        // packet path, `nft add element`): any address may be in it.
+        const items = elements(r[3], sets);
+        const set = items === undefined ? undefined : addressSet(items);
         // A container's own address is Docker's choice: only a set of every address surely holds it.
         if (container && r[1] === "saddr") return [negate(r[2], set && set.length === 1 && set[0][0] === 0 && set[0][1] === 0xffffffff ? "yes" : "maybe"), rule.slice(r[0].length)];
         const address = (r[1] === "saddr") !== out ? p.peer : self;

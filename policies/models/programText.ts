@@ -144,7 +144,8 @@ export function stdinWriteTargets(script: string): string[] {
 
 /**
  * Files a script writes with the shell: a here-document or here-string into `cat >FILE` or
- * `tee FILE`, `echo`/`printf` redirected to a file or piped into `tee FILE`.
+ * `tee FILE`, `echo`/`printf` redirected to a file or piped into `tee FILE`, `install /dev/stdin FILE`
+ * or `dd of=FILE`.
  */
 export function filesWrittenBy(script: string): WrittenFile[] {
     const files: WrittenFile[] = [];
@@ -159,9 +160,13 @@ export function filesWrittenBy(script: string): WrittenFile[] {
             if (name === "cat" || name === "tee") content = stage.heredoc ?? (herestring !== undefined ? `${herestring}\n` : piped);
             else if (name === "echo") content = `${args.filter((a) => !/^-[neE]+$/.test(a)).join(" ")}\n`;
             else if (name === "printf" && args.length > 0) content = args.length > 1 ? `${args.slice(1).join("\n")}\n` : args[0].replace(/\\n/g, "\n");
+            // `… | install [-m MODE] /dev/stdin FILE` and `… | dd of=FILE` copy what is piped in.
+            if ((name === "install" && args.includes("/dev/stdin")) || name === "dd") content = piped;
             const targets = [
                 ...stage.redirects.filter((r) => (r.fd === 1 || r.fd === "&") && /^(>|>>|>\|)$/.test(r.op)).map((r) => r.target),
                 ...(name === "tee" ? args.filter((a) => !a.startsWith("-")) : []),
+                ...(name === "install" && args.includes("/dev/stdin") ? args.slice(-1) : []),
+                ...(name === "dd" ? args.filter((a) => a.startsWith("of=")).map((a) => a.slice(3)) : []),
             ].filter((t) => t.startsWith("/") && !t.startsWith("/dev/"));
             if (content !== undefined) for (const path of targets) files.push({ path, content });
             piped = content;

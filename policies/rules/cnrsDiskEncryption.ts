@@ -5,7 +5,7 @@ import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { followLinks, isUnder, symlinksMade } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
-import { cloudInitFiles, deployedScripts, installedPath, snippetHost } from "./deployedText";
+import { cloudInitFiles, deployedScripts, installedPath, snippetHost, vmFileTexts } from "./deployedText";
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
@@ -170,9 +170,20 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
     return found;
 }
 
+/** The account an agetty unit logs in without a password (`--autologin USER`, `-a USER`), from its last ExecStart=. */
+export function consoleAutologin(unit: string): string | undefined {
+    let login: string | undefined;
+    for (const m of unit.matchAll(/^\s*ExecStart\s*=\s*(.*)$/gm)) {
+        const argv = m[1].trim().replace(/^[-@:+!]+/, "").split(/\s+/);
+        const at = argv.findIndex((a) => a === "--autologin" || a === "-a" || a.startsWith("--autologin="));
+        login = at < 0 ? undefined : argv[at].startsWith("--autologin=") ? argv[at].slice("--autologin=".length) : argv[at + 1];
+    }
+    return login;
+}
+
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
-    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk.",
+    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk; no console that logs someone in by itself.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -189,6 +200,13 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 const dataRoot = dockerDataRoot(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 if (!mountPoints.some((p) => isUnder(dataRoot, p))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `keeps Docker's data-root (images, writable layers, volumes) at ${dataRoot}, on its unencrypted OS disk`, `set "data-root" in /etc/docker/daemon.json under ${mountPoints[0] ?? "the LUKS mount"}`), vm.urn);
+                }
+                // The vTPM opens the disk at boot: a console that logs someone in by itself hands that
+                // open disk to whoever opens the VM's console in Proxmox.
+                for (const [path, texts] of vmFileTexts(vm, args.resources)) {
+                    if (!/^\/etc\/systemd\/system\/[^/]*getty@[^/]*\.service(\.d\/[^/]+\.conf)?$/.test(path)) continue;
+                    const login = consoleAutologin(texts.at(-1)!);
+                    if (login) reportViolation(violation(REQUIREMENT, vm.name, `logs ${login} in by itself on a console (${path}): whoever opens the VM's console gets a shell on the unlocked data disk`, "remove the getty override; the console asks for a password the admin account does not have"), vm.urn);
                 }
                 const files = cloudInitFiles(vm, args.resources);
                 const layers = containerdLayerRoot(files.get("/etc/docker/daemon.json"), files.get("/etc/containerd/config.toml"));

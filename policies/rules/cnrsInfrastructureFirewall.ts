@@ -9,7 +9,7 @@ import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { forwardingAllowed } from "../models/sshd";
 import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
-import { cnrs, commandHost, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, commandHost, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { exitsBefore, flagVariables } from "../models/scriptFlags";
 import { beyondMatrix, nodeAccessBeyondMatrix, stackNetwork } from "./firewallView";
 import { guestBeyondMatrix } from "./guestFirewallView";
@@ -20,7 +20,7 @@ const GUEST_TABLE = "inet elabftw";
 export const cnrsInfrastructureFirewall: StackValidationPolicy = {
     name: "cnrs-infrastructure-firewall",
     description:
-        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file.",
+        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -119,6 +119,13 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             if (texts.length === 0) continue; // the image's own sshd_config: nothing the program decides
             const forwarding = forwardingAllowed(texts);
             if (forwarding.length > 0) reportViolation(violation(REQUIREMENT, vm.name, `lets SSH sessions forward connections (${forwarding.join("; ")}), a path around the flow matrix through the VM`, "keep AllowTcpForwarding no and PermitTunnel no in the cloud-init sshd drop-in"), vm.urn);
+        }
+        // `include` pulls rules from files the deployment does not write: whatever lands there is
+        // loaded with the table, beyond everything evaluated above.
+        for (const c of ofType(args.resources, TYPES.command).filter((c) => /apply-nftables\.sh/.test(String(c.props.create ?? "")))) {
+            const text = knownOrUndefined(() => c.props.stdin);
+            const includes = typeof text === "string" ? [...text.matchAll(/^\s*include\s+("[^"]*"|\S+)/gm)].map((m) => m[1]) : [];
+            if (includes.length > 0) reportViolation(violation(REQUIREMENT, `${c.name}`, `loads the guest ruleset with include ${includes.join(", ")}: rules from files the deployment does not write join the table, unchecked against the flow matrix`, "keep the guest ruleset self-contained (GuestFirewall renders it whole)"), c.urn);
         }
         // One ruleset per guest: each load replaces the table inet elabftw, so a VM given two keeps
         // whichever ran last, and a VM given none (a ruleset sent to the wrong host) has no guest layer.

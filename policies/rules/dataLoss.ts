@@ -65,6 +65,16 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
             if (what && (s.where.includes("delete") || /db:install/.test(what) || dataPath)) found.push({ resource: s.resource, problem: `${s.where} runs \`${what}\`, which destroys data when it runs`, fix: "never delete data from a command: leave it on the LUKS disk, and restore from Borg when needed" });
         }
     }
+    // Installed jobs too (cron, timers): `find <data> … -delete` or `-exec rm` purges the notebook's
+    // files on a schedule, wherever it runs.
+    for (const s of deployedScripts(resources)) {
+        for (const argv of stagesOf(s.script).filter((a) => commandName(a) === "find")) {
+            const roots = argv.slice(1, argv.findIndex((a, i) => i > 0 && /^[-!(]/.test(a)) >>> 0).filter((a) => isUnder(a, DATA_MOUNT));
+            const exec = argv.findIndex((a) => a === "-exec" || a === "-execdir" || a === "-ok");
+            const removes = argv.includes("-delete") || (exec > 0 && /^(rm|shred|unlink)$/.test(commandName(argv.slice(exec + 1))));
+            if (roots.length > 0 && removes) found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\`, which deletes files on the data disk (${roots.join(", ")}) every time it runs`, fix: "never purge the data disk from a job: eLabFTW's own retention and Borg's prune decide what goes" });
+        }
+    }
     for (const step of ofType(resources, TYPES.command).filter(runsMysqlClient)) {
         const sql = knownOrUndefined(() => step.props.stdin);
         for (const statement of typeof sql === "string" ? statements(sql).filter((x) => DROPS.test(x)) : []) {
@@ -166,6 +176,13 @@ function migrationBeforeBackup(resources: readonly PolicyResource[]): DataLossFi
     return found;
 }
 
+/** RemainAfterExit= as systemd reads it: the last assignment wins, booleans in any of their spellings. */
+function remainsActive(unit: string): boolean {
+    let remains = false;
+    for (const m of unit.matchAll(/^\s*RemainAfterExit\s*=\s*(.*?)\s*$/gm)) remains = /^(1|yes|y|true|t|on)$/i.test(m[1]);
+    return remains;
+}
+
 /** Each VM holding data (a container with a writable mount) enables a timer that archives with Borg every day. */
 function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFinding[] {
     const found: DataLossFinding[] = [];
@@ -185,10 +202,12 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             // `enable` links a timer to the target its [Install] section names; without one it runs
             // for this boot only (the --now), and never again after a reboot.
             const installed = /^\s*\[Install\][^[]*^\s*(WantedBy|RequiredBy)\s*=\s*\S/m.test(units.get(timer) ?? "");
-            return installed && firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) ? [service!] : [];
+            // A timer starts its service; a oneshot with RemainAfterExit=yes stays "active" after its first
+            // run, so later elapses start nothing: one archive per boot, not per day.
+            return installed && firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) && !remainsActive(service!) ? [service!] : [];
         });
         if (dailyServices.length === 0) {
-            found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer with an [Install] section, whose OnCalendar= fires daily and whose service runs borg create)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
+            found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer with an [Install] section, whose OnCalendar= fires daily and whose service runs borg create and does not stay active after a run: no RemainAfterExit=yes)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
             continue;
         }
         // eLabFTW's files live on the VM at the host side of its writable mounts: a daily archive must

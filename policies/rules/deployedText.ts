@@ -116,3 +116,25 @@ export function cloudInitFiles(vm: PolicyResource, resources: readonly PolicyRes
     }
     return files;
 }
+
+/**
+ * Every file the deployment puts on a VM, with the texts written to each path in the order found:
+ * cloud-init write_files, install-file.sh (content known), and what its scripts write themselves
+ * (`printf … | install /dev/stdin FILE`, here-documents). Data files holding secrets are skipped
+ * when their content is unknown (a preview).
+ */
+export function vmFileTexts(vm: PolicyResource, resources: readonly PolicyResource[]): Map<string, string[]> {
+    const address = vmAddress(vm);
+    const files = new Map<string, string[]>();
+    const add = (path: string, text: string) => files.set(path, [...(files.get(path) ?? []), text]);
+    for (const [path, text] of cloudInitFiles(vm, resources)) add(path, text);
+    for (const c of ofType(resources, TYPES.command).filter((c) => commandHost(c) === address)) {
+        const path = installedPath(c);
+        const stdin = knownOrUndefined(() => c.props.stdin);
+        if (path && typeof stdin === "string") add(path, stdin);
+    }
+    for (const s of deployedScripts(resources).filter((d) => d.host === address)) {
+        for (const file of filesWrittenBy(s.script)) add(file.path, file.content);
+    }
+    return files;
+}

@@ -9,6 +9,7 @@ import { accountabilityOnProduction } from "./accountabilityOnProduction";
 import { containerHardening } from "./containerHardening";
 import { elabftwDbCertPath } from "./elabftwDbCertPath";
 import { elabftwHttpsOn } from "./elabftwHttpsOn";
+import { hostAuditTrail } from "./hostAuditTrail";
 import { keyStrength } from "./keyStrength";
 import { mysqlOperatorCertificate } from "./mysqlOperatorCertificate";
 import { mysqlTlsOnly } from "./mysqlTlsOnly";
@@ -28,7 +29,7 @@ import { verifiedRemoteHosts } from "./verifiedRemoteHosts";
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests, hostAuditTrail];
 
 /** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
@@ -46,6 +47,7 @@ export {
     containerHardening,
     elabftwDbCertPath,
     elabftwHttpsOn,
+    hostAuditTrail,
     keyStrength,
     mysqlOperatorCertificate,
     mysqlTlsOnly,

@@ -4,7 +4,7 @@
 // server leaves the accounts after it, on a new or an existing server.
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { accountsAfter, grants, oneLineSubject } from "../models/mysqlAccounts";
-import { ofType, runsMysqlClient, TYPES } from "./common";
+import { containerEnvValue, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
 
 const CERT_REQUEST = "tls:index/certRequest:CertRequest";
 /** What a logical backup reads (mysqldump --single-transaction --routines --events --triggers). */
@@ -19,7 +19,7 @@ function clientSubjects(resources: readonly PolicyResource[]): string[] {
 
 export const mysqlOperatorCertificate: StackValidationPolicy = {
     name: "mysql-operator-certificate-bound",
-    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before, and is granted only what a dump reads (no GRANT OPTION); the operator account exists; the SQL adds no password account reachable from another host; no account gets server-wide (*.*) privileges beyond a dump's, nor GRANT OPTION.",
+    description: "Every MySQL account the program's SQL leaves without a password requires (REQUIRE SUBJECT) the exact subject of a client certificate the stack issues, whatever the account had before, and is granted only what a dump reads (no GRANT OPTION); the operator account exists; the SQL adds no password account reachable from another host; no account gets server-wide (*.*) privileges beyond a dump's, nor GRANT OPTION; the MySQL container's MYSQL_ROOT_HOST keeps root on the local host.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const subjects = clientSubjects(args.resources);
@@ -67,6 +67,16 @@ export const mysqlOperatorCertificate: StackValidationPolicy = {
                 if (state.password && !["localhost", "127.0.0.1", "::1"].includes(host)) {
                     reportViolation(`${step.name}: creates the account ${name}, which logs in with a password from ${host === "%" ? "any host" : host}. Fix: no password account beyond eLabFTW's; a tool that needs data reads it through eLabFTW's API or a certificate-bound account.`, step.urn);
                 }
+            }
+        }
+        // The MySQL image creates root@MYSQL_ROOT_HOST at initialisation (docker-entrypoint.sh:
+        // `file_env 'MYSQL_ROOT_HOST' '%'`, so unset means '%'), with the root password: any value but
+        // the local ones is a root login over TCP from those hosts.
+        for (const container of ofType(args.resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
+            const env = (name: string) => knownOrUndefined(() => containerEnvValue(container.props, name));
+            const rootHost = env("MYSQL_ROOT_HOST") ?? (env("MYSQL_ROOT_HOST_FILE") === undefined ? "%" : undefined);
+            if (rootHost !== undefined && !["localhost", "127.0.0.1", "::1"].includes(rootHost)) {
+                reportViolation(`${container.name}: MYSQL_ROOT_HOST=${rootHost}${env("MYSQL_ROOT_HOST") === undefined ? " (the image's default)" : ""} makes the MySQL image create root@'${rootHost}' at initialisation: root logs in with its password over TCP from ${rootHost === "%" ? "any host" : rootHost}, not only on the socket. Fix: MYSQL_ROOT_HOST=localhost (the program's).`, container.urn);
             }
         }
         if (passwordless === 0) {

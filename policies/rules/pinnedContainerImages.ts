@@ -1,7 +1,7 @@
 // Hardening: every container image is pinned to an exact release or a digest, so that two runs of
 // the same stack deploy the same software and upgrades happen only when the config says so.
 import { PolicyResource, StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
-import { isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, unknownObjectValue } from "./common";
+import { dockerHostAddress, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, unknownObjectValue, vmAddress } from "./common";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { imagesRunBy } from "../models/dockerCli";
 import { daemonConfig } from "../models/dockerContainer";
@@ -37,7 +37,7 @@ function containerImages(container: PolicyResource): { references: string[]; oth
 
 export const pinnedContainerImages: StackValidationPolicy = {
     name: "pinned-container-images",
-    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float); no insecure registry; images the deployment's scripts run with docker run/create/pull pinned too; eLabFTW and MySQL from their publishers' repositories.",
+    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float); no insecure registry; images the deployment's scripts run with docker run/create/pull or install as plugins pinned too; no registry mirror while an image is pinned by tag only; eLabFTW and MySQL from their publishers' repositories.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -84,6 +84,16 @@ export const pinnedContainerImages: StackValidationPolicy = {
             const insecure = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"))["insecure-registries"];
             if (Array.isArray(insecure) && insecure.length > 0) {
                 reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
+            }
+        }
+        // A registry mirror answers Docker Hub pulls: content under a tag is then the mirror operator's
+        // choice, unless the reference carries a digest, which Docker verifies whoever serves it.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const mirrors = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"))["registry-mirrors"];
+            const onVm = ofType(args.resources, TYPES.remoteImage).filter((r) => dockerHostAddress(r) === vmAddress(vm));
+            const tagOnly = onVm.map((r) => knownOrUndefined(() => String(r.props.name))).filter((n): n is string => n !== undefined && !parseImageReference(n)?.digest);
+            if (Array.isArray(mirrors) && mirrors.length > 0 && tagOnly.length > 0) {
+                reportViolation(`${vm.name}: Docker pulls Docker Hub images through ${mirrors.join(", ")} (registry-mirrors in /etc/docker/daemon.json) while ${tagOnly.join(", ")} ${tagOnly.length > 1 ? "are" : "is"} pinned by tag only: the mirror's operator decides what that tag holds. Fix: remove registry-mirrors, or pin every image by digest (name:tag@sha256:…), which Docker verifies whoever serves it.`, vm.urn);
             }
         }
         // Images the deployment's own scripts and units run (docker run/create/pull), nightly jobs included.

@@ -60,6 +60,9 @@ function dockerSshProblem(props: Record<string, any>): string | undefined {
     const file = options.get("userknownhostsfile");
     if (strict !== "yes") return `runs ssh with StrictHostKeyChecking=${strict}${strict === "ask" ? " (unset)" : ""}: ${strict === "accept-new" ? "the first key offered is trusted" : "a key no file vouches for is not refused"}`;
     if (!file || /^\/dev\/null$/.test(file) || /(^|\s)\/dev\/null(\s|$)/.test(file)) return `runs ssh with UserKnownHostsFile=${file ?? "unset (the operator's ~/.ssh/known_hosts)"}: no pinned key vouches for the VM`;
+    // A folder every local account may write to (sticky or not): whoever creates the file first picks the key.
+    const shared = file.split(/\s+/).find((f) => /^\/(tmp|var\/tmp|dev\/shm)(\/|$)/.test(f));
+    if (shared) return `runs ssh with UserKnownHostsFile=${shared}, in a folder every local account writes to: whoever creates that file first chooses the key ssh trusts`;
     return trustsOtherFiles(options);
 }
 
@@ -110,7 +113,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); the host-key reader verifies the Proxmox API as the provider does; on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
@@ -147,6 +150,11 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
         for (const reader of args.resources.filter((r) => r.type === LOCAL_COMMAND)) {
             const settings = tryKnown(() => jsonObject(String(reader.props.stdin ?? "")));
             if (!settings.known || !settings.value || !("vmId" in settings.value)) continue;
+            // Node reads NODE_TLS_REJECT_UNAUTHORIZED=0 as "verify no certificate", for every request it makes.
+            const environment = tryKnown(() => (reader.props.environment ?? {}) as Record<string, unknown>);
+            if (environment.known && String(environment.value.NODE_TLS_REJECT_UNAUTHORIZED ?? "") === "0") {
+                reportViolation(`${reader.name}: runs with NODE_TLS_REJECT_UNAUTHORIZED=0, so Node verifies no certificate and the VM's SSH host key is read from whoever answers at the Proxmox API's address. Fix: remove the variable; trust the cluster's CA with NODE_EXTRA_CA_CERTS instead.`, reader.urn);
+            }
             if (isTrue({ known: true, value: settings.value.insecure }) && (!providerInsecure || isProductionStack(args.resources))) {
                 reportViolation(`${reader.name}: reads the VM's SSH host key from the Proxmox API without verifying its certificate (insecure), so an impostor's key is pinned and every secret sent over SSH goes to it. Fix: leave insecure to the provider's setting (proxmoxve:insecure), off on production.`, reader.urn);
             }
