@@ -8,8 +8,7 @@ import { dockerImageOf, imagesRunBy } from "../policies/models/dockerCli";
 import { nftVerdict } from "../policies/models/nftEval";
 import { filesWrittenBy } from "../policies/models/programText";
 import { toInt } from "../policies/models/ipv4";
-import { consoleAutologin } from "../policies/rules/cnrsDiskEncryption";
-import { sudoLoggingOff, timeSyncStopped } from "../policies/rules/hostAuditTrail";
+import { consoleAutologin, sudoLoggingOff, timeSyncStopped } from "../policies/models/hostAccess";
 
 describe("mysqldump: dumps that leave part of the database out", () => {
     it("reads --ignore-table in both forms, --ignore-table-data, --where and -w", () => {

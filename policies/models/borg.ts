@@ -158,20 +158,24 @@ export function dumpLeaks(script: string): string[] {
  * `--skip-no-data`; the last occurrence wins). The archive then restores an empty database.
  */
 export function rowlessDumps(script: string): string[] {
-    const found: string[] = [];
-    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
-        const words = stage.words.map((w) => w.text);
-        const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
-        if (at < 0) continue;
+    return dumpInvocations(script).flatMap(({ tool, args }) => {
         let noData: string | undefined;
-        for (const a of words.slice(at + 1)) {
+        for (const a of args) {
             const m = /^--(skip-)?no[-_]data(?:=(.*))?$/.exec(a);
             if (a === "-d") noData = a;
             else if (m) noData = m[1] || /^(0|off|false)$/i.test(m[2] ?? "1") ? undefined : a;
         }
-        if (noData) found.push(`${words[at].slice(words[at].lastIndexOf("/") + 1)} ${noData}`);
-    }
-    return found;
+        return noData ? [`${tool} ${noData}`] : [];
+    });
+}
+
+/** Each dump tool a script runs (mysqldump, mariadb-dump...), with the words after it. */
+function dumpInvocations(script: string): { tool: string; args: string[] }[] {
+    return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+        const words = stage.words.map((w) => w.text);
+        const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
+        return at < 0 ? [] : [{ tool: words[at].slice(words[at].lastIndexOf("/") + 1), args: words.slice(at + 1) }];
+    });
 }
 
 /**
@@ -180,19 +184,13 @@ export function rowlessDumps(script: string): string[] {
  * restores a database that lacks them (the entries' revisions, say) and nothing reports it.
  */
 export function partialDumps(script: string): string[] {
-    const found: string[] = [];
-    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
-        const words = stage.words.map((w) => w.text);
-        const at = words.findIndex((w) => DUMP_TOOLS.has(w.slice(w.lastIndexOf("/") + 1)));
-        if (at < 0) continue;
-        const args = words.slice(at + 1);
-        for (let i = 0; i < args.length; i++) {
-            const long = /^--(ignore[-_]table(?:[-_]data)?|where)(?:=(.*))?$/.exec(args[i]);
-            if (long) found.push(`--${long[1]} ${long[2] ?? args[i + 1] ?? ""}`.trim());
-            else if (/^-w/.test(args[i])) found.push(`-w ${args[i].slice(2) || args[i + 1] || ""}`.trim());
-        }
-    }
-    return found;
+    return dumpInvocations(script).flatMap(({ args }) =>
+        args.flatMap((a, i) => {
+            const long = /^--(ignore[-_]table(?:[-_]data)?|where)(?:=(.*))?$/.exec(a);
+            if (long) return [`--${long[1]} ${long[2] ?? args[i + 1] ?? ""}`.trim()];
+            return /^-w/.test(a) ? [`-w ${a.slice(2) || args[i + 1] || ""}`.trim()] : [];
+        }),
+    );
 }
 
 /**

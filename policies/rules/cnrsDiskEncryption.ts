@@ -11,6 +11,7 @@ import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
 import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
+import { consoleAutologin } from "../models/hostAccess";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -168,17 +169,6 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
         }
     }
     return found;
-}
-
-/** The account an agetty unit logs in without a password (`--autologin USER`, `-a USER`), from its last ExecStart=. */
-export function consoleAutologin(unit: string): string | undefined {
-    let login: string | undefined;
-    for (const m of unit.matchAll(/^\s*ExecStart\s*=\s*(.*)$/gm)) {
-        const argv = m[1].trim().replace(/^[-@:+!]+/, "").split(/\s+/);
-        const at = argv.findIndex((a) => a === "--autologin" || a === "-a" || a.startsWith("--autologin="));
-        login = at < 0 ? undefined : argv[at].startsWith("--autologin=") ? argv[at].slice("--autologin=".length) : argv[at + 1];
-    }
-    return login;
 }
 
 export const cnrsDiskEncryption: StackValidationPolicy = {

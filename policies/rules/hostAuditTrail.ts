@@ -3,36 +3,13 @@
 // log lines, archives and audit events carry the right time, the firewall logs what it drops. Read
 // as each program reads its files.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { commandName, effectiveCommand, pipelines } from "../models/shell";
+import { sudoLoggingOff, timeSyncStopped } from "../models/hostAccess";
 import { sshdSettings } from "../models/sshd";
 import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { deployedScripts, vmFileTexts } from "./deployedText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
 const LOGS_LOGINS = /^(info|verbose|debug[123]?)$/i;
-
-/** sudoers lines that turn sudo's syslog record off: `Defaults[:who] … !syslog` or `!log_allowed` (sudoers(5)). */
-export function sudoLoggingOff(text: string): string[] {
-    return text
-        .split("\n")
-        .map((line) => line.replace(/#.*$/, "").trim())
-        .filter((line) => /^Defaults([:@>!]\S+)?\s/.test(line) && /(^|[\s,])!\s*(syslog|log_allowed)\b/.test(line.replace(/^Defaults\S*\s+/, " ")));
-}
-
-const TIME_SYNC = /^(systemd-timesyncd|chrony|chronyd|ntp|ntpd|ntpsec|openntpd)(\.service)?$/;
-
-/** Commands that stop the clock's synchronisation: `systemctl mask|disable|stop <time service>`, `timedatectl set-ntp false`. */
-export function timeSyncStopped(script: string): string[] {
-    const found: string[] = [];
-    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
-        const argv = effectiveCommand(stage).argv;
-        const name = commandName(argv);
-        const words = argv.slice(1).filter((a) => !a.startsWith("-"));
-        if (name === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => TIME_SYNC.test(u))) found.push(argv.join(" "));
-        if (name === "timedatectl" && words[0] === "set-ntp" && /^(0|no|false|off)$/i.test(words[1] ?? "")) found.push(argv.join(" "));
-    }
-    return found;
-}
 
 export const hostAuditTrail: StackValidationPolicy = {
     name: "host-audit-trail",
