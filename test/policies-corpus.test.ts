@@ -352,6 +352,9 @@ export const CORPUS: readonly Mutation[] = [
     { id: "web Docker pulls through a registry mirror, images by tag", owner: "pinned-container-images", apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "registry-mirrors": ["https://mirror.example.net"],')) },
     { id: "web Docker provider's known_hosts in /tmp", owner: "verified-remote-hosts", apply: (g) => changed(g, T.provider, "web-docker", (p) => (p.sshOpts = JSON.stringify(JSON.parse(String(plain(p.sshOpts))).map((o: string) => o.replace(/^UserKnownHostsFile=.*/, "UserKnownHostsFile=/tmp/known_hosts-web"))))) },
     { id: "host-key reader with NODE_TLS_REJECT_UNAUTHORIZED=0", owner: "verified-remote-hosts", apply: (g) => changed(g, "command:local:Command", "-db-host-key", (p) => (p.environment = { NODE_TLS_REJECT_UNAUTHORIZED: "0" })) },
+    { id: "NAT row's source widened to the service network", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).map((r: Props) => (r.num === "nat" ? { ...r, source: "serviceNetworks (10.20.60.0/24)" } : r)))) },
+    { id: "db backup archives MySQL's live datadir as files", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace(/^ExecStart=.*$/m, "ExecStart=/usr/local/sbin/elabftw-backup.sh files --env-file /srv/elabftw/backup/borg.env --source /srv/elabftw/mysql/data")) },
+    { id: "pre-upgrade backup guarded by another container's name", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => (p.create = String(p.create).replace("docker inspect mysql ", "docker inspect elabftw-mysql "))) },
 ];
 
 describe("the mutation corpus", () => {

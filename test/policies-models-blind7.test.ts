@@ -9,6 +9,7 @@ import { nftVerdict } from "../policies/models/nftEval";
 import { filesWrittenBy } from "../policies/models/programText";
 import { toInt } from "../policies/models/ipv4";
 import { consoleAutologin, sudoLoggingOff, timeSyncStopped } from "../policies/models/hostAccess";
+import { discardedBeforeForwarding } from "../policies/models/rsyslog";
 
 describe("mysqldump: dumps that leave part of the database out", () => {
     it("reads --ignore-table in both forms, --ignore-table-data, --where and -w", () => {
@@ -75,5 +76,18 @@ describe("sudoers and the clock", () => {
         assert.deepEqual(timeSyncStopped("systemctl mask --now systemd-timesyncd.service"), ["systemctl mask --now systemd-timesyncd.service"]);
         assert.deepEqual(timeSyncStopped("sudo timedatectl set-ntp false"), ["timedatectl set-ntp false"]);
         assert.deepEqual(timeSyncStopped("systemctl restart systemd-timesyncd && timedatectl set-ntp true"), []);
+    });
+});
+
+describe("rsyslog: lines discarded before the forwarding rule", () => {
+    const forward = '*.* action(type="omfwd" target="10.20.60.30" port="514" protocol="udp")';
+    it("finds a RainerScript stop, a selector's stop or ~, an & stop after a filter, read before the forwarding", () => {
+        assert.deepEqual(discardedBeforeForwarding(["if $programname == 'elabftw' then stop", forward]), ["$programname == 'elabftw'"]);
+        assert.deepEqual(discardedBeforeForwarding(["local0.* ~\nauth.* stop", forward]), ["local0.*", "auth.*"]);
+        assert.deepEqual(discardedBeforeForwarding([":programname, isequal, \"elabftw\" /var/log/elab.log\n& stop", forward]), [':programname, isequal, "elabftw"']);
+    });
+    it("leaves a stop read after the forwarding alone", () => {
+        assert.deepEqual(discardedBeforeForwarding([forward, "if $programname == 'noise' then stop"]), []);
+        assert.deepEqual(discardedBeforeForwarding([`# if $programname == 'x' then stop\n${forward}`]), []);
     });
 });

@@ -91,6 +91,14 @@ describe("policy pack on a production stack", () => {
         }
     });
 
+    it("accountability-on-production: the DB VM's syslog rule removed, an rsyslog stop read before the forwarding", async () => {
+        const noRule = changed(run.resources, "proxmoxve:firewall/rulesLegacy:RulesLegacy", "-db-rules", (p) => (p.rules = plain(p.rules).filter((r: Record<string, unknown>) => !(r.type === "out" && r.dport === "514"))));
+        assert.notEqual(JSON.stringify(noRule), JSON.stringify(run.resources), "the mutation applies");
+        assert.deepEqual(await onlyPolicies(noRule), ["accountability-on-production"]);
+        const stop = changed(run.resources, "proxmoxve:index/fileLegacy:FileLegacy", "-web-user-data", (p) => (plain(p.sourceRaw).data = String(plain(p.sourceRaw).data).replace("write_files:\n", "write_files:\n  - path: /etc/rsyslog.d/10-noise.conf\n    content: |\n      if $programname == 'elabftw' then stop\n")));
+        assert.deepEqual(await onlyPolicies(stop), ["accountability-on-production"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

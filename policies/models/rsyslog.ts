@@ -26,3 +26,33 @@ export function forwardRules(texts: readonly string[]): ForwardRule[] {
 
 /** The targets alone. */
 export const forwardTargets = (texts: readonly string[]): string[] => forwardRules(texts).map((r) => r.target);
+
+/**
+ * The lines rsyslogd discards before the first forwarding rule, in the order it reads its texts: a
+ * `stop` (RainerScript: `if … then stop`, `… then { stop }`, `& stop`, a selector's `stop` action) or
+ * the legacy discard `~`. Each is given with its filter (the lines it drops never reach the syslog
+ * server); a bare `stop` drops everything.
+ */
+export function discardedBeforeForwarding(texts: readonly string[]): string[] {
+    const found: string[] = [];
+    let previousFilter = "";
+    for (const text of texts) {
+        for (const raw of text.split("\n")) {
+            const line = raw.replace(/#.*$/, "").trim();
+            if (!line) continue;
+            if (forwardRules([line]).length > 0) return found;
+            const script = /^if\s+(.+?)\s+then\s+(?:\{\s*)?stop\b/.exec(line);
+            const selector = /^(\S+\.\S+)\s+(?:stop|~)\s*$/.exec(line);
+            const continued = /^&\s*(?:stop|~)\s*$/.test(line);
+            if (script) found.push(script[1]);
+            else if (selector) found.push(selector[1]);
+            else if (continued) found.push(previousFilter || "the previous rule's lines");
+            else if (/^stop$/.test(line)) found.push("every line");
+            // The filter a following `& stop` applies to: an `if … then`, a property filter (its action is
+            // the last word), or a selector.
+            const filter = /^if\s+(.+?)\s+then\b/.exec(line) ?? /^(:\S.*?)\s+\S+$/.exec(line) ?? /^(\S+\.\S+)\s+\S/.exec(line);
+            if (filter) previousFilter = filter[1];
+        }
+    }
+    return found;
+}

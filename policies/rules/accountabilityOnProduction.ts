@@ -7,12 +7,13 @@ import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, T
 import { cloudInitFiles } from "./deployedText";
 import { matrixAllows, stackNetwork } from "./firewallView";
 import { contains, describe, toInt } from "../models/ipv4";
-import { forwardRules } from "../models/rsyslog";
+import { guestVerdict } from "../models/proxmoxFirewall";
+import { discardedBeforeForwarding, forwardRules } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7).",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), through its own firewall rules, with no rsyslog stop before the forwarding.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -21,13 +22,22 @@ export const accountabilityOnProduction: StackValidationPolicy = {
         const syslog = net.endpoints.get("syslog") ?? [];
         for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
             const files = cloudInitFiles(vm, args.resources);
-            const rules = forwardRules([...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).map(([, text]) => text));
+            // rsyslogd reads /etc/rsyslog.d/*.conf in lexical order (Debian's rsyslog.conf includes them first).
+            const texts = [...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).sort(([a], [b]) => (a === "/etc/rsyslog.conf" ? 1 : b === "/etc/rsyslog.conf" ? -1 : a < b ? -1 : 1)).map(([, text]) => text);
+            const rules = forwardRules(texts);
+            for (const discarded of discardedBeforeForwarding(texts)) {
+                reportViolation(`${vm.name}: rsyslog discards ${discarded === "every line" ? "every line" : `the lines matching ${discarded}`} (stop) before its forwarding rule, so they never reach the unit's syslog server on a production stack (eLabFTW's audit log among them if it matches). Fix: remove the stop, or move the filter after the forwarding rule (a later file, 99-…).`, vm.urn);
+            }
             const toSyslog = rules.filter((r) => contains(syslog, toInt(r.target)));
             // The lines must also get through: the flow matrix opens the syslog flow for one protocol and port.
             const pve = net.fw.vms.find((v) => v.vmId === vm.props.vmId);
             const blocked = pve?.address ? toSyslog.filter((r) => !contains(matrixAllows(net, pve, "out", r.protocol, [r.port, r.port]), toInt(r.target))) : [];
+            // And the VM's own Proxmox rules must let those packets out (its output policy drops the rest).
+            const dropped = pve?.address ? toSyslog.filter((r) => guestVerdict(net.fw, pve, "out", { peer: toInt(r.target), proto: r.protocol, dport: r.port, iface: "net0" }).pass === "no") : [];
             if (toSyslog.length > 0 && blocked.length === toSyslog.length) {
                 reportViolation(`${vm.name}: forwards its logs to the syslog server over ${blocked.map((r) => `${r.protocol}/${r.port}`).join(", ")}, which the flow matrix does not open (row 7), so no line arrives on a production stack. Fix: forward as the matrix's syslog flow says (the program's omfwd rule: protocol="udp" port="514").`, vm.urn);
+            } else if (toSyslog.length > 0 && dropped.length === toSyslog.length) {
+                reportViolation(`${vm.name}: forwards its logs to the syslog server over ${dropped.map((r) => `${r.protocol}/${r.port}`).join(", ")}, but its Proxmox firewall drops those packets (no rule of its own lets them out), so no line arrives on a production stack. Fix: keep the VM's OUT rule of row 7 (udp 514 to the syslog server).`, vm.urn);
             } else if (toSyslog.length === 0) {
                 reportViolation(`${vm.name}: forwards no log line to the unit's syslog server (${describe(syslog)}) on a production stack, so its audit trail is not collected (the paper's flow matrix, row 7). Fix: keep the cloud-init rsyslog rule (*.* action(type="omfwd" target=<syslogAddress> port="514" protocol="udp")).`, vm.urn);
             }

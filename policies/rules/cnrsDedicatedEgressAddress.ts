@@ -2,14 +2,14 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { cnrs, isDocumentationAddress, isPublicUnicast, isTestStack, ofType, TYPES, violation } from "./common";
 import { cellAddresses, HandOffRow } from "../models/handOff";
-import { contains, covers, describe, intersect, INTERNET, setOf, toInt, union } from "../models/ipv4";
+import { contains, covers, describe, intersect, INTERNET, setOf, subtract, toInt, union } from "../models/ipv4";
 import { matrixAllows, stackNetwork } from "./firewallView";
 
 const REQUIREMENT = cnrs("Adresse IP externe pour appel Web Service dédiée à l'unité", "a dedicated external address for the unit's outgoing web-service calls");
 
 export const cnrsDedicatedEgressAddress: StackValidationPolicy = {
     name: "cnrs-dedicated-egress-address",
-    description: "The edge hand-off declares the unit's dedicated public address and the source NAT to it of every sender of the unit's outgoing calls: the proxy the VMs use, and any VM the matrix lets reach Internet addresses itself (exported for the network team).",
+    description: "The edge hand-off declares the unit's dedicated public address and the source NAT to it of every sender of the unit's outgoing calls: the proxy the VMs use, and any VM the matrix lets reach Internet addresses itself (exported for the network team); no other host is a source of that NAT (the address stays the unit's own).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const handOffs = ofType(args.resources, TYPES.edgeHandOff);
@@ -41,6 +41,13 @@ export const cnrsDedicatedEgressAddress: StackValidationPolicy = {
                 }
             }
             const proxy = net.endpoints.get("proxy") ?? [];
+            // Dedicated: the unit's senders only. A NAT source wider than the proxy and the unit's own
+            // VMs sends other hosts' traffic (DNS, the filer, other units) from the unit's address.
+            const senders = union(proxy, ...[net.web, net.db].flatMap((vm) => (vm?.address ? [setOf(vm.address)] : [])));
+            const others = subtract(natted, senders);
+            if (senders.length > 0 && others.length > 0) {
+                reportViolation(violation(REQUIREMENT, handOff.name, `source-NATs ${describe(others)} to ${address} as well as the unit's senders (${describe(senders)}): other hosts' traffic then leaves from the unit's address, which is no longer dedicated to it`, "keep the nat row's source to the proxy (and a VM the flows let call the Internet itself)"), handOff.urn);
+            }
             const usesProxy = proxy.length > 0 && [net.web, net.db].some((vm) => vm?.address !== undefined && net.flows.some((f) => covers(f.from, setOf(vm.address!)) && intersect(f.to, proxy).length > 0));
             if (usesProxy && !covers(natted, proxy)) {
                 reportViolation(violation(REQUIREMENT, handOff.name, `NATs ${describe(natted)} to ${address} but not the proxy (${describe(proxy)}) the VMs send their calls through`, "keep the proxy as the nat row's source"), handOff.urn);

@@ -162,6 +162,16 @@ function migrationBeforeBackup(resources: readonly PolicyResource[]): DataLossFi
             found.push({ resource: update, problem: "migrates the database (db:update) without waiting for a Borg archive of it: no command it depends on starts, and waits for, a backup service on the database VM", fix: "keep db:update depending on the pre-upgrade backup (systemctl start of the backup service, without --no-block)" });
             continue;
         }
+        // A backup guarded by `docker inspect NAME` (nothing to back up before the container exists)
+        // never runs when NAME is no container of that VM: the upgrade then migrates unbacked-up data.
+        const names = ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === dbVm).map((c) => knownOrUndefined(() => String(c.props.name)));
+        for (const backup of names.every((n) => n !== undefined) ? backups : []) {
+            for (const argv of stagesOf(String(backup.props.create ?? "")).filter((a) => commandName(a) === "docker" && a.includes("inspect"))) {
+                const inspected = argv.slice(argv.indexOf("inspect") + 1).filter((a) => !a.startsWith("-"));
+                const missing = inspected.filter((n) => !names.includes(n));
+                if (missing.length > 0) found.push({ resource: backup, problem: `starts the pre-upgrade backup only if \`docker inspect ${missing.join(" ")}\` succeeds, and no container on the database VM has that name (${names.join(", ")}): the backup never runs and every upgrade migrates the database without one`, fix: "inspect the MySQL container by its name (the program's: mysql)" });
+            }
+        }
         // A command runs again only when its inputs change: the backup must rerun whenever db:update
         // does (each of db:update's triggers among its own), or later upgrades migrate unbacked-up data.
         const triggersOf = (c: PolicyResource) => knownOrUndefined(() => (Array.isArray(c.props.triggers) ? (c.props.triggers as unknown[]).map((t) => JSON.stringify(t)) : []));
@@ -213,6 +223,14 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
         // eLabFTW's files live on the VM at the host side of its writable mounts: a daily archive must
         // name that folder (or a parent). The container's own path does not exist on the VM.
         const named = dailyServices.flatMap((unit) => unitText(unit).commands.flatMap((line) => (stagesOf(line)[0] ?? []).slice(1).filter((a) => a.startsWith("/"))));
+        // MySQL's datadir archived as files: InnoDB's files copied while mysqld writes them, each at
+        // another moment, restore as a corrupt or inconsistent database. The dump is the backup.
+        for (const db of ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === address && isDatabaseContainer(c.props))) {
+            const datadir = mysqldOptions(knownOrUndefined(() => db.props.command) ?? []).get("datadir") ?? "/var/lib/mysql";
+            const onHost = hostPathOf(db.props, datadir, dockerDataRoot(undefined));
+            const copied = onHost?.path ? named.filter((path) => isUnder(path, onHost.path)) : [];
+            if (copied.length > 0) found.push({ resource: db, problem: `has its live datadir archived as files (${copied.join(", ")}, the host side of ${datadir}): InnoDB's files read while mysqld writes them restore as an inconsistent database`, fix: "back the database up with the dump (elabftw-backup.sh db), never its data folder" });
+        }
         for (const app of ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === address && isApplicationContainer(c.props))) {
             for (const mount of hostPaths(app.props).filter((m) => !m.readOnly && m.source.startsWith("/"))) {
                 if (!named.some((path) => isUnder(mount.source, path))) {
