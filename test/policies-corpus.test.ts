@@ -355,6 +355,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "NAT row's source widened to the service network", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).map((r: Props) => (r.num === "nat" ? { ...r, source: "serviceNetworks (10.20.60.0/24)" } : r)))) },
     { id: "db backup archives MySQL's live datadir as files", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace(/^ExecStart=.*$/m, "ExecStart=/usr/local/sbin/elabftw-backup.sh files --env-file /srv/elabftw/backup/borg.env --source /srv/elabftw/mysql/data")) },
     { id: "pre-upgrade backup guarded by another container's name", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => (p.create = String(p.create).replace("docker inspect mysql ", "docker inspect elabftw-mysql "))) },
+    { id: "DB_CERT_PATH file with a public root appended", owner: TLS, apply: script("-elabftw-db-ca", (t) => `${t.replace(/\n?$/, "\n")}-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUPublicRootForTheCorpusOnly0000wCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n`) },
 ];
 
 describe("the mutation corpus", () => {

@@ -6,7 +6,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference, olderThan } from "../models/imageReference";
 import { statements } from "../models/mysqlAccounts";
 import { isOn, mysqldOptions, serverSettings, tlsVersions } from "../models/mysqld";
-import { dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
+import { containerEnvValue, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 import { hostPathOf } from "../models/dockerContainer";
 import { filesWrittenBy } from "../models/programText";
@@ -35,9 +35,12 @@ function fileOnDockerHost(container: PolicyResource, path: string, resources: re
     return deployedScripts(resources).filter((d) => d.host === host).flatMap((d) => filesWrittenBy(d.script)).find((f) => f.path === onHost)?.content;
 }
 
+/** The PEM certificate blocks of a text, whitespace-normalised. */
+const pemCertificates = (text: string): string[] => (text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((b) => b.replace(/\s+/g, ""));
+
 export const mysqlTlsOnly: StackValidationPolicy = {
     name: "mysql-tls-only",
-    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up: its options (last occurrence wins), then what the program's SQL sets server-wide (SET GLOBAL, SET PERSIST) and what its --init-file runs at every start.",
+    description: "The database image is MySQL (not MariaDB) at least the configured LTS release, and mysqld runs with require_secure_transport ON and only TLS versions from the configured minimum up: its options (last occurrence wins), then what the program's SQL sets server-wide (SET GLOBAL, SET PERSIST) and what its --init-file runs at every start; eLabFTW's DB_CERT_PATH file holds the stack's private CA and no other authority.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -57,6 +60,18 @@ export const mysqlTlsOnly: StackValidationPolicy = {
             }
         }
         const sql = sqlSettings(args.resources);
+        // eLabFTW verifies MySQL against the file DB_CERT_PATH names: every certificate in it is trusted
+        // to vouch for the DB host. Only the stack's own CAs may be there (a public bundle would let
+        // any publicly issued certificate for that name through).
+        const stackCas = ofType(args.resources, TYPES.selfSignedCert).map((c) => knownOrUndefined(() => String(c.props.certPem ?? "")));
+        for (const app of stackCas.every((c) => c !== undefined) ? ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props)) : []) {
+            const path = knownOrUndefined(() => containerEnvValue(app.props, "DB_CERT_PATH"));
+            const text = path ? fileOnDockerHost(app, path, args.resources) : undefined;
+            const foreign = text === undefined ? [] : pemCertificates(text).filter((pem) => !stackCas.some((ca) => pemCertificates(ca!).includes(pem)));
+            if (foreign.length > 0) {
+                reportViolation(`${app.name}: DB_CERT_PATH (${path}) holds ${foreign.length} certificate${foreign.length > 1 ? "s" : ""} besides the stack's private CA: eLabFTW then accepts any certificate ${foreign.length > 1 ? "those authorities sign" : "that authority signs"} for the DB host. Fix: install the private CA's certificate alone (the program's).`, app.urn);
+            }
+        }
         for (const container of ofType(args.resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
             const options = new Map(mysqldOptions(container.props.command ?? []));
             const by = new Map<string, string>();
