@@ -356,6 +356,9 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db backup archives MySQL's live datadir as files", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace(/^ExecStart=.*$/m, "ExecStart=/usr/local/sbin/elabftw-backup.sh files --env-file /srv/elabftw/backup/borg.env --source /srv/elabftw/mysql/data")) },
     { id: "pre-upgrade backup guarded by another container's name", owner: BACKUP, apply: (g) => changed(g, T.command, "-backup-db-before-upgrade", (p) => (p.create = String(p.create).replace("docker inspect mysql ", "docker inspect elabftw-mysql "))) },
     { id: "DB_CERT_PATH file with a public root appended", owner: TLS, apply: script("-elabftw-db-ca", (t) => `${t.replace(/\n?$/, "\n")}-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUPublicRootForTheCorpusOnly0000wCgYIKoZIzj0EAwIw\n-----END CERTIFICATE-----\n`) },
+    { id: "mysqldump --databases (a drill restores into the live database)", owner: BACKUP, apply: dumpScript((t) => t.replace("--hex-blob", "--hex-blob --databases")) },
+    { id: "mysqldump --skip-lock-tables instead of --single-transaction", owner: BACKUP, apply: dumpScript((t) => t.replace("--single-transaction", "--skip-lock-tables")) },
+    { id: "web daemon.json seccomp-profile unconfined", owner: HARDENING, apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "seccomp-profile": "unconfined",')) },
 ];
 
 describe("the mutation corpus", () => {

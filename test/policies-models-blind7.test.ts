@@ -3,7 +3,7 @@
 // sets filled at run time, agetty's autologin, sudoers' logging defaults, clock synchronisation.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { dumpLeaks, partialDumps } from "../policies/models/borg";
+import { dumpLeaks, partialDumps, unrestorableDumps } from "../policies/models/borg";
 import { dockerImageOf, imagesRunBy } from "../policies/models/dockerCli";
 import { nftVerdict } from "../policies/models/nftEval";
 import { filesWrittenBy } from "../policies/models/programText";
@@ -89,5 +89,18 @@ describe("rsyslog: lines discarded before the forwarding rule", () => {
     it("leaves a stop read after the forwarding alone", () => {
         assert.deepEqual(discardedBeforeForwarding([forward, "if $programname == 'noise' then stop"]), []);
         assert.deepEqual(discardedBeforeForwarding([`# if $programname == 'x' then stop\n${forward}`]), []);
+    });
+});
+
+describe("mysqldump: dumps that restore into the wrong database or inconsistently", () => {
+    it("finds --databases, -B, --all-databases, and no transaction nor locks", () => {
+        assert.equal(unrestorableDumps("mysqldump --single-transaction --databases db").length, 1);
+        assert.equal(unrestorableDumps("mysqldump --single-transaction -A").length, 1);
+        assert.match(unrestorableDumps("mysqldump --skip-lock-tables db")[0], /neither --single-transaction nor table locks/);
+        assert.match(unrestorableDumps("mysqldump --single-transaction --skip-single-transaction --lock-tables=0 db")[0], /neither/);
+    });
+    it("accepts one database in one transaction, or with its tables locked", () => {
+        assert.deepEqual(unrestorableDumps("mysqldump --single-transaction --skip-lock-tables db"), []);
+        assert.deepEqual(unrestorableDumps("mysqldump db"), []);
     });
 });

@@ -99,6 +99,16 @@ describe("policy pack on a production stack", () => {
         assert.deepEqual(await onlyPolicies(stop), ["accountability-on-production"]);
     });
 
+    it("production-data-protected: the recovery keyslot wiped, InnoDB's doublewrite off, a data disk with cache=unsafe", async () => {
+        const wipeAll = changed(run.resources, "command:remote:Command", "-db-data-tpm-seal-script", (p) => (p.stdin = String(plain(p.stdin)).replace('--wipe-slot=tpm2 "$device"', '--wipe-slot=all "$device"')));
+        assert.notEqual(JSON.stringify(wipeAll), JSON.stringify(run.resources), "the mutation applies");
+        assert.deepEqual(await onlyPolicies(wipeAll), ["production-data-protected"]);
+        const doublewrite = changed(run.resources, "docker:index/container:Container", "-mysql-container", (p) => plain(p.command).push("--skip-innodb-doublewrite"));
+        assert.deepEqual(await onlyPolicies(doublewrite), ["production-data-protected"]);
+        const unsafe = changed(run.resources, "proxmoxve:index/vmLegacy:VmLegacy", "elabftw-db", (p) => (p.disks = plain(p.disks).map((d: Record<string, unknown>) => (d.serial ? { ...d, cache: "unsafe" } : d))));
+        assert.deepEqual(await onlyPolicies(unsafe), ["production-data-protected"]);
+    });
+
     it("verified-cloud-image: an image without checksum", async () => {
         const graph = changed(run.resources, "proxmoxve:download/file:File", "-cloud-image-pve1", (p) => {
             delete p.checksum;

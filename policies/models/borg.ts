@@ -194,6 +194,30 @@ export function partialDumps(script: string): string[] {
 }
 
 /**
+ * Dumps whose output restores only into the database it came from, or not consistently: `--databases`/`-B`
+ * and `--all-databases`/`-A` write `CREATE DATABASE` and `USE db` (a restore or a drill into a scratch
+ * database writes into the live one instead), and `--skip-lock-tables` (or `--lock-tables=0`) without
+ * `--single-transaction` reads each table at a different moment (the last occurrence of each wins).
+ */
+export function unrestorableDumps(script: string): string[] {
+    return dumpInvocations(script).flatMap(({ tool, args }) => {
+        const found: string[] = [];
+        const named = args.filter((a) => /^(--databases|--all-databases|-A|-B)$/.test(a));
+        if (named.length > 0) found.push(`${tool} ${named.join(" ")} names the database in the dump (CREATE DATABASE, USE): a restore into another database writes into the live one`);
+        let single = false;
+        let lock = true;
+        for (const a of args) {
+            const m = /^--(skip-)?(single[-_]transaction|lock[-_]tables)(?:=(.*))?$/.exec(a);
+            const value = m ? !m[1] && !/^(0|off|false)$/i.test(m[3] ?? "1") : undefined;
+            if (m && /^single/.test(m[2])) single = value!;
+            else if (m) lock = value!;
+        }
+        if (!single && !lock) found.push(`${tool} runs with neither --single-transaction nor table locks: each table is read at a different moment, an inconsistent database`);
+        return found;
+    });
+}
+
+/**
  * Dumps piped into `borg create` while bash's pipefail is off: the pipeline's status is then Borg's,
  * so a dump that failed half-way ends in a "successful" archive of a truncated dump. pipefail as
  * `set` sets it, in script order (`set -o pipefail`, `set -euo pipefail`, `set +o pipefail`);

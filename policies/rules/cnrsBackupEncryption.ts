@@ -2,7 +2,7 @@
 // (remote commands, scripts, systemd units, cron files, cloud-init), as Borg, the dump tools and
 // the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps } from "../models/borg";
+import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
@@ -34,7 +34,7 @@ const BACKUP_JOB = "proxmoxve:backup/job:Job";
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no --dry-run archive; the pre-upgrade backup reruns whenever db:update does.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no dump that names its database (--databases) or reads tables at different moments (no --single-transaction nor locks), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no --dry-run archive; the pre-upgrade backup reruns whenever db:update does.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -98,6 +98,9 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             }
             for (const dump of rowlessDumps(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `dumps the schema only (${dump}): every archive restores a database without a single row`, "dump the data (remove --no-data / -d)"), s.resource.urn);
+            }
+            for (const problem of unrestorableDumps(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "dump one database with --single-transaction and no --databases (elabftw-backup.sh db)"), s.resource.urn);
             }
             for (const part of partialDumps(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `dumps part of the database only (${part}): every archive restores a database without those rows or tables`, "dump the whole database (remove --ignore-table, --ignore-table-data, --where)"), s.resource.urn);

@@ -1,14 +1,15 @@
 // Hardening: containers gain no privileges, keep fewer capabilities than Docker's default, and do not
 // reach into the host (policies/models/dockerContainer.ts).
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
-import { TYPES } from "./common";
+import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
+import { knownOrUndefined, TYPES } from "./common";
+import { cloudConfig } from "../models/programText";
 import { pipelines } from "../models/shell";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged.",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -30,6 +31,14 @@ export const containerHardening: ResourceValidationPolicy = {
                     return false;
                 });
                 if (privileged) reportViolation(`${args.name}: its ${field} command runs docker exec --privileged: that process has every capability and device of the VM. Fix: run it without --privileged (the container's own capabilities suffice).`);
+            }
+            return;
+        }
+        // The daemon's default seccomp profile applies to every container that names none.
+        if (args.type === TYPES.snippet) {
+            const daemon = cloudConfig(String(knownOrUndefined(() => args.props.sourceRaw?.data) ?? ""))?.files.find((f) => f.path === "/etc/docker/daemon.json");
+            if (daemon && String(daemonConfig(daemon.content)["seccomp-profile"] ?? "") === "unconfined") {
+                reportViolation(`${args.name}: /etc/docker/daemon.json sets "seccomp-profile": "unconfined", so every container runs without a syscall filter. Fix: remove seccomp-profile (Docker's default profile).`);
             }
             return;
         }

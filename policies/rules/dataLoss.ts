@@ -75,6 +75,26 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
             if (roots.length > 0 && removes) found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\`, which deletes files on the data disk (${roots.join(", ")}) every time it runs`, fix: "never purge the data disk from a job: eLabFTW's own retention and Borg's prune decide what goes" });
         }
     }
+    // The LUKS recovery passphrase is the only way in when the vTPM refuses: a wipe of its keyslot in
+    // any script (`systemd-cryptenroll --wipe-slot=all|password|recovery`) leaves a disk no one can open then.
+    for (const s of deployedScripts(resources)) {
+        for (const argv of stagesOf(s.script).filter((a) => commandName(a) === "systemd-cryptenroll")) {
+            const wiped = argv.flatMap((a, i) => (a.startsWith("--wipe-slot=") ? [a.slice(12)] : a === "--wipe-slot" ? [argv[i + 1] ?? ""] : [])).flatMap((v) => v.split(","));
+            const fatal = wiped.filter((w) => /^(all|password|recovery|0)$/.test(w));
+            if (fatal.length > 0) found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\`, which wipes the recovery passphrase's keyslot (${fatal.join(", ")}): the day the vTPM refuses, the data disk opens no more`, fix: "wipe only the TPM2 keyslots (--wipe-slot=tpm2), never the passphrase's" });
+        }
+    }
+    // mysqld's own protections against a crash: without the doublewrite buffer a torn page is a corrupt table.
+    for (const db of ofType(resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
+        const doublewrite = mysqldOptions(knownOrUndefined(() => db.props.command) ?? []).get("innodb_doublewrite");
+        if (doublewrite !== undefined && /^(0|off|false|no)$/i.test(doublewrite)) found.push({ resource: db, problem: `runs mysqld with innodb_doublewrite=${doublewrite}: a crash or a power cut in the middle of a page write leaves a torn page, a corrupt table`, fix: "leave innodb_doublewrite on (MySQL's default)" });
+    }
+    // A disk cache that ignores flushes: whatever the guest thinks is on disk may be lost with the host.
+    for (const vm of ofType(resources, TYPES.vm)) {
+        for (const disk of ((knownOrUndefined(() => vm.props.disks) ?? []) as { interface?: string; cache?: string }[]).filter((d) => d?.cache === "unsafe")) {
+            found.push({ resource: vm, problem: `gives its disk ${disk.interface ?? "?"} cache=unsafe, which ignores the guest's flushes: a host crash loses writes MySQL and Borg were told were on disk`, fix: "leave the disk's cache at Proxmox's default (none) or writethrough" });
+        }
+    }
     for (const step of ofType(resources, TYPES.command).filter(runsMysqlClient)) {
         const sql = knownOrUndefined(() => step.props.stdin);
         for (const statement of typeof sql === "string" ? statements(sql).filter((x) => DROPS.test(x)) : []) {

@@ -22,7 +22,7 @@ const holdsData = (container: PolicyResource) => [...hostPaths(container.props),
 
 export const productionProtection: StackValidationPolicy = {
     name: "production-data-protected",
-    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets, the keys that sign certificates and every Proxmox firewall object are protected in Pulumi; eLabFTW's uploads are on a mount; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); eLabFTW does not migrate at start (AUTO_DB_UPDATE); MySQL's datadir is on a mount; no command Pulumi runs removes a data-disk folder with rm -r; no installed job purges the data disk (find -delete, find -exec rm).",
+    description: "On a production stack, the VMs are protected in Proxmox and in Pulumi; containers that hold data, generated secrets, the keys that sign certificates and every Proxmox firewall object are protected in Pulumi; eLabFTW's uploads are on a mount; no step destroys data (a delete that removes files or disks, db:install -r, SQL DROP/TRUNCATE); eLabFTW does not migrate at start (AUTO_DB_UPDATE); MySQL's datadir is on a mount; no command Pulumi runs removes a data-disk folder with rm -r; no installed job purges the data disk (find -delete, find -exec rm); no script wipes the LUKS recovery passphrase's keyslot; mysqld keeps its doublewrite buffer; no VM disk with cache=unsafe.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
