@@ -80,16 +80,15 @@ export const pinnedContainerImages: StackValidationPolicy = {
         }
         // A tag pins what a registry serves only if the pull verifies the registry: Docker skips TLS
         // verification (and accepts plain HTTP) for the registries listed as insecure.
-        for (const vm of ofType(args.resources, TYPES.vm)) {
-            const insecure = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"))["insecure-registries"];
-            if (Array.isArray(insecure) && insecure.length > 0) {
-                reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
-            }
-        }
         // A registry mirror answers Docker Hub pulls: content under a tag is then the mirror operator's
         // choice, unless the reference carries a digest, which Docker verifies whoever serves it.
         for (const vm of ofType(args.resources, TYPES.vm)) {
-            const mirrors = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"))["registry-mirrors"];
+            const daemon = daemonConfig(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
+            const insecure = daemon["insecure-registries"];
+            if (Array.isArray(insecure) && insecure.length > 0) {
+                reportViolation(`${vm.name}: Docker pulls from ${insecure.join(", ")} without verifying the registry (insecure-registries in /etc/docker/daemon.json): whoever sits on the path serves its own image under the pinned tag. Fix: remove insecure-registries; give Docker the proxy's CA instead (/etc/docker/certs.d or the system trust store).`, vm.urn);
+            }
+            const mirrors = daemon["registry-mirrors"];
             const onVm = ofType(args.resources, TYPES.remoteImage).filter((r) => dockerHostAddress(r) === vmAddress(vm));
             const tagOnly = onVm.map((r) => knownOrUndefined(() => String(r.props.name))).filter((n): n is string => n !== undefined && !parseImageReference(n)?.digest);
             if (Array.isArray(mirrors) && mirrors.length > 0 && tagOnly.length > 0) {
