@@ -36,3 +36,47 @@ export function timeSyncStopped(script: string): string[] {
     }
     return found;
 }
+
+/** syslog(3) levels by name, as journald and rsyslog read them (journald.conf(5): a name or its number). */
+const SYSLOG_LEVELS = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
+
+/**
+ * The last value of `key` in a systemd configuration file's `[section]`, reading the texts in the
+ * order systemd does (the main file, then the drop-ins in lexical order: a later assignment wins).
+ */
+export function systemdSetting(texts: readonly string[], section: string, key: string): string | undefined {
+    let value: string | undefined;
+    for (const text of texts) {
+        let current = "";
+        for (const raw of text.split("\n")) {
+            const line = raw.trim();
+            if (line.startsWith("#") || line.startsWith(";")) continue;
+            const header = /^\[(.+)\]$/.exec(line);
+            if (header) { current = header[1]; continue; }
+            const m = /^([A-Za-z]+)\s*=\s*(.*)$/.exec(line);
+            if (m && current === section && m[1] === key) value = m[2].trim();
+        }
+    }
+    return value;
+}
+
+/**
+ * What journald hands syslog (rsyslog's imuxsock), from journald.conf and its drop-ins: undefined
+ * when every level reaches it, otherwise why some do not (ForwardToSyslog=no, or a MaxLevelSyslog
+ * below info, which drops sshd's "Accepted publickey" lines, sudo's notices and the containers' output).
+ */
+export function journaldSyslogGap(texts: readonly string[]): string | undefined {
+    const forward = systemdSetting(texts, "Journal", "ForwardToSyslog");
+    if (forward !== undefined && /^(no|false|0|off)$/i.test(forward)) return "ForwardToSyslog=no";
+    const level = systemdSetting(texts, "Journal", "MaxLevelSyslog");
+    if (level === undefined || level === "") return undefined;
+    const rank = /^\d$/.test(level) ? Number(level) : SYSLOG_LEVELS.indexOf(level.toLowerCase());
+    return rank >= 0 && rank < SYSLOG_LEVELS.indexOf("info") ? `MaxLevelSyslog=${level}` : undefined;
+}
+
+/** A Proxmox firewall log rate ("5/second", "1/minute") in packets per second; undefined when unreadable. */
+export function ratePerSecond(rate: string): number | undefined {
+    const m = /^(\d+)\/(second|minute|hour|day)$/.exec(rate.trim());
+    if (!m) return undefined;
+    return Number(m[1]) / { second: 1, minute: 60, hour: 3600, day: 86400 }[m[2] as "second"];
+}

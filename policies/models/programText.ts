@@ -79,6 +79,9 @@ export interface CloudConfig {
     readonly swapFile?: string;
     /** The `packages` cloud-init installs (names only; `[name, version]` entries too). */
     readonly packages: string[];
+    /** The APT module's source lines (`apt: sources: NAME: source:`) and its `apt: conf` text. */
+    readonly aptSources: string[];
+    readonly aptConf: string;
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -92,7 +95,7 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [] };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "" };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -121,7 +124,9 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     const swap = doc.swap && typeof doc.swap === "object" ? (doc.swap as Record<string, unknown>) : undefined;
     const swapFile = swap && swap.size !== undefined && swap.size !== null && String(swap.size) !== "0" ? String(swap.filename ?? "/swap.img") : undefined;
     const packages = (Array.isArray(doc.packages) ? doc.packages : []).map((p: unknown) => String(Array.isArray(p) ? p[0] : p).replace(/[=].*$/, ""));
-    return { commands, files, passwordSettings, fstab, swapFile, packages };
+    const apt = doc.apt && typeof doc.apt === "object" ? (doc.apt as Record<string, any>) : {};
+    const aptSources = Object.values(apt.sources && typeof apt.sources === "object" ? apt.sources : {}).map((s: any) => String(s?.source ?? "")).filter(Boolean);
+    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "" };
 }
 
 /**

@@ -3,9 +3,10 @@
 // log lines, archives and audit events carry the right time, the firewall logs what it drops. Read
 // as each program reads its files.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { sudoLoggingOff, timeSyncStopped } from "../models/hostAccess";
+import { journaldSyslogGap, ratePerSecond, sudoLoggingOff, timeSyncStopped } from "../models/hostAccess";
+import { daemonConfig } from "../models/dockerContainer";
 import { sshdSettings } from "../models/sshd";
-import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { dockerHostAddress, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { deployedScripts, vmFileTexts } from "./deployedText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
@@ -13,7 +14,7 @@ const LOGS_LOGINS = /^(info|verbose|debug[123]?)$/i;
 
 export const hostAuditTrail: StackValidationPolicy = {
     name: "host-audit-trail",
-    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog).",
+    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins) and refuses root (PermitRootLogin no, root not in AllowUsers), journald hands syslog every level from info up (no ForwardToSyslog=no, no MaxLevelSyslog below info), no container log in Docker's non-blocking mode (it drops lines), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog), and the datacenter's log rate limit is not below Proxmox's default (1/second, burst 5).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const scripts = deployedScripts(args.resources);
@@ -23,7 +24,35 @@ export const hostAuditTrail: StackValidationPolicy = {
             // Debian's sshd_config includes sshd_config.d/*.conf first, in lexical order.
             const dropIns = [...files.keys()].filter((p) => /^\/etc\/ssh\/sshd_config\.d\/[^/]+\.conf$/.test(p)).sort();
             const texts = [...dropIns, "/etc/ssh/sshd_config"].map(last).filter((t): t is string => t !== undefined);
-            const level = sshdSettings(texts).global.get("loglevel");
+            const sshd = sshdSettings(texts).global;
+            const level = sshd.get("loglevel");
+            // Imputability: administrators log in under their own names and act through sudo, which
+            // records each command; root's own login (sshd's default: prohibit-password) bypasses both.
+            const rootLogin = sshd.get("permitrootlogin") ?? "prohibit-password (sshd's default)";
+            if (!/^no$/i.test(rootLogin)) {
+                reportViolation(`${vm.name}: sshd lets root log in (PermitRootLogin ${rootLogin}): an administrator working as root leaves no sudo record and no named identity behind each command. Fix: PermitRootLogin no (the program's), and sudo from the named admin account.`, vm.urn);
+            }
+            const allowUsers = (sshd.get("allowusers") ?? "").split(/\s+/).filter((u) => /^root(@|$)/.test(u));
+            if (allowUsers.length > 0) {
+                reportViolation(`${vm.name}: sshd's AllowUsers admits root (${allowUsers.join(" ")}): logins as root are not imputable to a person. Fix: AllowUsers the named admin account only.`, vm.urn);
+            }
+            // journald hands syslog what rsyslog forwards to the syslog server (matrix row 7).
+            const journald = ["/etc/systemd/journald.conf", ...[...files.keys()].filter((p) => /^\/(etc|run|usr\/lib)\/systemd\/journald\.conf\.d\/[^/]+\.conf$/.test(p)).sort((a, b) => a.split("/").at(-1)!.localeCompare(b.split("/").at(-1)!))];
+            const gap = journaldSyslogGap(journald.map(last).filter((t): t is string => t !== undefined));
+            if (gap) {
+                reportViolation(`${vm.name}: journald is configured with ${gap}: logins (sshd, info), sudo's commands (notice) and the containers' output (info) never reach rsyslog, so the syslog server (matrix row 7) does not receive them. Fix: remove ${gap.split("=")[0]} from journald.conf and its drop-ins.`, vm.urn);
+            }
+            // Docker's non-blocking log mode drops a container's lines whenever its buffer is full.
+            const daemonMode = daemonConfig(last("/etc/docker/daemon.json"))["log-opts"];
+            if (daemonMode && typeof daemonMode === "object" && (daemonMode as Record<string, unknown>).mode === "non-blocking") {
+                reportViolation(`${vm.name}: /etc/docker/daemon.json sets log-opts mode non-blocking: Docker drops every container's output lines whenever the buffer is full, eLabFTW's audit lines included. Fix: remove the mode (blocking, Docker's default).`, vm.urn);
+            }
+            for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
+                const mode = knownOrUndefined(() => container.props.logOpts?.mode);
+                if (mode === "non-blocking") {
+                    reportViolation(`${container.name}: its log options set mode non-blocking: Docker drops the container's output lines whenever the buffer is full (busy moments: logins, exports), before journald and the syslog server see them. Fix: remove the mode option (blocking, Docker's default).`, container.urn);
+                }
+            }
             if (level !== undefined && !LOGS_LOGINS.test(level)) {
                 reportViolation(`${vm.name}: sshd runs with LogLevel ${level}, which does not log logins: who reached the VM as administrator, with which key and from where, is recorded nowhere. Fix: remove LogLevel (INFO, the default) or set VERBOSE.`, vm.urn);
             }
@@ -44,6 +73,15 @@ export const hostAuditTrail: StackValidationPolicy = {
                 for (const command of timeSyncStopped(s.script)) {
                     reportViolation(`${s.resource.name} (${s.where}): \`${command}\` stops ${vm.name}'s clock synchronisation: its log lines, archives and audit events drift from the real time. Fix: keep systemd-timesyncd enabled (Debian's default).`, s.resource.urn);
                 }
+            }
+        }
+        // The nodes log dropped packets at most at the datacenter's log rate (Proxmox's default: 1/second, burst 5).
+        for (const datacenter of ofType(args.resources, TYPES.datacenterFirewall)) {
+            const limit = knownOrUndefined(() => datacenter.props.logRatelimit) as { enabled?: boolean; rate?: string; burst?: number } | undefined;
+            if (!limit || limit.enabled === false) continue;
+            const perSecond = limit.rate === undefined ? 1 : ratePerSecond(String(limit.rate));
+            if (perSecond === undefined || perSecond < 1 || (limit.burst !== undefined && limit.burst < 5)) {
+                reportViolation(`${datacenter.name}: the datacenter firewall logs at most ${limit.rate ?? "1/second"} (burst ${limit.burst ?? 5}): below Proxmox's default of 1/second, burst 5, scans of the VMs and attempts on MySQL are almost never recorded. Fix: logRatelimit rate 5/second, burst 10 (the program's), or keep the default.`, datacenter.urn);
             }
         }
     },

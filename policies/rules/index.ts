@@ -24,12 +24,13 @@ import { smtpVerifiesCertificate } from "./smtpVerifiesCertificate";
 import { timestampingConfigured } from "./timestampingConfigured";
 import { verifiedCloudImage } from "./verifiedCloudImage";
 import { verifiedRemoteHosts } from "./verifiedRemoteHosts";
+import { verifiedSoftwareSources } from "./verifiedSoftwareSources";
 
 /** The six mandatory requirements of the CNRS (the paper's section 2.2), one policy each. */
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests, hostAuditTrail];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests, hostAuditTrail, verifiedSoftwareSources];
 
 /** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
@@ -61,4 +62,5 @@ export {
     timestampingConfigured,
     verifiedCloudImage,
     verifiedRemoteHosts,
+    verifiedSoftwareSources,
 };

@@ -1,0 +1,128 @@
+// Where the VMs' software comes from, read as APT, the shell and Docker read it:
+// - APT sources in the one-line format (`deb [opt=val …] URI suite components`) and deb822
+//   `.sources` stanzas: `trusted=yes` / `Trusted: yes` skips the signature check, `allow-insecure`,
+//   `allow-weak` and `allow-downgrade-to-insecure` accept unsigned or weakly signed indexes
+//   (sources.list(5));
+// - APT configuration (`Name "value";`, apt.conf(5), flat `A::B::C` names): the same switches
+//   globally, and APT::Periodic's Unattended-Upgrade, which the daily timer reads (last value wins
+//   across /etc/apt/apt.conf.d in lexical order);
+// - commands that run or install what they download without a signature or checksum check
+//   (`curl … | sh`, a downloaded file made executable, `dpkg -i` of a download, `docker load`), and
+//   apt-get's `--allow-unauthenticated`.
+import { commandName, effectiveCommand, pipelines } from "./shell";
+
+const YES = /^(yes|true|1)$/i;
+const INSECURE_OPTIONS = ["trusted", "allow-insecure", "allow-weak", "allow-downgrade-to-insecure"];
+
+/** The options of APT sources that accept packages nobody signed, each as `option=value in <line>`. */
+export function aptSourceProblems(text: string): string[] {
+    const problems: string[] = [];
+    for (const raw of text.split("\n")) {
+        const line = raw.replace(/#.*$/, "").trim();
+        const oneLine = /^deb(-src)?\s+\[([^\]]*)\]/.exec(line);
+        if (oneLine) {
+            for (const option of oneLine[2].trim().split(/\s+/)) {
+                const [name, value = ""] = option.split("=");
+                if (INSECURE_OPTIONS.includes(name.toLowerCase()) && YES.test(value)) problems.push(`${option} in "${line}"`);
+            }
+            continue;
+        }
+        const field = /^([A-Za-z-]+)\s*:\s*(.*)$/.exec(line);
+        if (field && INSECURE_OPTIONS.includes(field[1].toLowerCase()) && YES.test(field[2].trim())) problems.push(`${field[1]}: ${field[2].trim()}`);
+    }
+    return problems;
+}
+
+/** `Name "value";` assignments of an apt.conf text, names lower-cased (apt.conf(5) names are case-insensitive). */
+function aptConfAssignments(text: string): [string, string, string][] {
+    const out: [string, string, string][] = [];
+    const clean = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)(\/\/|#).*$/gm, "");
+    for (const m of clean.matchAll(/([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;/g)) out.push([m[1].toLowerCase(), m[2], m[1]]);
+    return out;
+}
+
+const INSECURE_CONF = ["apt::get::allowunauthenticated", "acquire::allowinsecurerepositories", "acquire::allowweakrepositories", "acquire::allowdowngradetoinsecurerepositories"];
+
+/** APT settings that install unsigned packages or accept unsigned repositories. */
+export function aptConfProblems(text: string): string[] {
+    return aptConfAssignments(text).filter(([name, value]) => INSECURE_CONF.includes(name) && YES.test(value)).map(([name, value]) => `${name} "${value}"`);
+}
+
+/**
+ * Whether the daily APT timer installs updates, from the apt.conf.d texts in the order APT reads
+ * them: the last Unattended-Upgrade and Update-Package-Lists values ("0" turns them off). Undefined
+ * when no text sets them (the package's own default then applies).
+ */
+export function autoUpgradesOff(texts: readonly string[]): string | undefined {
+    const values = new Map<string, [string, string]>();
+    for (const text of texts) for (const [name, value, spelt] of aptConfAssignments(text)) values.set(name, [value, spelt]);
+    for (const name of ["apt::periodic::unattended-upgrade", "apt::periodic::update-package-lists"]) {
+        const [value, spelt] = values.get(name) ?? [];
+        if (value !== undefined && /^(0|false|no|)$/i.test(value.trim())) return `${spelt} "${value}"`;
+    }
+    return undefined;
+}
+
+const FETCHERS = /^(curl|wget|fetch|aria2c)$/;
+const INTERPRETERS = /^((ba|da|z|k)?sh|python[0-9.]*|perl|ruby|php|node)$/;
+const EXECUTABLE_DIR = /^\/(usr\/(local\/)?)?s?bin\/|^\/opt\/|^\/usr\/libexec\//;
+const UNITS_TO_KEEP = /^(unattended-upgrades|apt-daily-upgrade|apt-daily)(\.service|\.timer)?$/;
+
+/** The file a curl/wget stage writes its download to (`-o F`, `--output F`, `-O F` for wget). */
+function downloadTarget(argv: readonly string[]): string | undefined {
+    const name = commandName(argv);
+    for (let i = 1; i < argv.length; i++) {
+        const a = argv[i];
+        if (name === "curl" && (a === "-o" || a === "--output")) return argv[i + 1];
+        if (name === "curl" && /^--output=/.test(a)) return a.slice("--output=".length);
+        if (name === "wget" && (a === "-O" || a === "--output-document")) return argv[i + 1];
+        if (name === "wget" && /^--output-document=/.test(a)) return a.slice("--output-document=".length);
+    }
+    return undefined;
+}
+
+/**
+ * Commands of a script that run or install code nobody verified: a download piped into an
+ * interpreter or into `docker load`; a download written into an executable directory, made
+ * executable, or given to dpkg/sh, when the script checks no checksum or signature; `docker load` or
+ * `docker import` at all (the image's tag then names a file's content, not the registry's); apt's
+ * `--allow-unauthenticated`; a command that disables, masks or removes the security updates.
+ */
+export function unverifiedCode(script: string): string[] {
+    const found: string[] = [];
+    const all = pipelines(script);
+    const verifies = all.some((p) => p.stages.some((s) => {
+        const argv = effectiveCommand(s).argv;
+        return (/^sha(256|384|512)sum$/.test(commandName(argv)) && argv.some((a) => a === "-c" || a === "--check")) || /^(gpgv|gpg)$/.test(commandName(argv)) && argv.some((a) => a === "--verify" || commandName(argv) === "gpgv");
+    }));
+    const downloads: string[] = [];
+    for (const { stages } of all) {
+        let fetched = false;
+        for (const stage of stages) {
+            const argv = effectiveCommand(stage).argv;
+            const name = commandName(argv);
+            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+            const text = argv.join(" ");
+            if (fetched && (INTERPRETERS.test(name) && !argv.includes("-c"))) found.push(`${stages.map((s) => effectiveCommand(s).argv.join(" ")).join(" | ")} (a download run as a script)`);
+            if (name === "docker" && (words[0] === "load" || words[0] === "import" || (words[0] === "image" && /^(load|import)$/.test(words[1] ?? "")))) found.push(`${text} (an image from a file: its tag names the file's content, not the registry's)`);
+            if (/^(apt-get|apt|aptitude)$/.test(name) && argv.some((a) => a === "--allow-unauthenticated" || /AllowUnauthenticated=(true|1|yes)/i.test(a))) found.push(`${text} (packages installed without a signature)`);
+            if (/^(apt-get|apt)$/.test(name) && /^(remove|purge)$/.test(words[0] ?? "") && words.includes("unattended-upgrades")) found.push(`${text} (the security updates removed)`);
+            if (name === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => UNITS_TO_KEEP.test(u))) found.push(`${text} (the security updates stopped)`);
+            if (FETCHERS.test(name)) {
+                fetched = downloadTarget(argv) === undefined || downloadTarget(argv) === "-";
+                const target = downloadTarget(argv);
+                if (target && target !== "-") downloads.push(target);
+            } else if (!/^(tee|cat|gunzip|zcat|xz|unxz|bzip2|base64)$/.test(name)) fetched = false;
+        }
+    }
+    if (!verifies) {
+        for (const target of downloads) {
+            const used = all.flatMap((p) => p.stages).map((s) => effectiveCommand(s).argv).find((argv) => {
+                const name = commandName(argv);
+                return ((name === "chmod" && argv.some((a) => /\+x|^[0-7]?[0-7]*[1357][0-7]*$/.test(a))) || name === "dpkg" || name === "install" || INTERPRETERS.test(name)) && argv.slice(1).includes(target);
+            });
+            if (EXECUTABLE_DIR.test(target) || used) found.push(`a download to ${target}${used ? ` then \`${used.join(" ")}\`` : ""} (no checksum or signature checked)`);
+        }
+    }
+    return found;
+}

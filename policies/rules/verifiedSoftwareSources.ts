@@ -1,0 +1,50 @@
+// Hardening: the software the VMs run comes through a channel that verifies it (Debian's signed
+// archive, a pinned image from its publisher), and Debian's security updates keep being installed.
+// A repository APT trusts without a signature, a script piped from a URL, a downloaded binary or
+// image tarball nobody checked hands root on the VM to whoever controls that server or the path to it.
+import { StackValidationPolicy } from "@pulumi/policy";
+import { cloudConfig } from "../models/programText";
+import { aptConfProblems, aptSourceProblems, autoUpgradesOff, unverifiedCode } from "../models/softwareSources";
+import { ofType, TYPES, vmAddress } from "./common";
+import { deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
+
+const isAptSource = (path: string) => path === "/etc/apt/sources.list" || /^\/etc\/apt\/sources\.list\.d\/[^/]+\.(list|sources)$/.test(path);
+const isAptConf = (path: string) => path === "/etc/apt/apt.conf" || /^\/etc\/apt\/apt\.conf\.d\/[^/]+$/.test(path);
+const byFileName = (a: string, b: string) => a.split("/").at(-1)!.localeCompare(b.split("/").at(-1)!);
+
+export const verifiedSoftwareSources: StackValidationPolicy = {
+    name: "verified-software-sources",
+    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled).",
+    enforcementLevel: "mandatory",
+    validateStack: (args, reportViolation) => {
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const files = vmFileTexts(vm, args.resources);
+            const snippets = ofType(args.resources, TYPES.snippet).filter((s) => snippetHost(s, args.resources) === vmAddress(vm));
+            const configs = snippets.map((s) => cloudConfig(String(s.props.sourceRaw?.data ?? ""))).filter((c) => c !== undefined);
+            const sources = [...[...files.entries()].filter(([p]) => isAptSource(p)).flatMap(([p, texts]) => texts.map((t) => [p, t] as const)), ...configs.flatMap((c) => c.aptSources.map((t) => ["cloud-init apt sources", t] as const))];
+            for (const [where, text] of sources) {
+                for (const problem of aptSourceProblems(text)) {
+                    reportViolation(`${vm.name}: ${where} declares an APT source that skips the signature check (${problem}): APT installs and upgrades whatever that server, or anyone on the path, serves, as root. Fix: remove the option and give APT the repository's key (signed-by=/usr/share/keyrings/…), or drop the repository.`, vm.urn);
+                }
+            }
+            const confPaths = [...files.keys()].filter(isAptConf).sort(byFileName);
+            const confTexts = confPaths.map((p) => files.get(p)!.at(-1)!);
+            for (const text of [...confTexts, ...configs.map((c) => c.aptConf)]) {
+                for (const problem of aptConfProblems(text)) {
+                    reportViolation(`${vm.name}: the APT configuration sets ${problem}: packages or repositories nobody signed are accepted. Fix: remove the setting.`, vm.urn);
+                }
+            }
+            const off = autoUpgradesOff(confTexts);
+            if (off) reportViolation(`${vm.name}: the APT configuration sets ${off}: Debian's security updates are never installed by the daily timer. Fix: APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1" (the program's 20auto-upgrades).`, vm.urn);
+            const packages = configs.flatMap((c) => c.packages);
+            if (configs.length > 0 && !packages.includes("unattended-upgrades")) {
+                reportViolation(`${vm.name}: its cloud-init does not install unattended-upgrades: nothing installs Debian's security updates. Fix: keep unattended-upgrades in the packages (the program's).`, vm.urn);
+            }
+        }
+        for (const s of deployedScripts(args.resources)) {
+            for (const problem of unverifiedCode(s.script)) {
+                reportViolation(`${s.resource.name} (${s.where}) runs code nobody verified: ${problem}. Fix: install from Debian's signed archive (apt-get install), pull images by release and digest, or check the download's published checksum or signature (sha256sum -c, gpgv) before using it.`, s.resource.urn);
+            }
+        }
+    },
+};
