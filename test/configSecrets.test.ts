@@ -79,7 +79,7 @@ describe("provider secrets set in plaintext", () => {
         const config = {
             ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`elabftw-onprem:${k}`, v])),
             "proxmoxve:endpoint": "https://pve.example.org:8006/",
-            "proxmoxve:apiToken": "root@pam!pulumi=11111111-2222-3333-4444-555555555555",
+            "proxmoxve:apiToken": "pulumi@pve!elabftw=11111111-2222-3333-4444-555555555555",
             "proxmoxve:ssh": JSON.stringify({ username: "root", password: "Pve-Root-Password" }),
         };
         pulumi.runtime.setAllConfig(config, []);
@@ -92,6 +92,19 @@ describe("provider secrets set in plaintext", () => {
         assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
         pulumi.runtime.setAllConfig({ ...config, "proxmoxve:ssh": JSON.stringify({ username: "root", agent: true }) }, ["proxmoxve:apiToken"]);
         assert.doesNotMatch(errorOrNothing(() => loadConfig()), /provider secret/);
+    });
+
+    it("refuses a token or a login of root@pam, even encrypted, naming the dedicated user's fix and not the secret", () => {
+        const base = { ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`elabftw-onprem:${k}`, v])), "proxmoxve:endpoint": "https://pve.example.org:8006/" };
+        pulumi.runtime.setAllConfig({ ...base, "proxmoxve:apiToken": "root@pam!pulumi=11111111-2222-3333-4444-555555555555" }, ["proxmoxve:apiToken"]);
+        const message = errorOf(() => loadConfig());
+        assert.match(message, /proxmoxve:apiToken = "root@pam!…": is a credential of root@pam/);
+        assert.match(message, /Fix: create the dedicated user and role of docs\/deploying\.md/);
+        assert.doesNotMatch(message, /11111111/);
+        pulumi.runtime.setAllConfig({ ...base, "proxmoxve:username": "root@pam" }, []);
+        assert.match(errorOf(() => loadConfig()), /proxmoxve:username = "root@pam": is a credential of root@pam/);
+        pulumi.runtime.setAllConfig({ ...base, "proxmoxve:apiToken": "pulumi@pve!elabftw=11111111-2222-3333-4444-555555555555" }, ["proxmoxve:apiToken"]);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /root@pam/);
     });
 
     it("refuses proxmoxve:insecure on a production stack, tolerates it on a test stack", () => {

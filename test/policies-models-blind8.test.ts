@@ -3,7 +3,10 @@
 // installed from a download.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { journaldSyslogGap, ratePerSecond, systemdSetting } from "../policies/models/hostAccess";
+import { journaldSyslogGap, persistentWorkDirs, ratePerSecond, sudoIoLogging, systemdSetting } from "../policies/models/hostAccess";
+import { archiveExclusions, archivedPaths, forcedLoads, unrestorableDumps } from "../policies/models/borg";
+import { expandedSecretArguments } from "../policies/models/secretScan";
+import { hardDependencies, missingDependencies } from "../policies/models/systemdUnits";
 import { aptConfProblems, aptSourceProblems, autoUpgradesOff, unverifiedCode } from "../policies/models/softwareSources";
 
 describe("journald: what reaches syslog", () => {
@@ -69,5 +72,66 @@ describe("code from a download", () => {
         assert.equal(unverifiedCode("systemctl disable --now apt-daily-upgrade.timer").length, 1);
         assert.equal(unverifiedCode("apt-get purge -y unattended-upgrades").length, 1);
         assert.deepEqual(unverifiedCode("systemctl restart unattended-upgrades"), []);
+    });
+});
+
+describe("Borg archives and SQL loads", () => {
+    it("finds borg create's exclusions in their forms, not inclusions", () => {
+        assert.deepEqual(archiveExclusions('borg create --exclude "sh:**/*.raw" -e "*.tif" --exclude-caches ::a src'), ["--exclude sh:**/*.raw", "-e *.tif", "--exclude-caches"]);
+        assert.deepEqual(archiveExclusions("borg create --pattern=-re:tmp --pattern +sh:keep ::a src"), ["--pattern -re:tmp"]);
+        assert.deepEqual(archiveExclusions('borg create --compression zstd,3 "::$archive" "$(basename "$source")"'), []);
+    });
+    it("lists the paths an archive takes, past the archive and valued options", () => {
+        assert.equal(archivedPaths('borg create --compression zstd,3 "::$a" "$(basename "$s")" ssl').length, 2);
+        assert.deepEqual(archivedPaths("borg create -C lz4 ::a x ssl secrets"), ["x", "ssl", "secrets"]);
+        assert.deepEqual(archivedPaths("borg create --stdin-name db.sql ::a -"), [], "stdin is no path");
+    });
+    it("finds mysql --force, bundled -f, and a shell function that runs mysql with its arguments", () => {
+        assert.deepEqual(forcedLoads("mysql --force db < dump.sql"), ["mysql --force"]);
+        assert.deepEqual(forcedLoads("mysql -vf db"), ["mysql -vf"]);
+        assert.deepEqual(forcedLoads('sql() { "${exec[@]}" mysql --batch "$@"; }\nborg extract --stdout ::a | sql --force "$db"'), ["sql --force"]);
+        assert.deepEqual(forcedLoads('sql() { "${exec[@]}" mysql --batch "$@"; }\nborg extract --stdout ::a | sql "$db"\nrestore.sh --force yes'), []);
+    });
+    it("knows that --compact drops the dump's completion trailer", () => {
+        assert.equal(unrestorableDumps("mysqldump --single-transaction --compact db | borg create ::a -").length, 1);
+        assert.equal(unrestorableDumps("mysqldump --single-transaction --skip-comments db").length, 1);
+        assert.equal(unrestorableDumps("mysqldump --single-transaction db").length, 0);
+    });
+});
+
+describe("systemd: hard dependencies on units that do not exist", () => {
+    it("reads Requires=, BindsTo= and Requisite= of [Unit], an empty value resetting", () => {
+        assert.deepEqual(hardDependencies("[Unit]\nRequires=a.service b.service\nBindsTo=c.service\n[Service]\nRequires=x.service\n"), ["a.service", "b.service", "c.service"]);
+        assert.deepEqual(hardDependencies("[Unit]\nRequires=a.service\nRequires=\n"), []);
+    });
+    it("knows the units of the installed packages, the deployment's own, templates and systemd's generated ones", () => {
+        const unit = "[Unit]\nRequires=mysql.service docker.service srv-elabftw.mount network-online.target elabftw-x.service getty@tty1.service\n";
+        assert.deepEqual(missingDependencies(unit, ["elabftw-x.service"], ["docker.io"]), ["mysql.service"]);
+        assert.deepEqual(missingDependencies(unit, [], []), ["mysql.service", "docker.service", "elabftw-x.service"]);
+    });
+});
+
+describe("secrets on command lines and on disk", () => {
+    it("finds a secret file's content expanded into an external command's argument, directly or through a variable", () => {
+        assert.equal(expandedSecretArguments('curl --header "Authorization: $(tr -d "[:space:]" <"$key_file")" https://x').length, 1);
+        assert.equal(expandedSecretArguments('token=$(cat /srv/x/api-key)\ncurl -H "Authorization: $token" https://x').length, 1);
+        assert.equal(expandedSecretArguments('read -r pass < /run/secrets/password\nsshpass -p "$pass" ssh h').length, 1);
+    });
+    it("leaves builtins, files passed by name and harmless substitutions alone", () => {
+        assert.deepEqual(expandedSecretArguments('printf "Authorization: %s" "$(cat "$key_file")" > "$work/auth"\ncurl --header "@$work/auth" https://x'), []);
+        assert.deepEqual(expandedSecretArguments('archive="$(basename "$source")"; borg create "::$archive" "$(dirname "$source")"'), []);
+        assert.deepEqual(expandedSecretArguments("bash -c 'k=$(cat key); printf %s \"$k\" | tool'"), []);
+    });
+    it("finds sudo's I/O logging in Defaults and tags, not its negation", () => {
+        assert.equal(sudoIoLogging("Defaults log_input,log_output\n").length, 1);
+        assert.equal(sudoIoLogging("admin ALL=(ALL) LOG_INPUT: ALL\n").length, 1);
+        assert.deepEqual(sudoIoLogging("Defaults !log_input\nDefaults use_pty\n"), []);
+    });
+    it("finds mktemp work files outside memory and the encrypted disk", () => {
+        const encrypted = (dir: string) => dir.startsWith("/srv/elabftw");
+        assert.equal(persistentWorkDirs('work="$(mktemp -d -p /var/tmp)"', encrypted).length, 1);
+        assert.equal(persistentWorkDirs("TMPDIR=/var/tmp\nf=$(mktemp)", encrypted).length, 1);
+        assert.equal(persistentWorkDirs("f=$(mktemp /var/lib/x.XXXX)", encrypted).length, 1);
+        assert.deepEqual(persistentWorkDirs('work="$(mktemp -d)"; g=$(mktemp -p /srv/elabftw/tmp); h=$(mktemp --tmpdir=/run/x)', encrypted), []);
     });
 });

@@ -42,3 +42,27 @@ export function providerSecretProblems(all: Readonly<Record<string, string>>, en
             fix: `pulumi config rm ${key}; pulumi config set --secret ${key}${key.endsWith(":ssh") || key.endsWith(":registryAuth") ? ` (or --path --secret for its password field)` : " <value>"}, or leave it out and use the provider's environment variable`,
         }));
 }
+
+/** Proxmox accounts that hold every privilege on every node, storage and VM of the cluster. */
+const CLUSTER_ROOT = /^root@pam$/i;
+
+/**
+ * Problems for a Proxmox credential of root@pam: an API token is "USER@REALM!TOKENID=SECRET", a
+ * password login names its user in proxmoxve:username. The program needs its own role only
+ * (docs/deploying.md); root's token reaches every other unit's VMs and storages too.
+ */
+export function providerAccountProblems(all: Readonly<Record<string, string>>): ConfigProblem[] {
+    const tokenUser = /^([^!]+)!/.exec(all["proxmoxve:apiToken"] ?? "")?.[1];
+    const problems: ConfigProblem[] = [];
+    for (const [key, user] of [["proxmoxve:apiToken", tokenUser], ["proxmoxve:username", all["proxmoxve:username"]]] as const) {
+        if (user && CLUSTER_ROOT.test(user.trim())) {
+            problems.push({
+                key,
+                value: key === "proxmoxve:apiToken" ? `${user}!…` : user,
+                message: "is a credential of root@pam: whoever holds this stack's config (every workstation and CI runner of the unit) is root on the whole cluster, every other unit's VMs and storages included",
+                fix: "create the dedicated user and role of docs/deploying.md (pveum), give its API token to the stack (pulumi config set --secret proxmoxve:apiToken 'pulumi@pve!elabftw=…')",
+            });
+        }
+    }
+    return problems;
+}

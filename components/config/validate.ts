@@ -9,7 +9,7 @@ import { KEYS, KEY_NAMES, KeyName } from "./keys";
 import { Parsed, Report } from "./parsed";
 import { ConfigError, ConfigProblem, reportedValue, shownMessage, spec, unknownKeyProblem } from "./problems";
 import { PlatformConfig, SecretSettings } from "./types";
-import { providerSecretProblems } from "./providerSecrets";
+import { providerAccountProblems, providerSecretProblems } from "./providerSecrets";
 
 export * from "./types";
 export { ConfigError } from "./problems";
@@ -70,7 +70,7 @@ export function validateConfig(
     encrypted?: ReadonlySet<string>,
     providers?: { readonly values: Readonly<Record<string, string>>; readonly encrypted: (fullKey: string) => boolean },
 ): { config: PlatformConfig; secrets: SecretSettings } {
-    const problems: ConfigProblem[] = providers ? providerSecretProblems(providers.values, providers.encrypted) : [];
+    const problems: ConfigProblem[] = providers ? [...providerSecretProblems(providers.values, providers.encrypted), ...providerAccountProblems(providers.values)] : [];
     const values: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(raw)) {
         if (text === "") continue; // `pulumi config set key ""` means "not set"

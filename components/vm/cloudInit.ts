@@ -19,11 +19,11 @@ export interface UserDataInput {
     readonly noProxy?: readonly string[];
 }
 
-/** Debian 13 packages: the Docker engine from Debian, LUKS with TPM2 unlocking, and the tools of operations. */
 /** Where the VMs' installed scripts and systemd units go. */
 export const SCRIPT_DIR = "/usr/local/sbin";
 export const UNIT_DIR = "/etc/systemd/system";
 
+/** Debian 13 packages: the Docker engine from Debian, LUKS with TPM2 unlocking, and the tools of operations. */
 export const PACKAGES = [
     "borgbackup",
     "cryptsetup",

@@ -80,3 +80,42 @@ export function ratePerSecond(rate: string): number | undefined {
     if (!m) return undefined;
     return Number(m[1]) / { second: 1, minute: 60, hour: 3600, day: 86400 }[m[2] as "second"];
 }
+
+/**
+ * sudoers settings that record what commands read or print (sudoers(5) I/O logging): `Defaults …
+ * log_input` / `log_output` (not negated) and the LOG_INPUT: / LOG_OUTPUT: tags of a user
+ * specification. sudo writes those streams under iolog_dir (/var/log/sudo-io by default).
+ */
+export function sudoIoLogging(text: string): string[] {
+    return text
+        .split("\n")
+        .map((line) => line.replace(/#.*$/, "").trim())
+        .filter((line) => (/^Defaults([:@>!]\S+)?\s/.test(line) && /(^|[\s,])(log_input|log_output)\b/.test(line.replace(/^Defaults\S*\s+/, " "))) || /\b(LOG_INPUT|LOG_OUTPUT)\s*:/.test(line));
+}
+
+/** Directories whose files outlive a reboot on the OS disk's behalf: not memory (/tmp on Debian 13, /run, /dev/shm). */
+const MEMORY_DIRS = /^\/(tmp|run|dev\/shm)(\/|$)/;
+
+/**
+ * Where a script's `mktemp` puts its work files when that is not in memory: `-p DIR`, `--tmpdir[=]DIR`,
+ * an absolute template, or TMPDIR set by the script. Debian 13 mounts /tmp as a tmpfs.
+ */
+export function persistentWorkDirs(script: string, allowed: (dir: string) => boolean): string[] {
+    const found: string[] = [];
+    let tmpdir: string | undefined;
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+        const { env, argv } = effectiveCommand(stage);
+        for (const a of stage.assigns) if (a.name === "TMPDIR") tmpdir = a.value.text;
+        if (commandName(argv) === "export") for (const w of argv.slice(1)) if (w.startsWith("TMPDIR=")) tmpdir = w.slice(7);
+        if (commandName(argv) !== "mktemp") continue;
+        let dir = env.get("TMPDIR")?.text ?? tmpdir;
+        for (let i = 1; i < argv.length; i++) {
+            const a = argv[i];
+            if (a === "-p" || a === "--tmpdir") dir = argv[++i];
+            else if (a.startsWith("--tmpdir=")) dir = a.slice("--tmpdir=".length);
+            else if (a.startsWith("/")) dir = a.slice(0, a.lastIndexOf("/")) || "/";
+        }
+        if (dir && dir.startsWith("/") && !MEMORY_DIRS.test(dir) && !allowed(dir)) found.push(`${argv.join(" ")} in ${dir}`);
+    }
+    return found;
+}

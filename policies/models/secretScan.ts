@@ -124,5 +124,45 @@ export function argumentSecrets(argv: readonly string[]): string[] {
 
 /** The secrets a script puts on command lines (every command, nested ones included). */
 export function commandLineSecrets(script: string): string[] {
-    return [...new Set(pipelines(script).flatMap((p) => p.stages).flatMap((stage) => argumentSecrets(effectiveCommand(stage).argv)))];
+    return [...new Set([...pipelines(script).flatMap((p) => p.stages).flatMap((stage) => argumentSecrets(effectiveCommand(stage).argv)), ...expandedSecretArguments(script)])];
+}
+
+/** Shell builtins: their arguments never reach a process list. */
+const BUILTINS = /^(echo|printf|test|\[|\[\[|local|export|declare|typeset|readonly|read|set|:|return|exit|eval|true|false|cd|shift|unset)$/;
+const SECRET_FILE = /(^|[^a-z])(key|pass(word|phrase)?|secret|token|credentials?|auth)([^a-z]|$)|api_?key|passphrase|password/i;
+const READERS = /^(cat|head|tail|tr|base64|jq|sed|awk|cut|openssl|xxd)$/;
+
+/** Whether a `$(...)` reads a file named for a secret: `$(cat "$key_file")`, `$(<passphrase)`, `$(tr -d x <"$token")`. */
+function substitutionReadsSecret(inner: string): boolean {
+    return pipelines(inner).some((p) => p.stages.some((stage) => {
+        const argv = effectiveCommand(stage).argv;
+        const inputs = [...stage.redirects.filter((r) => r.fd === 0 && r.op === "<").map((r) => r.target), ...(READERS.test(argv[0]?.replace(/^.*\//, "") ?? "") ? argv.slice(1).filter((a) => !a.startsWith("-")) : [])];
+        return (argv.length === 0 || READERS.test(argv[0].replace(/^.*\//, ""))) && inputs.some((f) => SECRET_FILE.test(f));
+    }));
+}
+
+const substitutions = (word: string) => [...word.matchAll(/\$\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)].map((m) => m[1]);
+
+/**
+ * Secrets a script expands into an external command's arguments (the process list shows them): a
+ * `$(...)` that reads a secret's file, or a variable assigned from one (`key=$(cat "$key_file")`,
+ * `read -r key <"$key_file"`), used in the argument of anything but a shell builtin.
+ */
+export function expandedSecretArguments(script: string): string[] {
+    const secretVars = new Set<string>();
+    const found: string[] = [];
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+        for (const { name, value } of stage.assigns) if (substitutions(value.text).some(substitutionReadsSecret)) secretVars.add(name);
+        const argv = effectiveCommand(stage).argv;
+        const tool = argv[0]?.replace(/^.*\//, "") ?? "";
+        if (tool === "read" && stage.redirects.some((r) => r.fd === 0 && SECRET_FILE.test(r.target))) for (const v of argv.slice(1).filter((a) => !a.startsWith("-"))) secretVars.add(v);
+        if (argv.length === 0 || BUILTINS.test(tool)) continue;
+        // A shell's -c script is a script of its own (parsed as such), not an argument shown as is.
+        const script = /^(ba|da|z|k)?sh$/.test(tool) ? argv.indexOf("-c") + 1 : 0;
+        for (const word of argv.slice(1).filter((_, i) => script === 0 || i + 1 !== script)) {
+            const viaVar = [...word.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]).find((v) => secretVars.has(v));
+            if (viaVar || substitutions(word).some(substitutionReadsSecret)) found.push(`${tool} ${word.length > 40 ? `${word.slice(0, 40)}…` : word}`);
+        }
+    }
+    return [...new Set(found)];
 }

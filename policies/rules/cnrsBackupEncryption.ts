@@ -2,7 +2,7 @@
 // (remote commands, scripts, systemd units, cron files, cloud-init), as Borg, the dump tools and
 // the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
+import { archiveExclusions, assignments, borgEnvironmentProblems, forcedLoads, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
@@ -34,7 +34,7 @@ const BACKUP_JOB = "proxmoxve:backup/job:Job";
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no dump that names its database (--databases) or reads tables at different moments (no --single-transaction nor locks), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no --dry-run archive; the pre-upgrade backup reruns whenever db:update does.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no dump that names its database (--databases) or reads tables at different moments (no --single-transaction nor locks), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no dump without its completion trailer (--compact, --skip-comments), no --dry-run archive, no file left out of an archive (--exclude, patterns, --exclude-if-present), no SQL loaded with --force (a restore is whole or refused); the pre-upgrade backup reruns whenever db:update does.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -104,6 +104,12 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             }
             for (const part of partialDumps(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `dumps part of the database only (${part}): every archive restores a database without those rows or tables`, "dump the whole database (remove --ignore-table, --ignore-table-data, --where)"), s.resource.urn);
+            }
+            for (const exclusion of archiveExclusions(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `leaves files out of its Borg archives (${exclusion}): attachments that match are in no backup, and a restore brings the notebook back without them`, "archive the whole folder (no exclusion options on borg create)"), s.resource.urn);
+            }
+            for (const load of forcedLoads(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `loads SQL with ${load}: every statement that fails is skipped and the load still succeeds, so a restore can bring back a database with tables or rows missing and report success`, "load without --force: a restore is whole or refused (elabftw-restore.sh)"), s.resource.urn);
             }
             for (const leak of dumpLeaks(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `leaves a plaintext dump: ${leak}`, "stream the dump straight into borg create (elabftw-backup.sh db)"), s.resource.urn);

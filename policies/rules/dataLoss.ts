@@ -15,8 +15,9 @@ import { mysqldOptions } from "../models/mysqld";
 import { unitText } from "../models/programText";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { firesEveryDay, firingDays, timerSettings } from "../models/systemdCalendar";
+import { missingDependencies } from "../models/systemdUnits";
 import { commandHost, containerEnvValue, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES, vmAddress } from "./common";
-import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { cloudInitFiles, cloudInitPackages, deployedScripts } from "./deployedText";
 
 export interface DataLossFinding {
     readonly resource: { name: string; urn: string };
@@ -226,6 +227,7 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             .flatMap((c) => stagesOf(String(c.props.create ?? "")))
             .filter((argv) => commandName(argv) === "systemctl" && argv.includes("enable") && argv.includes("--now"))
             .flatMap((argv) => argv.filter((a) => a.endsWith(".timer")));
+        const packages = cloudInitPackages(vm, resources);
         const dailyServices = enabled.flatMap((timer) => {
             const settings = timerSettings(units.get(timer) ?? "");
             const service = units.get(settings.unit ?? timer.replace(/\.timer$/, ".service"));
@@ -234,7 +236,14 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             const installed = /^\s*\[Install\][^[]*^\s*(WantedBy|RequiredBy)\s*=\s*\S/m.test(units.get(timer) ?? "");
             // A timer starts its service; a oneshot with RemainAfterExit=yes stays "active" after its first
             // run, so later elapses start nothing: one archive per boot, not per day.
-            return installed && firesEveryDay(settings.onCalendar) && serviceArchives(service, resources, address) && !remainsActive(service!) ? [service!] : [];
+            if (!installed || !firesEveryDay(settings.onCalendar) || !serviceArchives(service, resources, address) || remainsActive(service!)) return [];
+            // Requires= a unit nothing provides: systemd fails the start job before the script runs.
+            const missing = missingDependencies(service!, [...units.keys()], packages);
+            if (missing.length > 0) {
+                found.push({ resource: vm, problem: `starts its daily backup through ${settings.unit ?? timer.replace(/\.timer$/, ".service")}, which requires ${missing.join(", ")}: no such unit exists on the VM, so systemd refuses to start the service and no archive is made`, fix: "remove the Requires=/BindsTo=/Requisite= on units the VM does not have (the program's units need docker.service only through After=)" });
+                return [];
+            }
+            return [service!];
         });
         if (dailyServices.length === 0) {
             found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer with an [Install] section, whose OnCalendar= fires daily and whose service runs borg create and does not stay active after a run: no RemainAfterExit=yes)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });

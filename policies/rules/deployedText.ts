@@ -117,6 +117,13 @@ export function cloudInitFiles(vm: PolicyResource, resources: readonly PolicyRes
     return files;
 }
 
+/** The packages a VM's cloud-init installs. */
+export function cloudInitPackages(vm: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    return ofType(resources, TYPES.snippet)
+        .filter((s) => snippetHost(s, resources) === vmAddress(vm))
+        .flatMap((s) => cloudConfig(String(s.props.sourceRaw?.data ?? ""))?.packages ?? []);
+}
+
 /**
  * Every file the deployment puts on a VM, with the texts written to each path in the order found:
  * cloud-init write_files, install-file.sh (content known), and what its scripts write themselves

@@ -17,6 +17,20 @@ import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../m
 import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { archivedPaths } from "../models/borg";
+import { persistentWorkDirs, sudoIoLogging } from "../models/hostAccess";
+import { vmFileTexts } from "./deployedText";
+
+/** Files the deployment installs whose content is a secret: keys, passphrases, passwords, client option files. */
+const SECRET_FILE_PATH = /(passphrase|password|secret|token|privkey|private|[-_.]key(\.pem)?$|\/key$|id_(ed25519|rsa|ecdsa)$|\.cnf$)/i;
+
+/** The secret files among `paths` that an archived path takes in: an absolute path above them, or a relative one naming one of their folders. */
+function archivedSecrets(archived: string, paths: readonly string[]): string[] {
+    if (archived.includes("$")) return [];
+    if (archived.startsWith("/")) return paths.filter((p) => isUnder(p, archived));
+    const relative = archived.replace(/^\.\//, "").replace(/\/$/, "");
+    return paths.filter((p) => p.includes(`/${relative}/`) || p.endsWith(`/${relative}`));
+}
 
 /** A resource's plaintext strings: every known field but its secret channels. */
 function plaintextOf(resource: PolicyResource): TextAt[] {
@@ -123,6 +137,35 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
             if (s.runByPulumi) continue;
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
+        }
+        // An archive is read by whoever holds its repository's passphrase (the pruning workstation
+        // included): the VM's own keys and passwords do not belong in it.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const address = vmAddress(vm);
+            if (!address) continue;
+            const secretFiles = [...installedFiles(args.resources, address).keys()].filter((p) => SECRET_FILE_PATH.test(p));
+            for (const s of deployedScripts(args.resources).filter((d) => d.host === address)) {
+                for (const archived of archivedPaths(s.script)) {
+                    const taken = archivedSecrets(archived, secretFiles);
+                    if (taken.length > 0) reportViolation(`${s.resource.name} (${s.where}): borg create archives ${archived}, which holds the VM's secrets (${taken.join(", ")}): every archive carries them, readable by whoever holds the repository's passphrase (the pruning workstation included). Fix: archive the data folders only; keys and passwords are re-issued by the program, never backed up.`, s.resource.urn);
+                }
+            }
+        }
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            // sudo's I/O log keeps what each command read and printed: the secrets the program pipes
+            // through `sudo install /dev/stdin`, written to the OS disk in plaintext.
+            const files = vmFileTexts(vm, args.resources);
+            for (const path of [...files.keys()].filter((p) => p === "/etc/sudoers" || /^\/etc\/sudoers\.d\/[^/.~]+$/.test(p))) {
+                for (const line of sudoIoLogging(files.get(path)!.at(-1)!)) {
+                    report(vm, `${path} (${line})`, "sudo's I/O logging: the standard input and output of every command run with sudo (the passwords, keys and passphrases the program pipes to sudo install) recorded under /var/log/sudo-io on the unencrypted OS disk", "log commands through syslog (sudo's default), never their input or output (no log_input, log_output, LOG_INPUT:, LOG_OUTPUT:)");
+                }
+            }
+            // Work files of a script that handles secrets belong in memory (/tmp is a tmpfs on Debian 13) or on the encrypted disk.
+            for (const s of deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm) && /key|passphrase|password|secret|token/i.test(d.script))) {
+                for (const where of persistentWorkDirs(s.script, (dir) => isUnder(dir, "/srv/elabftw"))) {
+                    report(s.resource, `${s.where}: its work files (${where})`, "what a script handling secrets writes there (keys, passwords, decrypted answers), on the unencrypted OS disk, where deleting them leaves their blocks behind", "keep work files in memory (mktemp without -p: /tmp is a tmpfs) or on the encrypted data disk");
+                }
+            }
         }
         // dockerd's debug log records the API's request bodies, a container's create request with its
         // environment (DB_PASSWORD, SECRET_KEY) among them, in the journal the VM forwards.
