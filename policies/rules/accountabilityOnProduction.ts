@@ -13,7 +13,7 @@ import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings"
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), through its own firewall rules, with no rsyslog stop before the forwarding.",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, and no fewer entry revisions kept than eLabFTW's default (max_revisions 10), to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), through its own firewall rules, with no rsyslog stop before the forwarding.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -60,6 +60,11 @@ export const accountabilityOnProduction: StackValidationPolicy = {
                 const anon = config.anon_users;
                 if (anon === undefined || phpTruthy(anon)) {
                     reportViolation(`${resource.name}: anonymous users are ${anon === undefined ? "left as the instance has them" : `on (anon_users=${JSON.stringify(anon)})`} on a production stack, so entries may be read without a named account. Fix: pulumi config set anonymousUsers false.`, resource.urn);
+                }
+                // eLabFTW keeps max_revisions revisions of each entry and deletes the older ones (its default: 10).
+                const revisions = config.max_revisions;
+                if (revisions !== undefined && !(Number(revisions) >= 10)) {
+                    reportViolation(`${resource.name}: eLabFTW keeps ${JSON.stringify(revisions)} revision(s) of each entry (max_revisions) on a production stack and deletes the older ones: an experiment's history of changes is lost. Fix: remove max_revisions from the settings (eLabFTW's default 10) or raise it.`, resource.urn);
                 }
                 const audit = config.emit_audit_logs;
                 if (audit === undefined || !phpTruthy(audit)) {

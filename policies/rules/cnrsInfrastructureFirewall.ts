@@ -8,6 +8,7 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { forwardingAllowed } from "../models/sshd";
 import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
+import { PVE_TYPES } from "../models/pveResources";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { exitsBefore, flagVariables } from "../models/scriptFlags";
@@ -35,6 +36,14 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         const { datacenterFirewallManagedElsewhere } = args.getConfig<{ datacenterFirewallManagedElsewhere: boolean }>();
         const net = stackNetwork(args.resources);
         const datacenter = ofType(args.resources, TYPES.datacenterFirewall)[0];
+        // A firewall object that ignores changes keeps its first state in Proxmox while the stack (and
+        // this pack) reads the new one. The one exception is the program's: the management set's
+        // members, which the provider cannot change in place (components/network/proxmoxFirewall.ts).
+        const firewallTypes: string[] = Object.values(PVE_TYPES).filter((t) => t !== PVE_TYPES.vm);
+        for (const r of args.resources.filter((r) => firewallTypes.includes(r.type) || (r.type === TYPES.command && /guest-firewall/.test(r.name)))) {
+            const ignored = (r.opts.ignoreChanges ?? []).filter((field) => !(r.type === TYPES.ipset && field === "cidrs" && knownOrUndefined(() => r.props.name) === "management"));
+            if (ignored.length > 0) reportViolation(violation(REQUIREMENT, r.name, `ignores changes to ${ignored.join(", ")}: the rules applied stay those of its creation while the stack shows the new ones`, "remove ignoreChanges from the firewall's resources"), r.urn);
+        }
         if (!datacenterFirewallManagedElsewhere && (!net.fw.datacenter || net.fw.datacenter.enabled !== true)) {
             reportViolation(violation(REQUIREMENT, "the stack", "does not switch on the datacenter firewall (without it no VM firewall filters)", "set manageClusterFirewall true, or declare datacenterFirewallManagedElsewhere in the policy config"));
         }

@@ -8,6 +8,7 @@ import { cnrsTwoVms } from "./cnrsTwoVms";
 import { accountabilityOnProduction } from "./accountabilityOnProduction";
 import { containerHardening } from "./containerHardening";
 import { elabftwDbCertPath } from "./elabftwDbCertPath";
+import { elabftwFirstAccount } from "./elabftwFirstAccount";
 import { elabftwHttpsOn } from "./elabftwHttpsOn";
 import { hostAuditTrail } from "./hostAuditTrail";
 import { keyStrength } from "./keyStrength";
@@ -30,7 +31,7 @@ import { verifiedSoftwareSources } from "./verifiedSoftwareSources";
 export const cnrsRequirements = [cnrsNoOutsideAccess, cnrsTwoVms, cnrsInfrastructureFirewall, cnrsDedicatedEgressAddress, cnrsDiskEncryption, cnrsBackupEncryption];
 
 /** Hardening beyond the requirements. */
-export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests, hostAuditTrail, verifiedSoftwareSources];
+export const hardening = [pinnedContainerImages, verifiedCloudImage, mysqlTlsOnly, mysqlOperatorCertificate, elabftwDbCertPath, elabftwHttpsOn, elabftwFirstAccount, containerHardening, privatePublishedPorts, keyStrength, noPlaintextSecrets, verifiedRemoteHosts, productionProtection, productionImageDigests, hostAuditTrail, verifiedSoftwareSources];
 
 /** eLabFTW's instance settings (authentication, accountability, passwords, mail, timestamping). */
 export const instanceSettings = [samlSsoOnProduction, accountabilityOnProduction, smtpVerifiesCertificate, passwordPolicyBaseline, timestampingConfigured];
@@ -47,6 +48,7 @@ export {
     cnrsTwoVms,
     containerHardening,
     elabftwDbCertPath,
+    elabftwFirstAccount,
     elabftwHttpsOn,
     hostAuditTrail,
     keyStrength,
