@@ -119,3 +119,29 @@ export function persistentWorkDirs(script: string, allowed: (dir: string) => boo
     }
     return found;
 }
+
+/**
+ * What turns AppArmor off for the next boots, as GRUB's shell-style /etc/default/grub(.d/*.cfg)
+ * builds the kernel command line (GRUB_CMDLINE_LINUX and _DEFAULT): apparmor=0, a security= other
+ * than apparmor, an lsm= list without it; and commands that stop, disable or mask apparmor.service
+ * or unload its profiles (aa-teardown). Docker then runs every container without its profile.
+ */
+export function apparmorOff(grubTexts: readonly string[], scripts: readonly string[]): string[] {
+    const found: string[] = [];
+    for (const text of grubTexts) {
+        for (const m of text.matchAll(/^\s*GRUB_CMDLINE_LINUX(?:_DEFAULT)?\s*\+?=\s*(["']?)(.*)\1\s*$/gm)) {
+            for (const word of m[2].split(/\s+/)) {
+                if (/^apparmor=0$/.test(word) || (/^security=/.test(word) && word !== "security=apparmor") || (/^lsm=/.test(word) && !word.slice(4).split(",").includes("apparmor"))) found.push(`${word} on the kernel command line`);
+            }
+        }
+    }
+    for (const script of scripts) {
+        for (const stage of pipelines(script).flatMap((p) => p.stages)) {
+            const argv = effectiveCommand(stage).argv;
+            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+            if (commandName(argv) === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => /^apparmor(\.service)?$/.test(u))) found.push(argv.join(" "));
+            if (commandName(argv) === "aa-teardown") found.push(argv.join(" "));
+        }
+    }
+    return found;
+}

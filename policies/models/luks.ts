@@ -86,3 +86,33 @@ export function crypttabKeyFiles(text: string): string[] {
         .filter((f) => f.length >= 3 && f[2].startsWith("/") && onOsDisk(f[2]))
         .map((f) => f[2]);
 }
+
+/** The PCRs and the wiped slot kinds of a `systemd-cryptenroll --tpm2-device` enrolment (last option wins), or undefined. */
+function tpmEnrolment(argv: readonly string[]): { pcrs: string[]; wipe: string[] } | undefined {
+    if (commandName(argv) !== "systemd-cryptenroll" || !argv.some((a) => /^--tpm2-device(=|$)/.test(a))) return undefined;
+    let pcrs = "7";
+    let wipe = "";
+    for (let i = 1; i < argv.length; i++) {
+        if (argv[i].startsWith("--tpm2-pcrs=")) pcrs = argv[i].slice("--tpm2-pcrs=".length);
+        else if (argv[i] === "--tpm2-pcrs") pcrs = argv[++i] ?? "";
+        else if (argv[i].startsWith("--wipe-slot=")) wipe = argv[i].slice("--wipe-slot=".length);
+        else if (argv[i] === "--wipe-slot") wipe = argv[++i] ?? "";
+    }
+    const names: Record<string, string> = { "secure-boot-policy": "7", "kernel-initrd": "8", "boot-loader-code": "4" };
+    return { pcrs: pcrs.split(/[+,]/).map((p) => names[p.trim().toLowerCase()] ?? p.trim()).filter(Boolean), wipe: wipe.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean) };
+}
+
+/**
+ * Why the vTPM's steady-state key of a VM is not bound to PCR 7 and PCR 8 alone, from every TPM2
+ * enrolment its scripts run: one enrolment must seal to 7+8 and wipe the other TPM2 slots
+ * (`--wipe-slot=tpm2`), or the PCR-7-only key the first boot enrols stays valid for any GRUB
+ * configuration. Undefined when bound, or when nothing enrols a TPM2 key.
+ */
+export function tpmSteadyBindingProblem(argvs: readonly (readonly string[])[]): string | undefined {
+    const enrolments = argvs.map(tpmEnrolment).filter((e) => e !== undefined);
+    if (enrolments.length === 0) return undefined;
+    const steady = enrolments.filter((e) => e.pcrs.includes("7") && e.pcrs.includes("8"));
+    if (steady.length === 0) return "no enrolment seals the key to PCR 7+8 (the boot loader's commands and kernel command line): a key sealed to PCR 7 alone opens the disk whatever GRUB runs";
+    if (!steady.some((e) => e.wipe.includes("tpm2") || e.wipe.includes("all"))) return "the PCR 7+8 enrolment keeps the other TPM2 keyslots (no --wipe-slot=tpm2): the PCR-7-only key of the first boot stays, and opens the disk whatever GRUB runs";
+    return undefined;
+}

@@ -9,7 +9,7 @@ import { cloudInitFiles, deployedScripts, installedPath, snippetHost, vmFileText
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
-import { crypttabKeyFiles, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
+import { crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { consoleAutologin } from "../models/hostAccess";
 
@@ -114,6 +114,10 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
             findings.push({ problem: `gets a LUKS key file at ${path} on its unencrypted OS disk, which unlocks the data disk (${s.resource.name}, ${s.where})`, fix: "unlock with the vTPM (tpm2-device=auto) or a passphrase typed at boot; never store key material on the OS disk", urn: s.resource.urn });
         }
     }
+    // The steady state: a key sealed to PCR 7+8, every older TPM2 slot wiped (docs/security.md).
+    const enrolments = deployedScripts(resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages.map((stage) => effectiveCommand(stage).argv)));
+    const binding = tpmSteadyBindingProblem(enrolments);
+    if (binding) findings.push({ problem: `has its data disk's vTPM binding weakened: ${binding}`, fix: "keep the tpm-seal service (elabftw-tpm-seal.sh: systemd-cryptenroll --tpm2-pcrs=7+8 --wipe-slot=tpm2)" });
     // PCR 7 holds the Secure Boot state: with the firmware's keys not enrolled, Secure Boot is off and
     // any boot loader reproduces the value the vTPM's key is sealed to.
     const sealed = deployedScripts(resources).some((d) => d.host === vmAddress(vm) && pipelines(d.script).some((p) => p.stages.some((stage) => /systemd-cryptenroll$/.test(effectiveCommand(stage).argv[0] ?? "") && effectiveCommand(stage).argv.some((a) => a.startsWith("--tpm2-device")))));

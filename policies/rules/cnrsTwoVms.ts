@@ -3,6 +3,7 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference } from "../models/imageReference";
 import { cnrs, dockerHostAddress, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, violation, vmAddress } from "./common";
 
+const POOL = "proxmoxve:index/poolLegacy:PoolLegacy";
 const REQUIREMENT = cnrs("2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker)", "two VMs: one for Docker/eLabFTW, one dedicated to the database");
 
 /** The image name a container runs: its image when a name, else the RemoteImage whose id it is or that it comes from. */
@@ -20,7 +21,7 @@ function imageOf(container: PolicyResource, resources: readonly PolicyResource[]
 
 export const cnrsTwoVms: StackValidationPolicy = {
     name: "cnrs-two-vms",
-    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows.",
+    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows; both VMs are in the unit's own pool, created by the stack (a shared pool hands them to its other members).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -75,6 +76,14 @@ export const cnrsTwoVms: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, `${app.name} and ${database.name}`, `share the VM ${appVm.name}`, "run MySQL on the dedicated database VM"), database.urn);
                 }
             }
+        }
+        // The unit's own pool is where the unit's admins get their rights on these VMs (and only these):
+        // a pool the stack does not create is shared with whoever else holds a role on it.
+        const pools = ofType(args.resources, POOL).map((p) => knownOrUndefined(() => p.props.poolId)).filter((id) => id !== undefined);
+        for (const vm of vms) {
+            const pool = knownOrUndefined(() => vm.props.poolId);
+            if (pool === undefined || pools.includes(pool)) continue;
+            reportViolation(violation(REQUIREMENT, vm.name, `is placed in the pool ${pool || "(none)"}, which this stack does not create: whoever holds a role on that pool (other units' admins: console, backup, snapshot) reaches this VM and its vTPM state`, "keep the VMs in the unit's own pool (the program's elabftw-<unit>, the config key pool)"), vm.urn);
         }
     },
 };

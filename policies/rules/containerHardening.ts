@@ -3,13 +3,17 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
 import { knownOrUndefined, TYPES } from "./common";
-import { cloudConfig } from "../models/programText";
+import { cloudConfig, filesWrittenBy } from "../models/programText";
+import { apparmorOff } from "../models/hostAccess";
+
+/** GRUB's defaults, which update-grub turns into the kernel command line. */
+const GRUB_DEFAULTS = /^\/etc\/default\/grub(\.d\/[^/]+\.cfg)?$/;
 import { pipelines } from "../models/shell";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined.",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined; AppArmor stays on (no apparmor=0, security= or lsm= without it on the kernel command line, apparmor.service not stopped).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -31,12 +35,18 @@ export const containerHardening: ResourceValidationPolicy = {
                     return false;
                 });
                 if (privileged) reportViolation(`${args.name}: its ${field} command runs docker exec --privileged: that process has every capability and device of the VM. Fix: run it without --privileged (the container's own capabilities suffice).`);
+                const grub = filesWrittenBy(script).filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content);
+                for (const off of apparmorOff(grub, [script])) reportViolation(`${args.name}: its ${field} command turns AppArmor off (${off}): Docker then runs every container of the VM without its AppArmor profile (mount, ptrace and /proc protections gone). Fix: keep AppArmor on (Debian's default); allow what a container needs in its own profile.`);
             }
             return;
         }
         // The daemon's default seccomp profile applies to every container that names none.
         if (args.type === TYPES.snippet) {
-            const daemon = cloudConfig(String(knownOrUndefined(() => args.props.sourceRaw?.data) ?? ""))?.files.find((f) => f.path === "/etc/docker/daemon.json");
+            const config = cloudConfig(String(knownOrUndefined(() => args.props.sourceRaw?.data) ?? ""));
+            for (const off of apparmorOff(config?.files.filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content) ?? [], config?.commands ?? [])) {
+                reportViolation(`${args.name}: the VM's cloud-init turns AppArmor off (${off}): after the next boot Docker runs every container without its AppArmor profile (mount, ptrace and /proc protections gone). Fix: keep AppArmor on (Debian's default); allow what a container needs in its own profile.`);
+            }
+            const daemon = config?.files.find((f) => f.path === "/etc/docker/daemon.json");
             if (daemon && String(daemonConfig(daemon.content)["seccomp-profile"] ?? "") === "unconfined") {
                 reportViolation(`${args.name}: /etc/docker/daemon.json sets "seccomp-profile": "unconfined", so every container runs without a syscall filter. Fix: remove seccomp-profile (Docker's default profile).`);
             }

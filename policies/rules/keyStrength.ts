@@ -49,7 +49,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request.",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign, serve one side of TLS only (not server_auth and client_auth together) and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -71,7 +71,13 @@ export const keyStrength: StackValidationPolicy = {
             if (r.type === TYPES.locallySignedCert) {
                 if (p.validityPeriodHours > maximumLeafDays * HOURS_PER_DAY) report(`valid ${p.validityPeriodHours / HOURS_PER_DAY} days. Fix: at most ${maximumLeafDays} (certValidityDays).`);
                 if (!(p.earlyRenewalHours > 0)) report(`never renews before expiry. Fix: set earlyRenewalHours (certRenewBeforeDays).`);
-                const signing = ((p.allowedUses ?? []) as string[]).filter((u) => SIGNING_USES.includes(u));
+                const uses = (p.allowedUses ?? []) as string[];
+                // One side per certificate: a client key (the operator's, exported to laptops) that is also a
+                // server certificate under the CA eLabFTW trusts can impersonate the database.
+                if (uses.includes("server_auth") && uses.includes("client_auth")) {
+                    report(`a certificate for both sides of TLS (server_auth and client_auth): whoever holds the client's key can also serve as a server the CA's clients trust (the database to eLabFTW). Fix: issue a client certificate with client_auth only, a server certificate with server_auth only.`);
+                }
+                const signing = uses.filter((u) => SIGNING_USES.includes(u));
                 if (p.isCaCertificate === true || signing.length > 0) {
                     report(`a leaf certificate that can sign others (${[p.isCaCertificate === true ? "isCaCertificate" : "", ...signing].filter(Boolean).join(", ")}): whoever holds its key mints certificates the CA's clients trust. Fix: isCaCertificate false, and only the leaf's uses (digital_signature, key_encipherment, server_auth or client_auth).`);
                 }

@@ -72,6 +72,9 @@ function dockerSshProblem(props: Record<string, any>): string | undefined {
  * read unless GlobalKnownHostsFile is /dev/null.
  */
 function trustsOtherFiles(options: ReadonlyMap<string, string>): string | undefined {
+    // ssh_config(5): KnownHostsCommand's output is read as known_hosts lines besides the files.
+    const command = options.get("knownhostscommand");
+    if (command !== undefined && !/^none$/i.test(command.trim())) return `runs ssh with KnownHostsCommand=${command}: whatever key that command prints (a keyscan trusts whoever answers) vouches for the host besides the pinned file`;
     // Unset, ssh reads the account's own ~/.ssh/known_hosts (and known_hosts2).
     const files = (options.get("userknownhostsfile") ?? "~/.ssh/known_hosts").split(/\s+/).filter(Boolean);
     const own = files.find((f) => /^(~|\$\{?HOME\}?|%d)\/\.ssh\//.test(f) || /^\/(root|home\/[^/]+)\/\.ssh\//.test(f));
@@ -113,7 +116,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins; no KnownHostsCommand adding keys); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
