@@ -1,7 +1,7 @@
 // The endpoints the program declares to the network team (the edge hand-off's rows: "vpnClients
 // (10.8.0.0/16)", "dns (10.20.60.2, 10.20.60.3)"): where the policies learn which addresses are the
 // VPN clients, the lab, the admin network and the edge firewall.
-import { ALL, AddressSet, covers, describe, isEmpty, parseAddress, PRIVATE, subtract, union } from "./ipv4";
+import { ALL, AddressSet, covers, describe, intersect, isEmpty, parseAddress, PRIVATE, subtract, union } from "./ipv4";
 
 export interface HandOffRow {
     readonly num?: string | null;
@@ -131,4 +131,39 @@ export function allowedPeers(flows: readonly MatrixFlow[], self: AddressSet, dir
     const covering = flows.filter((f) => f.protos.includes(proto) && (proto === "icmp" || f.ports.some(([l, h]) => l <= ports[0] && ports[1] <= h)));
     const mine = covering.filter((f) => covers(direction === "out" ? f.from : f.to, self));
     return union(...mine.map((f) => (direction === "out" ? f.to : f.from)));
+}
+
+/** The endpoints the matrix's floor is stated on. */
+export interface MatrixEndpoints {
+    readonly lab: AddressSet;
+    readonly vpn: AddressSet;
+    readonly admin: AddressSet;
+    readonly edge: AddressSet;
+    readonly web: AddressSet;
+    readonly db: AddressSet;
+    readonly filer: AddressSet;
+}
+
+type FlowPackets = Pick<MatrixFlow, "row" | "from" | "to" | "protos" | "ports">;
+
+const meets = (a: AddressSet, b: AddressSet) => !isEmpty(intersect(a, b));
+
+/**
+ * Allowing flows that break the paper's matrix whatever else the hand-off says (the DB VM's floor is
+ * lawTowardDb's): row 6, the lab reaches the filer on no port; rows 1-2, users reach eLabFTW only
+ * through the edge firewall, and the edge reaches the web VM on 443 alone (it forwards what any VPN
+ * user sends); admin-ssh, SSH to the VMs from the admin network only.
+ */
+export function matrixFloorBreaches(flows: readonly FlowPackets[], e: MatrixEndpoints): { row: string; rule: string }[] {
+    const found: { row: string; rule: string }[] = [];
+    const ssh = (f: FlowPackets) => f.protos.includes("tcp") && f.ports.some(([l, h]) => l <= 22 && 22 <= h);
+    const beyond443 = (f: FlowPackets) => f.protos.some((p) => p !== "tcp") || f.ports.some(([l, h]) => l !== 443 || h !== 443);
+    for (const f of flows) {
+        if (meets(f.to, e.filer) && meets(f.from, e.lab)) found.push({ row: f.row, rule: `lets the lab (${describe(intersect(f.from, e.lab))}) reach the filer: row 6, the lab reaches the filer on no port` });
+        if (meets(f.to, e.web) && meets(f.from, union(e.vpn, e.lab))) found.push({ row: f.row, rule: `lets ${describe(intersect(f.from, union(e.vpn, e.lab)))} reach the web VM directly: rows 1-2, users reach eLabFTW through the edge firewall only` });
+        if (meets(f.to, e.web) && meets(f.from, e.edge) && beyond443(f)) found.push({ row: f.row, rule: "lets the edge firewall reach the web VM beyond 443/tcp: row 2, and the edge forwards whatever any VPN user sends" });
+        const outsideAdmins = subtract(f.from, e.admin);
+        if (meets(f.to, union(e.web, e.db)) && ssh(f) && !isEmpty(outsideAdmins)) found.push({ row: f.row, rule: `opens SSH to the VMs from ${describe(outsideAdmins)}: administration over SSH from the admin network only` });
+    }
+    return found;
 }

@@ -9,6 +9,7 @@ import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { forwardingAllowed } from "../models/sshd";
 import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
 import { PVE_TYPES } from "../models/pveResources";
+import { declaredEndpoints, HandOffRow, matrixFloorBreaches, matrixFlows } from "../models/handOff";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { exitsBefore, flagVariables } from "../models/scriptFlags";
@@ -21,7 +22,7 @@ const GUEST_TABLE = "inet elabftw";
 export const cnrsInfrastructureFirewall: StackValidationPolicy = {
     name: "cnrs-infrastructure-firewall",
     description:
-        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file.",
+        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file; no NIC trunks other VLANs; no firewall resource ignores changes (but the management set's members); the hand-off keeps the matrix's floor: the lab reaches the filer on no port (row 6), users reach the web VM only through the edge, which reaches it on 443 alone (rows 1-2), SSH to the VMs from the admin network only.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -36,6 +37,16 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         const { datacenterFirewallManagedElsewhere } = args.getConfig<{ datacenterFirewallManagedElsewhere: boolean }>();
         const net = stackNetwork(args.resources);
         const datacenter = ofType(args.resources, TYPES.datacenterFirewall)[0];
+        // The floor of the paper's matrix, whatever rows the hand-off adds (extraFlows).
+        for (const handOff of ofType(args.resources, TYPES.edgeHandOff)) {
+            const rows = knownOrUndefined(() => handOff.props.rules as HandOffRow[]) ?? [];
+            const named = declaredEndpoints(rows);
+            const get = (name: string) => named.get(name) ?? [];
+            const endpoints = { lab: get("labSubnet"), vpn: get("vpnClients"), admin: get("adminNetwork"), edge: get("edgeFirewall"), web: get("web"), db: get("db"), filer: get("filer") };
+            for (const breach of matrixFloorBreaches(matrixFlows(rows), endpoints)) {
+                reportViolation(violation(REQUIREMENT, `${handOff.name}'s row ${breach.row}`, breach.rule, "remove the row (its extraFlows entry)"), handOff.urn);
+            }
+        }
         // A firewall object that ignores changes keeps its first state in Proxmox while the stack (and
         // this pack) reads the new one. The one exception is the program's: the management set's
         // members, which the provider cannot change in place (components/network/proxmoxFirewall.ts).
@@ -66,13 +77,18 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         }
         // One NIC per VM, all on the same server network: a second NIC (another bridge or VLAN)
         // would route around the segmentation the firewalls enforce on the server network.
-        const nicsOf = (r: { props: Record<string, any> }) => ((r.props.networkDevices ?? []) as { bridge?: string; vlanId?: number | null; enabled?: boolean | null }[]).filter((n) => n.enabled !== false);
+        const nicsOf = (r: { props: Record<string, any> }) => ((r.props.networkDevices ?? []) as { bridge?: string; vlanId?: number | null; enabled?: boolean | null; trunks?: string | null }[]).filter((n) => n.enabled !== false);
         const vmResources = ofType(args.resources, TYPES.vm);
         const segments = new Set(vmResources.flatMap((r) => nicsOf(r).slice(0, 1).map((n) => `${n.bridge ?? "?"}/${n.vlanId ?? "untagged"}`)));
         for (const r of vmResources) {
             const nics = nicsOf(r);
             if (nics.length !== 1) {
                 reportViolation(violation(REQUIREMENT, r.name, `has ${nics.length} network devices (${nics.map((n) => `${n.bridge ?? "?"} VLAN ${n.vlanId ?? "untagged"}`).join(", ")}), not one on the server network`, "give each VM a single NIC on the server network (the bridge and vlanId settings); other networks are reached through the flow matrix"), r.urn);
+            }
+            // A trunk lets the guest tag its own frames for other VLANs: a VLAN sub-interface then sits
+            // on those segments, and tagged frames bypass the bridge firewall's rules.
+            for (const nic of nics.filter((n) => typeof n.trunks === "string" && n.trunks.trim() !== "")) {
+                reportViolation(violation(REQUIREMENT, r.name, `has a NIC that trunks the VLANs ${nic.trunks}: the guest reaches those segments with tagged frames the Proxmox firewall does not filter`, "remove trunks: one untagged or vlanId-tagged NIC on the server network"), r.urn);
             }
         }
         if (segments.size > 1) reportViolation(violation(REQUIREMENT, "the stack's VMs", `sit on different networks (${[...segments].join(", ")})`, "put both VMs' NICs on the server network (bridge, vlanId)"));

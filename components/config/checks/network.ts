@@ -5,6 +5,7 @@ import { CrossCheck, extraFlows, MATRIX_KEYS, matrixOf, parseBackupTarget, parse
 import { addressesOf } from "../../network/flowMatrix";
 import { DATA_MOUNT } from "../../vm/cloudInit";
 // The policy pack's address arithmetic, so that config refuses exactly what the pack would.
+import { matrixFloorBreaches } from "../../../policies/models/handOff";
 import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, setOf, subtract, toInt, union } from "../../../policies/models/ipv4";
 
 const SEGMENTATION = "CNRS requirement « Pare-feu d'infrastructure capable de segmenter les VM convenablement » (flow matrix row 3: the eLabFTW VM reaches MySQL on 3306/tcp, row 8: nothing else)";
@@ -150,6 +151,31 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
                 if (!isEmpty(beyond)) {
                     problem("extraFlows", `${flow.id} ("${flow.from.join(",")} -> ${flow.to.join(",")}") lets ${describe(beyond)} reach the DB VM ${c.dbAddress}${mysqlOnly ? "" : " beyond MySQL's 3306/tcp"}, which breaks the ${SEGMENTATION}: only the eLabFTW VM (3306/tcp) and adminNetwork reach the database; remove it or open it from adminNetwork`);
                 }
+            }
+        },
+    },
+    {
+        // The rest of the matrix's floor (rows 1-2 and 6, admin SSH), read as the pack reads the hand-off.
+        reads: [...MATRIX_KEYS],
+        check: (c, problem) => {
+            const matrix = matrixOf(c);
+            const addresses = (names: readonly string[]): AddressSet => {
+                try {
+                    return union(...names.map((name) => setOf(...addressesOf(matrix, name))));
+                } catch {
+                    return [];
+                }
+            };
+            const endpoints = { lab: setOf(c.labSubnet), vpn: setOf(c.vpnClientRange), admin: setOf(c.adminNetwork), edge: setOf(c.edgeFirewallAddress), web: setOf(c.webAddress), db: setOf(c.dbAddress), filer: setOf(c.filerAddress) };
+            const flows = extraFlows(c.extraFlows).filter((f) => f.action === "allow").map((f) => ({
+                row: f.id,
+                from: addresses(f.from),
+                to: addresses(f.to),
+                protos: f.protocols.length > 0 ? [...f.protocols] : (["tcp", "udp", "icmp"] as const).slice(),
+                ports: f.ports.length > 0 ? f.ports.map((p): [number, number] => [p, p]) : [[1, 65535] as [number, number]],
+            }));
+            for (const breach of matrixFloorBreaches(flows, endpoints)) {
+                problem("extraFlows", `${breach.row} ${breach.rule}, which breaks the ${SEGMENTATION.replace(/ \(flow matrix.*$/, "")} (the flow matrix): remove it`);
             }
         },
     },
