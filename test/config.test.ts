@@ -341,6 +341,14 @@ describe("config validation", () => {
             assert.match(problemAbout({ egressNetworks: JSON.stringify(["0.0.0.0/0"]) }, "egressNetworks"), /is the whole Internet/);
         });
 
+        it("refuses extra flows that break the matrix's floor: the lab to the filer, users or the edge beyond 443 to the web VM, SSH from outside the admins", () => {
+            const about = (flow: string) => problemAbout({ extraFlows: JSON.stringify([flow]) }, "extraFlows");
+            assert.match(about("allow tcp labSubnet -> filer 445 # CIFS"), /extra-1 lets the lab .* reach the filer: row 6/);
+            assert.match(about("allow tcp vpnClients -> web 8443"), /reach the web VM directly: rows 1-2/);
+            assert.match(about("allow tcp edgeFirewall -> web 22"), /the edge firewall reach the web VM beyond 443\/tcp/);
+            assert.match(about("allow tcp 10.20.60.30 -> web 22"), /opens SSH to the VMs from 10\.20\.60\.30/);
+        });
+
         it("accepts a well-formed extra flow and adds it to the matrix", () => {
             const { config } = validateConfig(withChanges({ extraFlows: JSON.stringify(["allow tcp adminNetwork -> db 33060 # MySQL X protocol for the DBA"]) }));
             const extra = config.flows.flows.find((f) => f.id === "extra-1");

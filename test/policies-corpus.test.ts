@@ -9,7 +9,7 @@ import { rules } from "../policies/rules";
 import { PVE_TYPES } from "../policies/models/pveResources";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { evaluate } from "../tools/offline/policyEngine";
-import { changed, plain, without, withResource } from "./support/mutations";
+import { changed, plain, without, withOptions, withResource } from "./support/mutations";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 
 const T = {
@@ -359,6 +359,30 @@ export const CORPUS: readonly Mutation[] = [
     { id: "mysqldump --databases (a drill restores into the live database)", owner: BACKUP, apply: dumpScript((t) => t.replace("--hex-blob", "--hex-blob --databases")) },
     { id: "mysqldump --skip-lock-tables instead of --single-transaction", owner: BACKUP, apply: dumpScript((t) => t.replace("--single-transaction", "--skip-lock-tables")) },
     { id: "web daemon.json seccomp-profile unconfined", owner: HARDENING, apply: userData("web", (t) => t.replace('"live-restore": true,', '"live-restore": true,\n        "seccomp-profile": "unconfined",')) },
+    // Blind set 8's classes (issue 14), in spellings other than the blind set's: logging that drops lines, unsigned
+    // software, secrets in arguments or archives, forced loads, units that cannot start, bypasses of the IdP, the floor.
+    { id: "db journald MaxLevelSyslog=4 in a drop-in", owner: "host-audit-trail", apply: userData("db", writeFile("/etc/systemd/journald.conf.d/50-quiet.conf", "[Journal]\nMaxLevelSyslog=4")) },
+    { id: "web sshd PermitRootLogin without-password in a drop-in read first", owner: "host-audit-trail", apply: userData("web", writeFile("/etc/ssh/sshd_config.d/00-root.conf", "PermitRootLogin without-password")) },
+    { id: "MySQL container logs in non-blocking mode", owner: "host-audit-trail", apply: container("-mysql-container", (p) => (p.logOpts = { ...(plain(p.logOpts) ?? {}), mode: "non-blocking" })) },
+    { id: "datacenter logs 10 dropped packets an hour", owner: "host-audit-trail", apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.logRatelimit = { enabled: true, rate: "10/hour", burst: 5 })) },
+    { id: "db deb822 source with Trusted: yes", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/apt/sources.list.d/tools.sources", "Types: deb\nURIs: http://apt.example.net/debian\nSuites: trixie\nComponents: main\nTrusted: yes")) },
+    { id: "web installs a tool with wget | bash", owner: "verified-software-sources", apply: userData("web", (t) => t.replace("runcmd:\n", "runcmd:\n  - wget -qO- https://tools.example.net/install.sh | bash\n")) },
+    { id: "db apt.conf.d turns Update-Package-Lists off after 20auto-upgrades", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/apt/apt.conf.d/99-no-lists", 'APT::Periodic::Update-Package-Lists "0";')) },
+    { id: "web runs a release binary fetched with curl -o into /usr/local/sbin", owner: "verified-software-sources", apply: script("-backup-web-script-elabftw-backup", (t) => `${t}\ncurl -fsSL -o /usr/local/sbin/restic https://example.net/restic && chmod +x /usr/local/sbin/restic\n`) },
+    { id: "settings step reads the API key into a variable passed to curl -H", owner: SECRETS, apply: (g) => changed(g, T.command, "-settings-apply", (p) => (p.create = `${p.create}\nread -r apikey < /srv/elabftw/secrets/api-key\ncurl -sf -H "Authorization: $apikey" -o /dev/null https://localhost/api/v2/info`)) },
+    { id: "db sudoers LOG_OUTPUT tag for the admin", owner: SECRETS, apply: userData("db", writeFile("/etc/sudoers.d/30-record", "elabadmin ALL=(ALL) NOPASSWD: LOG_OUTPUT: ALL")) },
+    { id: "web backup also archives the TLS folder by absolute path", owner: SECRETS, apply: script("-backup-web-script-elabftw-backup", (t) => t.replace('"::$archive" "$(basename "$source")"', '"::$archive" "$(basename "$source")" /srv/elabftw/elabftw/ssl')) },
+    { id: "uploads backup skips folders holding .nobackup", owner: BACKUP, apply: script("-backup-web-script-elabftw-backup", (t) => t.replace("borg create --compression zstd,3", "borg create --compression zstd,3 --exclude-if-present .nobackup")) },
+    { id: "restore loads the dump with mysql -f", owner: BACKUP, apply: script("-backup-db-script-elabftw-restore", (t) => t.replace('--batch --skip-column-names "$@"', '--batch --skip-column-names -f "$@"')) },
+    { id: "mysqldump --skip-comments", owner: BACKUP, apply: dumpScript((t) => t.replace("--hex-blob", "--hex-blob --skip-comments")) },
+    { id: "db backup service BindsTo=mariadb.service", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("[Unit]\n", "[Unit]\nBindsTo=mariadb.service\n")) },
+    { id: "db tpm-seal enrols 7+8 keeping the older slots", owner: DISK, apply: script("-db-data-tpm-seal-script", (t) => t.replace("--tpm2-pcrs=7+8 --wipe-slot=tpm2", "--tpm2-pcrs=7+8")) },
+    { id: "web runcmd disables apparmor.service", owner: HARDENING, apply: userData("web", (t) => t.replace("runcmd:\n", "runcmd:\n  - [systemctl, disable, apparmor.service]\n")) },
+    { id: "web Docker provider's ssh adds a KnownHostsCommand", owner: "verified-remote-hosts", apply: (g) => changed(g, T.provider, "web-docker", (p) => (p.sshOpts = JSON.stringify([...JSON.parse(String(plain(p.sshOpts))), "-o", "KnownHostsCommand=/bin/cat /etc/ssh/ssh_known_hosts"]))) },
+    { id: "eLabFTW AUTO_DB_INIT=1", owner: "elabftw-first-account", apply: env("AUTO_DB_INIT", "1") },
+    { id: "db NIC trunks VLAN 40", owner: INFRA, apply: (g) => changed(g, T.vm, "-db", (p) => (plain(p.networkDevices)[0].trunks = "40")) },
+    { id: "db rules ignore changes", owner: INFRA, apply: (g) => withOptions(g, T.rules, "-db-rules", { ignoreChanges: ["rules"] }) },
+    { id: "hand-off row lets the lab reach the filer on CIFS", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).splice(-1, 0, { action: "allow", description: "lab shares", destination: "filer (10.20.60.20)", destinationPort: "445 TCP", num: "extra-9", source: "labSubnet (10.20.40.0/24)", sourcePort: "any" })) },
 ];
 
 describe("the mutation corpus", () => {

@@ -7,6 +7,10 @@ import { journaldSyslogGap, persistentWorkDirs, ratePerSecond, sudoIoLogging, sy
 import { archiveExclusions, archivedPaths, forcedLoads, unrestorableDumps } from "../policies/models/borg";
 import { expandedSecretArguments } from "../policies/models/secretScan";
 import { hardDependencies, missingDependencies } from "../policies/models/systemdUnits";
+import { apparmorOff } from "../policies/models/hostAccess";
+import { tpmSteadyBindingProblem } from "../policies/models/luks";
+import { matrixFloorBreaches } from "../policies/models/handOff";
+import { setOf } from "../policies/models/ipv4";
 import { aptConfProblems, aptSourceProblems, autoUpgradesOff, unverifiedCode } from "../policies/models/softwareSources";
 
 describe("journald: what reaches syslog", () => {
@@ -133,5 +137,44 @@ describe("secrets on command lines and on disk", () => {
         assert.equal(persistentWorkDirs("TMPDIR=/var/tmp\nf=$(mktemp)", encrypted).length, 1);
         assert.equal(persistentWorkDirs("f=$(mktemp /var/lib/x.XXXX)", encrypted).length, 1);
         assert.deepEqual(persistentWorkDirs('work="$(mktemp -d)"; g=$(mktemp -p /srv/elabftw/tmp); h=$(mktemp --tmpdir=/run/x)', encrypted), []);
+    });
+});
+
+describe("the vTPM's steady binding", () => {
+    const enrol = (...args: string[]) => ["systemd-cryptenroll", "--tpm2-device=auto", ...args, "/dev/sdb"];
+    it("holds when one enrolment seals to 7+8 and wipes the other TPM2 slots (names or numbers)", () => {
+        assert.equal(tpmSteadyBindingProblem([enrol("--tpm2-pcrs=7"), enrol("--tpm2-pcrs=7+8", "--wipe-slot=tpm2")]), undefined);
+        assert.equal(tpmSteadyBindingProblem([enrol("--tpm2-pcrs", "secure-boot-policy+kernel-initrd", "--wipe-slot", "tpm2")]), undefined);
+        assert.equal(tpmSteadyBindingProblem([["cryptsetup", "luksOpen", "/dev/sdb", "x"]]), undefined, "nothing enrols a TPM2 key");
+    });
+    it("fails when the 7+8 enrolment keeps the old slots, or nothing seals to PCR 8", () => {
+        assert.match(tpmSteadyBindingProblem([enrol("--tpm2-pcrs=7"), enrol("--tpm2-pcrs=7+8")]) ?? "", /no --wipe-slot=tpm2/);
+        assert.match(tpmSteadyBindingProblem([enrol("--tpm2-pcrs=7")]) ?? "", /PCR 7 alone/);
+        assert.match(tpmSteadyBindingProblem([enrol()]) ?? "", /PCR 7 alone/, "systemd's default is PCR 7");
+    });
+});
+
+describe("AppArmor", () => {
+    it("reads GRUB's command-line variables and the commands that stop it", () => {
+        assert.deepEqual(apparmorOff(['GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT apparmor=0"'], []), ["apparmor=0 on the kernel command line"]);
+        assert.equal(apparmorOff(['GRUB_CMDLINE_LINUX="security=selinux"', "GRUB_CMDLINE_LINUX='lsm=landlock,yama'"], []).length, 2);
+        assert.equal(apparmorOff([], ["systemctl disable --now apparmor.service", "aa-teardown"]).length, 2);
+    });
+    it("leaves a command line that keeps it alone", () => {
+        assert.deepEqual(apparmorOff(['GRUB_CMDLINE_LINUX="quiet lsm=landlock,apparmor,yama security=apparmor"'], ["systemctl reload apparmor"]), []);
+    });
+});
+
+describe("the flow matrix's floor", () => {
+    const e = { lab: setOf("10.20.40.0/24"), vpn: setOf("10.8.0.0/16"), admin: setOf("10.20.50.0/28"), edge: setOf("10.20.1.10"), web: setOf("10.20.30.10"), db: setOf("10.20.30.11"), filer: setOf("10.20.60.20") };
+    const flow = (from: string, to: string, protos: ("tcp" | "udp")[], ports: [number, number][]) => ({ row: "x", from: setOf(from), to: setOf(to), protos, ports });
+    it("refuses the lab toward the filer on any port, users straight to the web VM, the edge beyond 443, SSH from outside the admins", () => {
+        assert.match(matrixFloorBreaches([flow("10.20.40.0/24", "10.20.60.20", ["tcp"], [[445, 445]])], e)[0].rule, /row 6/);
+        assert.match(matrixFloorBreaches([flow("10.8.0.0/16", "10.20.30.10", ["tcp"], [[8443, 8443]])], e)[0].rule, /rows 1-2/);
+        assert.match(matrixFloorBreaches([flow("10.20.1.10", "10.20.30.10", ["tcp"], [[80, 80]])], e)[0].rule, /beyond 443/);
+        assert.match(matrixFloorBreaches([flow("10.20.60.30", "10.20.30.11", ["tcp"], [[1, 65535]])], e)[0].rule, /SSH/);
+    });
+    it("accepts the matrix's own rows", () => {
+        assert.deepEqual(matrixFloorBreaches([flow("10.20.1.10", "10.20.30.10", ["tcp"], [[443, 443]]), flow("10.20.50.0/28", "10.20.30.11", ["tcp"], [[22, 22]]), flow("10.20.30.10", "10.20.60.20", ["tcp"], [[22, 22]])], e), []);
     });
 });

@@ -322,7 +322,7 @@ export const KEYS = {
     },
     extraFlows: {
         type: "array",
-        description: 'Flows the unit adds to the matrix, e.g. "allow tcp adminNetwork -> db 33060 # MySQL X protocol". Endpoints: vpnClients, edgeFirewall, web, db, filer, syslog, labSubnet, adminNetwork, dns, ntp, proxy, egressNetworks, backupHost, or an IPv4 address/network.',
+        description: 'Flows the unit adds to the matrix, e.g. "allow tcp adminNetwork -> db 33060 # MySQL X protocol". Endpoints: vpnClients, edgeFirewall, web, db, filer, syslog, labSubnet, adminNetwork, dns, ntp, proxy, egressNetworks, backupHost, or an IPv4 address/network. Refused: a flow that lets the VPN clients or the lab reach the DB VM, anyone but the web VM (3306) and adminNetwork reach it, the lab reach the filer, users reach the web VM but through the edge, the edge reach it beyond 443, or SSH reach the VMs from outside adminNetwork.',
         fix: 'pulumi config set --path "extraFlows[0]" "allow tcp adminNetwork -> db 33060 # why"',
         schema: z
             .array(
