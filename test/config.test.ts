@@ -346,7 +346,7 @@ describe("config validation", () => {
             assert.match(about("allow tcp labSubnet -> filer 445 # CIFS"), /extra-1 lets the lab .* reach the filer: row 6/);
             assert.match(about("allow tcp vpnClients -> web 8443"), /reach the web VM directly: rows 1-2/);
             assert.match(about("allow tcp edgeFirewall -> web 22"), /the edge firewall reach the web VM beyond 443\/tcp/);
-            assert.match(about("allow tcp 10.20.60.30 -> web 22"), /opens SSH to the VMs from 10\.20\.60\.30/);
+            assert.match(about("allow tcp 10.20.60.30 -> web 22"), /opens SSH to the web VM from 10\.20\.60\.30/);
         });
 
         it("accepts a well-formed extra flow and adds it to the matrix", () => {

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { journaldSyslogGap, persistentWorkDirs, ratePerSecond, sudoIoLogging, systemdSetting } from "../policies/models/hostAccess";
-import { archiveExclusions, archivedPaths, forcedLoads, unrestorableDumps } from "../policies/models/borg";
+import { archiveExclusions, archivedPaths, forcedLoads } from "../policies/models/archives";
+import { unrestorableDumps } from "../policies/models/borg";
 import { expandedSecretArguments } from "../policies/models/secretScan";
 import { hardDependencies, missingDependencies } from "../policies/models/systemdUnits";
 import { apparmorOff } from "../policies/models/hostAccess";
@@ -172,7 +173,7 @@ describe("the flow matrix's floor", () => {
         assert.match(matrixFloorBreaches([flow("10.20.40.0/24", "10.20.60.20", ["tcp"], [[445, 445]])], e)[0].rule, /row 6/);
         assert.match(matrixFloorBreaches([flow("10.8.0.0/16", "10.20.30.10", ["tcp"], [[8443, 8443]])], e)[0].rule, /rows 1-2/);
         assert.match(matrixFloorBreaches([flow("10.20.1.10", "10.20.30.10", ["tcp"], [[80, 80]])], e)[0].rule, /beyond 443/);
-        assert.match(matrixFloorBreaches([flow("10.20.60.30", "10.20.30.11", ["tcp"], [[1, 65535]])], e)[0].rule, /SSH/);
+        assert.match(matrixFloorBreaches([flow("10.20.60.30", "10.20.30.10", ["tcp"], [[1, 65535]])], e)[0].rule, /SSH/);
     });
     it("accepts the matrix's own rows", () => {
         assert.deepEqual(matrixFloorBreaches([flow("10.20.1.10", "10.20.30.10", ["tcp"], [[443, 443]]), flow("10.20.50.0/28", "10.20.30.11", ["tcp"], [[22, 22]]), flow("10.20.30.10", "10.20.60.20", ["tcp"], [[22, 22]])], e), []);

@@ -152,7 +152,7 @@ const meets = (a: AddressSet, b: AddressSet) => !isEmpty(intersect(a, b));
  * Allowing flows that break the paper's matrix whatever else the hand-off says (the DB VM's floor is
  * lawTowardDb's): row 6, the lab reaches the filer on no port; rows 1-2, users reach eLabFTW only
  * through the edge firewall, and the edge reaches the web VM on 443 alone (it forwards what any VPN
- * user sends); admin-ssh, SSH to the VMs from the admin network only.
+ * user sends); admin-ssh, SSH to the web VM from the admin network only (toward the DB VM every port is lawTowardDb's).
  */
 export function matrixFloorBreaches(flows: readonly FlowPackets[], e: MatrixEndpoints): { row: string; rule: string }[] {
     const found: { row: string; rule: string }[] = [];
@@ -163,7 +163,7 @@ export function matrixFloorBreaches(flows: readonly FlowPackets[], e: MatrixEndp
         if (meets(f.to, e.web) && meets(f.from, union(e.vpn, e.lab))) found.push({ row: f.row, rule: `lets ${describe(intersect(f.from, union(e.vpn, e.lab)))} reach the web VM directly: rows 1-2, users reach eLabFTW through the edge firewall only` });
         if (meets(f.to, e.web) && meets(f.from, e.edge) && beyond443(f)) found.push({ row: f.row, rule: "lets the edge firewall reach the web VM beyond 443/tcp: row 2, and the edge forwards whatever any VPN user sends" });
         const outsideAdmins = subtract(f.from, e.admin);
-        if (meets(f.to, union(e.web, e.db)) && ssh(f) && !isEmpty(outsideAdmins)) found.push({ row: f.row, rule: `opens SSH to the VMs from ${describe(outsideAdmins)}: administration over SSH from the admin network only` });
+        if (meets(f.to, e.web) && ssh(f) && !isEmpty(outsideAdmins)) found.push({ row: f.row, rule: `opens SSH to the web VM from ${describe(outsideAdmins)}: administration over SSH from the admin network only` });
     }
     return found;
 }

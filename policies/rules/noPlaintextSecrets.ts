@@ -17,7 +17,7 @@ import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../m
 import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
-import { archivedPaths } from "../models/borg";
+import { archivedPaths } from "../models/archives";
 import { persistentWorkDirs, sudoIoLogging } from "../models/hostAccess";
 import { vmFileTexts } from "./deployedText";
 
