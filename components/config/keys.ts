@@ -412,9 +412,9 @@ export const KEYS = {
     },
     backupKeepDaily: {
         type: "integer",
-        description: "Daily archives kept (the paper's 60 days: 60).",
+        description: "Daily archives kept, at least 7 (the paper's 60 days: 60).",
         fix: "pulumi config set backupKeepDaily 14",
-        schema: z.number().int().min(1).max(3650).default(14),
+        schema: z.number().int().min(7, "keeps less than a week of daily archives: a deletion, a corruption or ransomware noticed a few days later is already in every archive left").max(3650).default(14),
     },
     backupKeepMonthly: {
         type: "integer",

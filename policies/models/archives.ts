@@ -80,3 +80,27 @@ export function forcedLoads(script: string): string[] {
         return force.length > 0 ? [`${argv[0]} ${force.join(" ")}`] : [];
     });
 }
+
+/** `borg check --repair`: damaged chunks replaced by zero-filled ones and what cannot be rebuilt dropped, the run reported as a success. */
+export function repairingChecks(script: string): string[] {
+    return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+        const borg = borgSubcommand(effectiveCommand(stage).argv);
+        return borg?.subcommand === "check" && borg.args.includes("--repair") ? [`borg check ${borg.args.join(" ")}`.trim()] : [];
+    });
+}
+
+/**
+ * Edits that take `--append-only` away from a `borg serve` forced command (a sed substitution whose
+ * pattern holds it and whose replacement does not, wherever the script runs, over ssh included): a
+ * VM's key may then delete and compact its archives for good.
+ */
+export function appendOnlyRemoved(script: string): string[] {
+    return pipelines(script).flatMap((p) => p.stages).flatMap((stage) => {
+        const argv = effectiveCommand(stage).argv;
+        if (argv[0]?.replace(/^.*\//, "") !== "sed") return [];
+        return argv.slice(1).flatMap((a) => {
+            const m = /^s(.)(.*?)\1(.*?)\1[gip0-9]*$/.exec(a);
+            return m && /append-only/.test(m[2]) && !/append-only/.test(m[3]) ? [`sed '${a}'`] : [];
+        });
+    });
+}

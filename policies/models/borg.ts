@@ -65,12 +65,15 @@ export function assignments(script: string): { name: string; value: Word }[] {
     });
 }
 
-/** What the Borg variables among `env` do to the backups' encryption. */
+/** What the Borg variables among `env` do to the backups: their encryption, their locks, their repairs. */
 export function borgEnvironmentProblems(env: readonly { name: string; value: Word }[]): string[] {
     const problems: string[] = [];
     for (const { name, value } of env) {
         if ((name === "BORG_PASSPHRASE" || name === "BORG_NEW_PASSPHRASE") && value.literal && value.text === "") problems.push(`sets ${name} to an empty passphrase (the repository key then opens without one)`);
         if (name === "BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK" && value.literal && BORG_YES.has(value.text)) problems.push(`sets ${name}=${value.text} (Borg then writes into an unencrypted repository without asking)`);
+        // "no": Borg never removes a stale lock by itself, so one run cut short stops every later one.
+        if (name === "BORG_HOSTNAME_IS_UNIQUE" && value.literal && !BORG_YES.has(value.text)) problems.push(`sets ${name}=${value.text} (Borg then never removes a stale lock: after one run cut short, by a reboot or an OOM kill, every nightly backup fails until someone breaks the lock)`);
+        if (name === "BORG_CHECK_I_KNOW_WHAT_I_AM_DOING" && value.literal && BORG_YES.has(value.text)) problems.push(`sets ${name}=${value.text} (borg check --repair then runs without asking, replacing damaged data by zeros)`);
     }
     return problems;
 }

@@ -62,12 +62,17 @@ export function systemdSetting(texts: readonly string[], section: string, key: s
 
 /**
  * What journald hands syslog (rsyslog's imuxsock), from journald.conf and its drop-ins: undefined
- * when every level reaches it, otherwise why some do not (ForwardToSyslog=no, or a MaxLevelSyslog
- * below info, which drops sshd's "Accepted publickey" lines, sudo's notices and the containers' output).
+ * when every level reaches it, otherwise why some do not (ForwardToSyslog=no, a MaxLevelSyslog below
+ * info, which drops sshd's "Accepted publickey" lines, sudo's notices and the containers' output, or a
+ * RateLimitBurst below journald's default of 10000, which drops a busy unit's lines: docker.service's).
  */
 export function journaldSyslogGap(texts: readonly string[]): string | undefined {
     const forward = systemdSetting(texts, "Journal", "ForwardToSyslog");
     if (forward !== undefined && /^(no|false|0|off)$/i.test(forward)) return "ForwardToSyslog=no";
+    // Rate limiting applies per unit, and every container's output comes from docker.service.
+    const interval = systemdSetting(texts, "Journal", "RateLimitIntervalSec");
+    const burst = systemdSetting(texts, "Journal", "RateLimitBurst");
+    if (!/^0+(s|ms|us)?$/.test((interval ?? "30s").trim()) && burst !== undefined && /^\d+$/.test(burst.trim()) && Number(burst) > 0 && Number(burst) < 10000) return `RateLimitBurst=${burst}`;
     const level = systemdSetting(texts, "Journal", "MaxLevelSyslog");
     if (level === undefined || level === "") return undefined;
     const rank = /^\d$/.test(level) ? Number(level) : SYSLOG_LEVELS.indexOf(level.toLowerCase());
@@ -120,8 +125,11 @@ export function persistentWorkDirs(script: string, allowed: (dir: string) => boo
     return found;
 }
 
+/** Kernel parameters that switch off its CPU vulnerability mitigations (kernel-parameters.txt). */
+const MITIGATIONS_OFF = /^(mitigations=off|nopti|pti=off|nospectre_v[12]|spectre_v2=off|spectre_v2_user=off|spec_store_bypass_disable=off|mds=off|tsx_async_abort=off|l1tf=off|mmio_stale_data=off|retbleed=off|srbds=off|gather_data_sampling=off|reg_file_data_sampling=off|spectre_bhi=off|nospec_store_bypass_disable)$/;
+
 /**
- * What turns AppArmor off for the next boots, as GRUB's shell-style /etc/default/grub(.d/*.cfg)
+ * What turns AppArmor (or the kernel's CPU mitigations) off for the next boots, as GRUB's shell-style /etc/default/grub(.d/*.cfg)
  * builds the kernel command line (GRUB_CMDLINE_LINUX and _DEFAULT): apparmor=0, a security= other
  * than apparmor, an lsm= list without it; and commands that stop, disable or mask apparmor.service
  * or unload its profiles (aa-teardown). Docker then runs every container without its profile.
@@ -132,6 +140,7 @@ export function apparmorOff(grubTexts: readonly string[], scripts: readonly stri
         for (const m of text.matchAll(/^\s*GRUB_CMDLINE_LINUX(?:_DEFAULT)?\s*\+?=\s*(["']?)(.*)\1\s*$/gm)) {
             for (const word of m[2].split(/\s+/)) {
                 if (/^apparmor=0$/.test(word) || (/^security=/.test(word) && word !== "security=apparmor") || (/^lsm=/.test(word) && !word.slice(4).split(",").includes("apparmor"))) found.push(`${word} on the kernel command line`);
+                if (MITIGATIONS_OFF.test(word)) found.push(`${word} on the kernel command line (CPU vulnerability mitigations off)`);
             }
         }
     }

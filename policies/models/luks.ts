@@ -116,3 +116,15 @@ export function tpmSteadyBindingProblem(argvs: readonly (readonly string[])[]): 
     if (!steady.some((e) => e.wipe.includes("tpm2") || e.wipe.includes("all"))) return "the PCR 7+8 enrolment keeps the other TPM2 keyslots (no --wipe-slot=tpm2): the PCR-7-only key of the first boot stays, and opens the disk whatever GRUB runs";
     return undefined;
 }
+
+/**
+ * Keyslots a command adds beside the program's two (the escrowed recovery passphrase and the vTPM
+ * key): `cryptsetup luksAddKey`, `systemd-cryptenroll --password`/`--recovery-key`/`--fido2-device`/
+ * `--pkcs11-token-uri`. Each is one more secret that opens the disk, held by whoever set it.
+ */
+export function addedKeyslots(argv: readonly string[]): string | undefined {
+    const name = commandName(argv);
+    if (name === "cryptsetup" && argv.some((a) => a === "luksAddKey")) return argv.join(" ");
+    if (name === "systemd-cryptenroll" && argv.some((a) => /^--(password|recovery-key|fido2-device|pkcs11-token-uri)(=|$)/.test(a))) return argv.join(" ");
+    return undefined;
+}

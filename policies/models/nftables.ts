@@ -87,3 +87,10 @@ export function unitExecCommands(text: string): string[] {
         .flatMap((l) => /^\s*Exec(?:Start|StartPre|StartPost|Reload)\s*=\s*(.*)$/.exec(l)?.[1] ?? [])
         .map((c) => c.replace(/^[-@:+!]+/, ""));
 }
+
+/** Base chains of `inet elabftw` whose policy drops with no `log` statement in any rule: drops there leave no trace. */
+export function unloggedDropChains(text: string): string[] {
+    return parseRuleset(text)
+        .filter((c) => c.table === "inet elabftw" && c.hook !== undefined && c.policy === "drop" && !c.rules.some((r) => /(^|\s)log(\s|$)/.test(r.replace(/"[^"]*"/g, '""'))))
+        .map((c) => c.name);
+}

@@ -82,6 +82,8 @@ export interface CloudConfig {
     /** The APT module's source lines (`apt: sources: NAME: source:`) and its `apt: conf` text. */
     readonly aptSources: string[];
     readonly aptConf: string;
+    /** The APT module's primary and security mirrors (`apt: primary/security: [{uri}]`). */
+    readonly aptPrimary: string[];
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -95,7 +97,7 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "" };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "", aptPrimary: [] };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -126,7 +128,8 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     const packages = (Array.isArray(doc.packages) ? doc.packages : []).map((p: unknown) => String(Array.isArray(p) ? p[0] : p).replace(/[=].*$/, ""));
     const apt = doc.apt && typeof doc.apt === "object" ? (doc.apt as Record<string, any>) : {};
     const aptSources = Object.values(apt.sources && typeof apt.sources === "object" ? apt.sources : {}).map((s: any) => String(s?.source ?? "")).filter(Boolean);
-    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "" };
+    const aptPrimary = ["primary", "security"].flatMap((k) => (Array.isArray(apt[k]) ? apt[k] : [])).map((m: any) => String(m?.uri ?? "")).filter(Boolean);
+    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "", aptPrimary };
 }
 
 /**

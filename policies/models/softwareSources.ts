@@ -43,9 +43,32 @@ function aptConfAssignments(text: string): [string, string, string][] {
 
 const INSECURE_CONF = ["apt::get::allowunauthenticated", "acquire::allowinsecurerepositories", "acquire::allowweakrepositories", "acquire::allowdowngradetoinsecurerepositories"];
 
-/** APT settings that install unsigned packages or accept unsigned repositories. */
+/** APT settings that install unsigned packages, accept unsigned repositories, or accept a Release file past its Valid-Until (a frozen or replayed archive). */
 export function aptConfProblems(text: string): string[] {
-    return aptConfAssignments(text).filter(([name, value]) => INSECURE_CONF.includes(name) && YES.test(value)).map(([name, value]) => `${name} "${value}"`);
+    return aptConfAssignments(text)
+        .filter(([name, value]) => (INSECURE_CONF.includes(name) && YES.test(value)) || (/^acquire::check-valid-until$/.test(name) && /^(false|no|0)$/i.test(value)))
+        .map(([name, value]) => `${name} "${value}"`);
+}
+
+/** An APT source on snapshot.debian.org at a fixed date: the archive as it was then, without any later security update. */
+export function frozenSources(text: string): string[] {
+    return [...text.matchAll(/https?:\/\/snapshot\.debian\.org\/archive\/[^\s"']*\/\d{8}T\d{6}Z[^\s"']*/g)].map((m) => m[0]);
+}
+
+/**
+ * The origins unattended-upgrades installs from, as apt reads apt.conf.d in lexical order: Debian's
+ * 50unattended-upgrades first (its security origin included), a `#clear` resetting the list, each
+ * `Unattended-Upgrade::Origins-Pattern { "…"; };` adding to it. Whether a security origin remains.
+ */
+export function securityOriginKept(texts: readonly string[]): boolean {
+    let origins = ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"];
+    for (const text of texts) {
+        for (const m of text.matchAll(/#clear\s+Unattended-Upgrade::Origins-Pattern\s*;|Unattended-Upgrade::Origins-Pattern\s*\{([^}]*)\}/gi)) {
+            if (/^#clear/i.test(m[0])) origins = [];
+            else origins.push(...[...m[1].matchAll(/"([^"]*)"/g)].map((o) => o[1]));
+        }
+    }
+    return origins.some((o) => /security/i.test(o));
 }
 
 /**
@@ -64,7 +87,7 @@ export function autoUpgradesOff(texts: readonly string[]): string | undefined {
 }
 
 const FETCHERS = /^(curl|wget|fetch|aria2c)$/;
-const INTERPRETERS = /^((ba|da|z|k)?sh|python[0-9.]*|perl|ruby|php|node)$/;
+const INTERPRETERS = /^((ba|da|z|k)?sh|python[0-9.]*|perl|ruby|php|node|nodejs)$/;
 const EXECUTABLE_DIR = /^\/(usr\/(local\/)?)?s?bin\/|^\/opt\/|^\/usr\/libexec\//;
 const UNITS_TO_KEEP = /^(unattended-upgrades|apt-daily-upgrade|apt-daily)(\.service|\.timer)?$/;
 
@@ -108,6 +131,10 @@ export function unverifiedCode(script: string): string[] {
             if (/^(apt-get|apt|aptitude)$/.test(name) && argv.some((a) => a === "--allow-unauthenticated" || /AllowUnauthenticated=(true|1|yes)/i.test(a))) found.push(`${text} (packages installed without a signature)`);
             if (/^(apt-get|apt)$/.test(name) && /^(remove|purge)$/.test(words[0] ?? "") && words.includes("unattended-upgrades")) found.push(`${text} (the security updates removed)`);
             if (name === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => UNITS_TO_KEEP.test(u))) found.push(`${text} (the security updates stopped)`);
+            if (name === "apt-mark" && words[0] === "hold") found.push(`${text} (held packages get no security update)`);
+            // An interpreter given a download as its code (`node -e "$(curl …)"`, `bash -c "$(wget -O- …)"`).
+            const code = argv.findIndex((a) => /^(-e|-c|--eval|-r)$/.test(a));
+            if (INTERPRETERS.test(name) && code > 0 && /\$\(\s*(curl|wget)\b/.test(argv[code + 1] ?? "")) found.push(`${name} ${argv[code]} "$(${/\$\(\s*(\S+)/.exec(argv[code + 1])![1]} …)" (a download run as code)`);
             if (FETCHERS.test(name)) {
                 fetched = downloadTarget(argv) === undefined || downloadTarget(argv) === "-";
                 const target = downloadTarget(argv);

@@ -6,14 +6,14 @@ import { daemonLogDriverOf } from "../models/dockerContainer";
 import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
 import { matrixAllows, stackNetwork } from "./firewallView";
-import { contains, describe, toInt } from "../models/ipv4";
+import { contains, describe, isEmpty, PRIVATE, setOf, subtract, toInt } from "../models/ipv4";
 import { guestVerdict } from "../models/proxmoxFirewall";
 import { discardedBeforeForwarding, forwardRules } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, and no fewer entry revisions kept than eLabFTW's default (max_revisions 10), to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), through its own firewall rules, with no rsyslog stop before the forwarding.",
+    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, and no fewer entry revisions kept than eLabFTW's default (max_revisions 10), users may not change their own identity (allow_users_change_identity off), to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), never in clear UDP to a public address, through its own firewall rules, with no rsyslog stop before the forwarding.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
@@ -29,6 +29,9 @@ export const accountabilityOnProduction: StackValidationPolicy = {
                 reportViolation(`${vm.name}: rsyslog discards ${discarded === "every line" ? "every line" : `the lines matching ${discarded}`} (stop) before its forwarding rule, so they never reach the unit's syslog server on a production stack (eLabFTW's audit log among them if it matches). Fix: remove the stop, or move the filter after the forwarding rule (a later file, 99-…).`, vm.urn);
             }
             const toSyslog = rules.filter((r) => contains(syslog, toInt(r.target)));
+            for (const r of rules.filter((r) => r.protocol === "udp" && !isEmpty(subtract(setOf(r.target), PRIVATE)))) {
+                reportViolation(`${vm.name}: forwards its logs in clear UDP to ${r.target}, a public address, on a production stack: the audit trail (users' emails and actions) crosses networks unprotected. Fix: forward to the unit's syslog server's private address (syslogAddress).`, vm.urn);
+            }
             // The lines must also get through: the flow matrix opens the syslog flow for one protocol and port.
             const pve = net.fw.vms.find((v) => v.vmId === vm.props.vmId);
             const blocked = pve?.address ? toSyslog.filter((r) => !contains(matrixAllows(net, pve, "out", r.protocol, [r.port, r.port]), toInt(r.target))) : [];
@@ -60,6 +63,10 @@ export const accountabilityOnProduction: StackValidationPolicy = {
                 const anon = config.anon_users;
                 if (anon === undefined || phpTruthy(anon)) {
                     reportViolation(`${resource.name}: anonymous users are ${anon === undefined ? "left as the instance has them" : `on (anon_users=${JSON.stringify(anon)})`} on a production stack, so entries may be read without a named account. Fix: pulumi config set anonymousUsers false.`, resource.urn);
+                }
+                // Who signed an entry is who the identity provider said: users may not rename their own account.
+                if (config.allow_users_change_identity !== undefined && phpTruthy(config.allow_users_change_identity)) {
+                    reportViolation(`${resource.name}: users may change their own email and name (allow_users_change_identity=${JSON.stringify(config.allow_users_change_identity)}) on a production stack: the account that signs an entry no longer reflects the identity the IdP asserted, and a user can take another's email. Fix: remove allow_users_change_identity (off); the sysadmin corrects names.`, resource.urn);
                 }
                 // eLabFTW keeps max_revisions revisions of each entry and deletes the older ones (its default: 10).
                 const revisions = config.max_revisions;

@@ -2,7 +2,7 @@
 // (remote commands, scripts, systemd units, cron files, cloud-init), as Borg, the dump tools and
 // the shell read them (models/borg.ts, models/shell.ts), not on the program's own script text.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { archiveExclusions, forcedLoads } from "../models/archives";
+import { appendOnlyRemoved, archiveExclusions, forcedLoads, repairingChecks } from "../models/archives";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
@@ -35,7 +35,7 @@ const BACKUP_JOB = "proxmoxve:backup/job:Job";
 
 export const cnrsBackupEncryption: StackValidationPolicy = {
     name: "cnrs-backup-encryption",
-    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no dump that names its database (--databases) or reads tables at different moments (no --single-transaction nor locks), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no dump without its completion trailer (--compact, --skip-comments), no --dry-run archive, no file left out of an archive (--exclude, patterns, --exclude-if-present), no SQL loaded with --force (a restore is whole or refused); the pre-upgrade backup reruns whenever db:update does.",
+    description: "Both VMs create Borg repositories with an encrypting mode (repokey or keyfile, in any spelling of the option) and no Borg variable that empties the passphrase or accepts an unencrypted repository; the passphrase is kept on the encrypted disk; no MySQL dump goes anywhere but straight into borg create, wherever the program writes commands; no Proxmox vzdump job copies the VMs to a storage not declared encrypted; every VM holding data archives it daily (an enabled timer whose calendar fires every day), each enabled timer's calendar occurs, and eLabFTW's migration waits for a Borg archive of the database; the daily archive names the host side of eLabFTW's writable mounts and its timer has an [Install] section; no schema-only or partial dump (--ignore-table, --where), no dump that names its database (--databases) or reads tables at different moments (no --single-transaction nor locks), no daily backup service that stays active after a run (RemainAfterExit), no dump piped into borg create without pipefail, no dump without its completion trailer (--compact, --skip-comments), no --dry-run archive, no file left out of an archive (--exclude, patterns, --exclude-if-present), no SQL loaded with --force (a restore is whole or refused); no borg check --repair, no edit that takes --append-only from the backup host's borg serve, no BORG_HOSTNAME_IS_UNIQUE=no (stale locks never broken), each VM's repository checked on a schedule (borg check); the pre-upgrade backup reruns whenever db:update does.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -72,7 +72,7 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs ${creation.command} ${how}: the repository is created without encryption`, "initialise it with --encryption=repokey-blake2"), s.resource.urn);
                 }
                 for (const problem of borgEnvironmentProblems(assignments(s.script))) {
-                    reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "remove the variable; Borg reads its passphrase with BORG_PASSCOMMAND from the encrypted disk"), s.resource.urn);
+                    reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "remove the variable, or give it borg.env's value (Borg reads its passphrase with BORG_PASSCOMMAND from the encrypted disk)"), s.resource.urn);
                 }
             }
             // What Borg reads as the passphrase (BORG_PASSCOMMAND's output, its trailing newlines stripped), when visible.
@@ -108,6 +108,12 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             }
             for (const exclusion of archiveExclusions(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `leaves files out of its Borg archives (${exclusion}): attachments that match are in no backup, and a restore brings the notebook back without them`, "archive the whole folder (no exclusion options on borg create)"), s.resource.urn);
+            }
+            for (const edit of appendOnlyRemoved(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs ${edit}, which takes --append-only away from the backup host's borg serve: a VM's key (whoever holds the VM) may then delete and compact its archives for good`, "keep borg serve --append-only in the backup host's forced commands (the program's hand-off line); prune from the workstation"), s.resource.urn);
+            }
+            for (const check of repairingChecks(s.script)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs ${check}: damaged archive data is replaced by zero-filled chunks and what cannot be rebuilt is dropped, and the run reports success: the damage is hidden until a restore`, "check without --repair (elabftw-backup.sh check), and repair by hand after reading borg check's report"), s.resource.urn);
             }
             for (const load of forcedLoads(s.script)) {
                 reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `loads SQL with ${load}: every statement that fails is skipped and the load still succeeds, so a restore can bring back a database with tables or rows missing and report success`, "load without --force: a restore is whole or refused (elabftw-restore.sh)"), s.resource.urn);

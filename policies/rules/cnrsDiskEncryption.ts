@@ -9,7 +9,7 @@ import { cloudInitFiles, deployedScripts, installedPath, snippetHost, vmFileText
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
-import { crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
+import { addedKeyslots, crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { consoleAutologin } from "../models/hostAccess";
 
@@ -106,6 +106,8 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
             for (const weakness of tpmEnrolmentWeaknesses(effectiveCommand(stage).argv)) {
                 findings.push({ problem: `has its data disk's key enrolled in the vTPM as ${weakness} (${s.resource.name}, ${s.where})`, fix: "enrol with --tpm2-pcrs=7 (the Secure Boot state), as luks-format.sh does", urn: s.resource.urn });
             }
+            const added = addedKeyslots(effectiveCommand(stage).argv);
+            if (added) findings.push({ problem: `gets another key for its data disk (\`${added}\`, ${s.resource.name}, ${s.where}): one more secret opens the disk, held by whoever set it`, fix: "keep the data disk's two keyslots: the escrowed recovery passphrase and the vTPM key", urn: s.resource.urn });
             for (const weakness of luksFormatWeaknesses(effectiveCommand(stage).argv)) {
                 findings.push({ problem: `has its disk LUKS-formatted with ${weakness} (${s.resource.name}, ${s.where})`, fix: `leave cryptsetup's default cipher (aes-xts-plain64, 512-bit key) or pass an AES cipher with --key-size 512`, urn: s.resource.urn });
             }
@@ -177,7 +179,7 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
 
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
-    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk; no console that logs someone in by itself.",
+    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk; no console that logs someone in by itself; the key sealed to PCR 7+8 with the older TPM2 slots wiped; no keyslot beyond the recovery passphrase and the vTPM key (luksAddKey, cryptenroll --password, --recovery-key, --fido2-device, --pkcs11-token-uri).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

@@ -22,7 +22,7 @@ const GUEST_TABLE = "inet elabftw";
 export const cnrsInfrastructureFirewall: StackValidationPolicy = {
     name: "cnrs-infrastructure-firewall",
     description:
-        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on; the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file; no NIC trunks other VLANs; no firewall resource ignores changes (but the management set's members); the hand-off keeps the matrix's floor: the lab reaches the filer on no port (row 6), users reach the web VM only through the edge, which reaches it on 443 alone (rows 1-2), SSH to the VMs from the admin network only.",
+        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on and router advertisements dropped (radv off); the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file; no NIC trunks other VLANs; no firewall resource ignores changes (but the management set's members); the hand-off keeps the matrix's floor: the lab reaches the filer on no port (row 6), users reach the web VM only through the edge, which reaches it on 443 alone (rows 1-2), SSH to the VMs from the admin network only.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -66,6 +66,10 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         // Off, a VM can send as another's MAC, answer ARP for its address, and take its traffic.
         if (datacenter && [false, 0, "0"].includes(datacenter.props.ebtables)) {
             reportViolation(violation(REQUIREMENT, "the datacenter firewall", "has ebtables off: no VM's MAC filter nor ARP filter applies, so a VM can pose as another on the segment", "leave the datacenter option ebtables on (its default)"), datacenter.urn);
+        }
+        // radv: Proxmox stops dropping the router advertisements the VM sends (its default drops them).
+        for (const options of ofType(args.resources, TYPES.options).filter((o) => [true, 1, "1"].includes(o.props.radv))) {
+            reportViolation(violation(REQUIREMENT, options.name, "lets the VM send IPv6 router advertisements (radv): it can announce itself as the router of the server network, and its neighbours' IPv6 traffic then goes through it, past the segmentation", "leave the VM firewall option radv off (its default)"), options.urn);
         }
         for (const options of ofType(args.resources, TYPES.options).filter((o) => [false, 0, "0"].includes(o.props.macfilter))) {
             reportViolation(violation(REQUIREMENT, options.name, "switches the MAC filter off: the VM may send frames from any MAC address, another VM's or the gateway's", "leave the VM firewall option macfilter on (its default)"), options.urn);

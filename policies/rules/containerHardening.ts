@@ -2,7 +2,7 @@
 // reach into the host (policies/models/dockerContainer.ts).
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
-import { knownOrUndefined, TYPES } from "./common";
+import { containerEnvValue, isApplicationContainer, knownOrUndefined, TYPES } from "./common";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { apparmorOff } from "../models/hostAccess";
 
@@ -13,7 +13,7 @@ import { pipelines } from "../models/shell";
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined; AppArmor stays on (no apparmor=0, security= or lsm= without it on the kernel command line, apparmor.service not stopped).",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined; AppArmor stays on (no apparmor=0, security= or lsm= without it on the kernel command line, apparmor.service not stopped), and so do the kernel's CPU mitigations (no mitigations=off, nopti…); docker.socket not opened to other accounts (SocketMode); eLabFTW's DEV_MODE off.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -36,7 +36,7 @@ export const containerHardening: ResourceValidationPolicy = {
                 });
                 if (privileged) reportViolation(`${args.name}: its ${field} command runs docker exec --privileged: that process has every capability and device of the VM. Fix: run it without --privileged (the container's own capabilities suffice).`);
                 const grub = filesWrittenBy(script).filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content);
-                for (const off of apparmorOff(grub, [script])) reportViolation(`${args.name}: its ${field} command turns AppArmor off (${off}): Docker then runs every container of the VM without its AppArmor profile (mount, ptrace and /proc protections gone). Fix: keep AppArmor on (Debian's default); allow what a container needs in its own profile.`);
+                for (const off of apparmorOff(grub, [script])) reportViolation(`${args.name}: its ${field} command weakens the kernel's confinement of the containers (${off}): without AppArmor Docker applies no profile (mount, ptrace and /proc protections gone); without the CPU mitigations a process in a container reads other processes' memory. Fix: keep AppArmor and the mitigations on (Debian's defaults); allow what a container needs in its own profile.`);
             }
             return;
         }
@@ -44,7 +44,14 @@ export const containerHardening: ResourceValidationPolicy = {
         if (args.type === TYPES.snippet) {
             const config = cloudConfig(String(knownOrUndefined(() => args.props.sourceRaw?.data) ?? ""));
             for (const off of apparmorOff(config?.files.filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content) ?? [], config?.commands ?? [])) {
-                reportViolation(`${args.name}: the VM's cloud-init turns AppArmor off (${off}): after the next boot Docker runs every container without its AppArmor profile (mount, ptrace and /proc protections gone). Fix: keep AppArmor on (Debian's default); allow what a container needs in its own profile.`);
+                reportViolation(`${args.name}: the VM's cloud-init weakens the kernel's confinement of the containers (${off}): after the next boot Docker applies no AppArmor profile, or the CPU mitigations are gone and a process in a container reads other processes' memory. Fix: keep AppArmor and the mitigations on (Debian's defaults); allow what a container needs in its own profile.`);
+            }
+            // Docker's socket is root's API: 0660 root:docker. Wider, any local account drives it.
+            for (const unit of config?.files.filter((f) => /^\/etc\/systemd\/system\/docker\.socket(\.d\/[^/]+\.conf)?$/.test(f.path)) ?? []) {
+                const mode = /^\s*SocketMode\s*=\s*(\d+)\s*$/m.exec(unit.content)?.[1];
+                if (mode !== undefined && (parseInt(mode, 8) & 0o007) !== 0) {
+                    reportViolation(`${args.name}: ${unit.path} sets SocketMode=${mode}: every local account, however unprivileged, drives the Docker API, root on the VM (a privileged container, the host's files). Fix: leave docker.socket's mode (0660, group docker).`);
+                }
             }
             const daemon = config?.files.find((f) => f.path === "/etc/docker/daemon.json");
             if (daemon && String(daemonConfig(daemon.content)["seccomp-profile"] ?? "") === "unconfined") {
@@ -68,5 +75,8 @@ export const containerHardening: ResourceValidationPolicy = {
         // official list drops NET_RAW).
         if (caps.includes("NET_RAW") || caps.includes("ALL")) reportViolation(`${args.name}: keeps NET_RAW (raw sockets: forged packets on Docker's bridge). Fix: drop NET_RAW (capabilities.drops).`);
         for (const access of hostAccess(args.props)) reportViolation(`${args.name}: ${access.what}. Fix: remove it; the container needs no access to the host.`);
+        // elabimg's DEV_MODE relaxes the app's own confinement: 'unsafe-eval' in its CSP, PHP's open_basedir, opcache.
+        const devMode = isApplicationContainer(args.props) ? containerEnvValue(args.props, "DEV_MODE") : undefined;
+        if (devMode !== undefined && /^(1|true|yes|on)$/i.test(devMode.trim())) reportViolation(`${args.name}: DEV_MODE=${devMode}: elabimg adds 'unsafe-eval' to the Content-Security-Policy and relaxes PHP's open_basedir, so an injected script may eval and a file-read flaw reaches the whole container. Fix: DEV_MODE=false (the program's).`);
     },
 };

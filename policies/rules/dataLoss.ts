@@ -85,10 +85,26 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
             if (fatal.length > 0) found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\`, which wipes the recovery passphrase's keyslot (${fatal.join(", ")}): the day the vTPM refuses, the data disk opens no more`, fix: "wipe only the TPM2 keyslots (--wipe-slot=tpm2), never the passphrase's" });
         }
     }
+    // A restore overwrites the live database with an archive: an operator's act, never a scheduled one.
+    for (const s of deployedScripts(resources).filter((d) => !d.runByPulumi && /\.(service|timer)\b|cron|\/etc\/systemd\//.test(d.where))) {
+        for (const argv of stagesOf(s.script).filter((a) => commandName(a) === "elabftw-restore.sh")) {
+            found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\` on a schedule: every run overwrites the live database (or files) with an archive, losing what was written since`, fix: "restore by hand (docs/operating.md); the monthly drill restores into a scratch database with elabftw-restore-drill.sh" });
+        }
+    }
     // mysqld's own protections against a crash: without the doublewrite buffer a torn page is a corrupt table.
     for (const db of ofType(resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
-        const doublewrite = mysqldOptions(knownOrUndefined(() => db.props.command) ?? []).get("innodb_doublewrite");
+        const options = mysqldOptions(knownOrUndefined(() => db.props.command) ?? []);
+        const doublewrite = options.get("innodb_doublewrite");
         if (doublewrite !== undefined && /^(0|off|false|no)$/i.test(doublewrite)) found.push({ resource: db, problem: `runs mysqld with innodb_doublewrite=${doublewrite}: a crash or a power cut in the middle of a page write leaves a torn page, a corrupt table`, fix: "leave innodb_doublewrite on (MySQL's default)" });
+        // Durability: nosync skips fsync (MySQL: "internal, for performance testing"); a commit not
+        // flushed at once (flush_log_at_trx_commit 0 or 2) is lost with the host.
+        const flush = options.get("innodb_flush_method");
+        if (flush !== undefined && /^nosync$/i.test(flush)) found.push({ resource: db, problem: "runs mysqld with innodb_flush_method=nosync: InnoDB never calls fsync, so a crash or a power cut loses writes it had acknowledged and can corrupt the tablespaces", fix: "leave innodb_flush_method at its default (O_DIRECT on Linux in 8.4)" });
+        const commit = options.get("innodb_flush_log_at_trx_commit");
+        if (commit !== undefined && commit.trim() !== "1") found.push({ resource: db, problem: `runs mysqld with innodb_flush_log_at_trx_commit=${commit}: committed transactions are flushed to disk up to a second later, and a crash loses them`, fix: "leave innodb_flush_log_at_trx_commit at 1 (MySQL's default)" });
+        // Forced recovery serves a damaged database, skipping what it cannot read: dumps and drills then agree on fewer rows.
+        const recovery = options.get("innodb_force_recovery");
+        if (recovery !== undefined && recovery.trim() !== "0") found.push({ resource: db, problem: `runs mysqld with innodb_force_recovery=${recovery}: InnoDB serves a damaged database, skipping the records it cannot read, so eLabFTW and every nightly dump silently get fewer rows`, fix: "remove innodb_force_recovery once the database is recovered (0, MySQL's default)" });
     }
     // A disk cache that ignores flushes: whatever the guest thinks is on disk may be lost with the host.
     for (const vm of ofType(resources, TYPES.vm)) {
@@ -100,6 +116,10 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
         const sql = knownOrUndefined(() => step.props.stdin);
         for (const statement of typeof sql === "string" ? statements(sql).filter((x) => DROPS.test(x)) : []) {
             found.push({ resource: step, problem: `sends MySQL \`${statement.trim().slice(0, 80)}\``, fix: "never drop or truncate the database's tables from the deployment" });
+        }
+        // Rows deleted by the deployment, now or by an event MySQL runs on a schedule as its definer.
+        for (const statement of typeof sql === "string" ? statements(sql).filter((x) => /^\s*(CREATE\s+(DEFINER\s*=\s*\S+\s+)?EVENT|DELETE\s+FROM|DELETE\s+\w)/i.test(x)) : []) {
+            found.push({ resource: step, problem: `sends MySQL \`${statement.trim().slice(0, 80)}\`: rows deleted by the deployment${/EVENT/i.test(statement) ? " on a schedule, as the event's definer" : ""}, out of eLabFTW's own rules`, fix: "never delete eLabFTW's rows from the deployment (audit logs and revisions included): eLabFTW's settings decide what it keeps" });
         }
     }
     for (const container of ofType(resources, TYPES.container)) {
@@ -136,17 +156,25 @@ function unitsOn(resources: readonly PolicyResource[], address: string): Map<str
     return units;
 }
 
-/** Whether a service unit's ExecStart runs a program that makes a Borg archive (the program's text, installed on the same VM). */
-function serviceArchives(unit: string | undefined, resources: readonly PolicyResource[], address: string): boolean {
+/**
+ * Whether a service unit's ExecStart runs a program that runs `borg <subcommand>` (the program's
+ * text, installed on the same VM) with the action that reaches it: the program's first argument
+ * (elabftw-backup.sh's db/files/check) selects the branch, so `list` runs no `check`.
+ */
+function serviceRunsBorg(unit: string | undefined, resources: readonly PolicyResource[], address: string, subcommand: "create" | "check"): boolean {
     if (!unit) return false;
     const programs = new Map([...installedFiles(resources, address)].map(([path, c]) => [path, knownOrUndefined(() => c.props.stdin)]));
     return unitText(unit).commands.some((line) => {
         const argv = stagesOf(line)[0] ?? [];
         const text = programs.get(argv[0] ?? "");
+        if (typeof text !== "string") return false;
+        // The case branch the action selects, when the program is one (`db)` … `;;`); otherwise the whole text.
+        const action = argv[1];
+        const branch = action ? new RegExp(`^\\s*${action.replace(/[^A-Za-z0-9_-]/g, "")}\\)([\\s\\S]*?)^\\s*;;`, "m").exec(text)?.[1] : undefined;
         // `borg create --dry-run` (-n) reads everything and writes no archive.
-        return typeof text === "string" && stagesOf(text).some((a) => {
+        return stagesOf(branch ?? text).some((a) => {
             const borg = borgSubcommand(a);
-            return borg?.subcommand === "create" && !borg.args.some((x) => x === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(x));
+            return borg?.subcommand === subcommand && (subcommand !== "create" || !borg.args.some((x) => x === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(x)));
         });
     });
 }
@@ -178,7 +206,7 @@ function migrationBeforeBackup(resources: readonly PolicyResource[]): DataLossFi
     const found: DataLossFinding[] = [];
     const updates = ofType(resources, TYPES.command).filter((c) => deployedScripts([c]).some((s) => s.runByPulumi && stagesOf(s.script).some((argv) => elabftwCommand(argv) === "db:update")));
     for (const update of updates) {
-        const backups = waitsFor(update).filter((d) => d.type === TYPES.command && commandHost(d) === dbVm && startsAndWaits(d).some((u) => serviceArchives(units.get(u), resources, dbVm)));
+        const backups = waitsFor(update).filter((d) => d.type === TYPES.command && commandHost(d) === dbVm && startsAndWaits(d).some((u) => serviceRunsBorg(units.get(u), resources, dbVm, "create")));
         if (backups.length === 0) {
             found.push({ resource: update, problem: "migrates the database (db:update) without waiting for a Borg archive of it: no command it depends on starts, and waits for, a backup service on the database VM", fix: "keep db:update depending on the pre-upgrade backup (systemctl start of the backup service, without --no-block)" });
             continue;
@@ -236,7 +264,7 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             const installed = /^\s*\[Install\][^[]*^\s*(WantedBy|RequiredBy)\s*=\s*\S/m.test(units.get(timer) ?? "");
             // A timer starts its service; a oneshot with RemainAfterExit=yes stays "active" after its first
             // run, so later elapses start nothing: one archive per boot, not per day.
-            if (!installed || !firesEveryDay(settings.onCalendar) || !serviceArchives(service, resources, address) || remainsActive(service!)) return [];
+            if (!installed || !firesEveryDay(settings.onCalendar) || !serviceRunsBorg(service, resources, address, "create") || remainsActive(service!)) return [];
             // Requires= a unit nothing provides: systemd fails the start job before the script runs.
             const missing = missingDependencies(service!, [...units.keys()], packages);
             if (missing.length > 0) {
@@ -245,6 +273,9 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             }
             return [service!];
         });
+        // The repository is read back on a schedule (borg check): bit rot or a truncated segment on the backup host shows before a restore needs it.
+        const checked = enabled.some((timer) => serviceRunsBorg(units.get(timerSettings(units.get(timer) ?? "").unit ?? timer.replace(/\.timer$/, ".service")), resources, address, "check"));
+        if (!checked) found.push({ resource: vm, problem: "enables no timer whose service checks its Borg repository (borg check): damage on the backup host (bit rot, a truncated segment, a tampered chunk) is found only by the restore that fails", fix: "keep the Backup component's check timer (elabftw-backup.sh check, weekly)" });
         if (dailyServices.length === 0) {
             found.push({ resource: vm, problem: "holds data but enables no timer that archives it with Borg every day (enable --now of a timer with an [Install] section, whose OnCalendar= fires daily and whose service runs borg create and does not stay active after a run: no RemainAfterExit=yes)", fix: "keep the Backup component's timers (nightly backup, enabled with --now)" });
             continue;

@@ -6,7 +6,9 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { journaldSyslogGap, ratePerSecond, sudoLoggingOff, timeSyncStopped } from "../models/hostAccess";
 import { daemonConfig } from "../models/dockerContainer";
 import { sshdSettings } from "../models/sshd";
-import { dockerHostAddress, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { unloggedDropChains } from "../models/nftables";
+import { mysqldOptions } from "../models/mysqld";
 import { deployedScripts, vmFileTexts } from "./deployedText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
@@ -42,6 +44,15 @@ export const hostAuditTrail: StackValidationPolicy = {
             if (gap) {
                 reportViolation(`${vm.name}: journald is configured with ${gap}: logins (sshd, info), sudo's commands (notice) and the containers' output (info) never reach rsyslog, so the syslog server (matrix row 7) does not receive them. Fix: remove ${gap.split("=")[0]} from journald.conf and its drop-ins.`, vm.urn);
             }
+            // The sshd settings that let someone in without a key the deployment installed.
+            const keysCommand = sshd.get("authorizedkeyscommand");
+            if (keysCommand !== undefined && !/^none$/i.test(keysCommand)) {
+                reportViolation(`${vm.name}: sshd asks AuthorizedKeysCommand (${keysCommand}) which keys may log in: whoever controls that command's answer (a web service, the path to it) adds keys the deployment never installed. Fix: remove AuthorizedKeysCommand; the program installs the admins' keys (adminSshKeys).`, vm.urn);
+            }
+            const userCa = sshd.get("trustedusercakeys");
+            if (userCa !== undefined && !/^none$/i.test(userCa) && sshd.get("authorizedprincipalsfile") === undefined) {
+                reportViolation(`${vm.name}: sshd trusts the user CA in ${userCa} with no AuthorizedPrincipalsFile: any certificate that CA signs for the principal of an account logs in as it, whoever it was issued to. Fix: remove TrustedUserCAKeys, or add an AuthorizedPrincipalsFile naming the people allowed.`, vm.urn);
+            }
             // Docker's non-blocking log mode drops a container's lines whenever its buffer is full.
             const daemonMode = daemonConfig(last("/etc/docker/daemon.json"))["log-opts"];
             if (daemonMode && typeof daemonMode === "object" && (daemonMode as Record<string, unknown>).mode === "non-blocking") {
@@ -69,10 +80,30 @@ export const hostAuditTrail: StackValidationPolicy = {
                     reportViolation(`${options.name}: ${vm.name}'s firewall logs no ${key === "logLevelIn" ? "incoming" : "outgoing"} packet it drops (${key} ${level ? level : "unset"}): attempts on the VM leave no trace. Fix: ${key} info (the program's).`, options.urn);
                 }
             }
+            // The drops the matrix names are logged: each DROP/REJECT rule of the VM, and the guest layer's chains.
+            const ruleList = ofType(args.resources, TYPES.rules).find((r) => knownOrUndefined(() => r.props.vmId) === vm.props.vmId);
+            for (const rule of ((ruleList ? knownOrUndefined(() => ruleList.props.rules) : undefined) ?? []) as { action?: string; log?: string | null; enabled?: boolean; comment?: string }[]) {
+                if (rule.enabled !== false && /^(DROP|REJECT)$/i.test(rule.action ?? "") && (!rule.log || rule.log === "nolog")) {
+                    reportViolation(`${ruleList!.name}: the ${rule.action} rule "${rule.comment ?? ""}" logs nothing (log ${rule.log ?? "unset"}): the attempts the flow matrix denies by name leave no trace (the options' log level covers the final policy only). Fix: log info (the program's).`, ruleList!.urn);
+                }
+            }
+            for (const ruleset of ofType(args.resources, TYPES.command).filter((c) => commandHost(c) === vmAddress(vm) && /guest-firewall-nftables$/.test(c.name))) {
+                const text = knownOrUndefined(() => ruleset.props.stdin);
+                for (const chain of typeof text === "string" ? unloggedDropChains(text) : []) {
+                    reportViolation(`${ruleset.name}: ${vm.name}'s nftables chain ${chain} drops by policy without a log rule: what reaches the guest layer and is refused there leaves no line in the kernel log nor at the syslog server. Fix: keep the chain's rate-limited log rule before its end (limit rate 10/second log prefix "elabftw-${chain}-drop ").`, ruleset.urn);
+                }
+            }
             for (const s of scripts.filter((d) => d.host === vmAddress(vm))) {
                 for (const command of timeSyncStopped(s.script)) {
                     reportViolation(`${s.resource.name} (${s.where}): \`${command}\` stops ${vm.name}'s clock synchronisation: its log lines, archives and audit events drift from the real time. Fix: keep systemd-timesyncd enabled (Debian's default).`, s.resource.urn);
                 }
+            }
+        }
+        // MySQL's error log (TLS failures, aborted connections, crashes, recoveries) goes to the container's output unless redirected.
+        for (const db of ofType(args.resources, TYPES.container).filter((c) => isDatabaseContainer(c.props))) {
+            const target = mysqldOptions(knownOrUndefined(() => db.props.command) ?? []).get("log_error");
+            if (target !== undefined && /^\/dev\/(null|zero)$/.test(target.trim())) {
+                reportViolation(`${db.name}: mysqld writes its error log to ${target}: its errors and warnings (TLS failures, aborted connections, crashes and recoveries) reach neither the journal nor the syslog server. Fix: remove --log-error (the official image logs to the container's output).`, db.urn);
             }
         }
         // The nodes log dropped packets at most at the datacenter's log rate (Proxmox's default: 1/second, burst 5).

@@ -129,6 +129,9 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             const value = typeof stdin === "string" ? generated.find((g) => stdin.includes(g.value)) : undefined;
             const what = source ? `the secret ${source.name}` : value ? `the value of the generated secret ${value.owner}` : typeof stdin === "string" && keyMaterial(stdin).length > 0 ? "key material" : undefined;
             if (!what) continue;
+            // A mailer sends its stdin as the message: the secret then sits in clear in mailboxes, relays and their backups.
+            const mailer = pipelines(String(command.props.create ?? "")).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv).find((argv) => /^(mail|mailx|s-nail|sendmail|mutt|swaks|msmtp|ssmtp)$/.test((argv[0] ?? "").replace(/^.*\//, "")));
+            if (mailer) report(command, `the mail it sends (\`${mailer.join(" ")}\`)`, what, "never send a secret by mail; the operator reads it with pulumi stack output --show-secrets");
             for (const path of stdinWriteTargets(String(command.props.create ?? ""))) {
                 report(command, `the file ${path} it writes on the workstation`, what, "keep secrets in Pulumi's encrypted state (secret outputs) and read them with pulumi stack output --show-secrets when needed; never write them to a file");
             }

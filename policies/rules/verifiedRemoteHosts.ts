@@ -10,7 +10,7 @@ import { plainTcpListeners } from "../models/dockerCli";
 import { daemonConfig } from "../models/dockerContainer";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { isProductionStack, TYPES, tryKnown } from "./common";
-import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
 const LOCAL_COMMAND = "command:local:Command";
@@ -63,7 +63,21 @@ function dockerSshProblem(props: Record<string, any>): string | undefined {
     // A folder every local account may write to (sticky or not): whoever creates the file first picks the key.
     const shared = file.split(/\s+/).find((f) => /^\/(tmp|var\/tmp|dev\/shm)(\/|$)/.test(f));
     if (shared) return `runs ssh with UserKnownHostsFile=${shared}, in a folder every local account writes to: whoever creates that file first chooses the key ssh trusts`;
-    return trustsOtherFiles(options);
+    return trustsOtherFiles(options) ?? sessionProblem(options);
+}
+
+/**
+ * ssh options that hand the session to someone else: ForwardAgent lends the operator's agent (the
+ * keys to every VM) to the remote root; a ControlPath in a shared folder lets whoever created that
+ * socket first be the connection ssh reuses, without a key exchange of its own.
+ */
+function sessionProblem(options: ReadonlyMap<string, string>): string | undefined {
+    const agent = options.get("forwardagent");
+    if (agent !== undefined && !/^no$/i.test(agent)) return `runs ssh with ForwardAgent=${agent}: the operator's ssh-agent is lent to the VM for the session, and root there signs with its keys`;
+    const master = (options.get("controlmaster") ?? "no").toLowerCase();
+    const path = options.get("controlpath");
+    if (master !== "no" && path !== undefined && !/^none$/i.test(path) && /^\/(tmp|var\/tmp|dev\/shm)(\/|$)/.test(path)) return `runs ssh with ControlMaster=${master} and ControlPath=${path}, in a folder every local account writes to: a socket another account created there first becomes the connection, with no key exchange of its own`;
+    return undefined;
 }
 
 /**
@@ -100,7 +114,7 @@ function borgSshProblems(script: string): string[] {
         const options = sshOptions(words);
         const strict = (options.get("stricthostkeychecking") ?? "ask").toLowerCase();
         if (strict !== "yes") return [`Borg's ssh (${command.slice(0, 60)}…) runs with StrictHostKeyChecking=${strict}: a backup host no pinned key vouches for still receives the archives`];
-        const other = trustsOtherFiles(options);
+        const other = trustsOtherFiles(options) ?? sessionProblem(options);
         return other ? [`Borg's ssh ${other}`] : [];
     });
 }
@@ -116,7 +130,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins; no KnownHostsCommand adding keys); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins; no KnownHostsCommand adding keys, no @cert-authority line in a pinned file, no ForwardAgent, no ControlPath in a shared folder); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
@@ -135,6 +149,15 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
         }
         for (const s of deployedScripts(args.resources)) {
             for (const problem of borgSshProblems(s.script)) reportViolation(`${s.resource.name} (${s.where}): ${problem}. Fix: keep common.sh's BORG_RSH (StrictHostKeyChecking=yes, UserKnownHostsFile=$BACKUP_KNOWN_HOSTS, GlobalKnownHostsFile=/dev/null; the backupHostKey setting).`, s.resource.urn);
+        }
+        // A pinned known_hosts file vouches for one key; a @cert-authority line vouches for any host the CA signs.
+        for (const vm of args.resources.filter((r) => r.type === TYPES.vm)) {
+            for (const [path, texts] of vmFileTexts(vm, args.resources)) {
+                if (!/known_hosts$/.test(path)) continue;
+                for (const line of texts.at(-1)!.split("\n").filter((l) => /^\s*@cert-authority\s/.test(l))) {
+                    reportViolation(`${vm.name}: ${path} trusts a host CA (${line.trim().split(/\s+/).slice(0, 2).join(" ")} …): any host presenting a certificate that CA signs for the name is accepted, not the one pinned key. Fix: pin the host's own key (the backupHostKey setting).`, vm.urn);
+                }
+            }
         }
         // A Docker daemon listening on TCP without --tlsverify answers anyone who reaches the port, as root.
         for (const s of deployedScripts(args.resources)) {

@@ -4,9 +4,12 @@
 // image tarball nobody checked hands root on the VM to whoever controls that server or the path to it.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { cloudConfig } from "../models/programText";
-import { aptConfProblems, aptSourceProblems, autoUpgradesOff, unverifiedCode } from "../models/softwareSources";
-import { ofType, TYPES, vmAddress } from "./common";
+import { aptConfProblems, aptSourceProblems, autoUpgradesOff, frozenSources, securityOriginKept, unverifiedCode } from "../models/softwareSources";
+import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
+
+/** Where a provider's publisher serves its plugin, when not Pulumi's own server (the package's default). */
+const PUBLISHERS: Readonly<Record<string, string>> = { proxmoxve: "github://api.github.com/muhlba91" };
 
 const isAptSource = (path: string) => path === "/etc/apt/sources.list" || /^\/etc\/apt\/sources\.list\.d\/[^/]+\.(list|sources)$/.test(path);
 const isAptConf = (path: string) => path === "/etc/apt/apt.conf" || /^\/etc\/apt\/apt\.conf\.d\/[^/]+$/.test(path);
@@ -14,7 +17,7 @@ const byFileName = (a: string, b: string) => a.split("/").at(-1)!.localeCompare(
 
 export const verifiedSoftwareSources: StackValidationPolicy = {
     name: "verified-software-sources",
-    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled).",
+    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled, no package held, the security origin kept, no archive frozen at a date nor Check-Valid-Until off); provider plugins come from their publishers (no other pluginDownloadURL).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const vm of ofType(args.resources, TYPES.vm)) {
@@ -34,11 +37,28 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
                     reportViolation(`${vm.name}: the APT configuration sets ${problem}: packages or repositories nobody signed are accepted. Fix: remove the setting.`, vm.urn);
                 }
             }
+            for (const [where, text] of [...sources, ...configs.map((c) => ["cloud-init apt", JSON.stringify(c.aptPrimary)] as const)]) {
+                for (const uri of frozenSources(text)) {
+                    reportViolation(`${vm.name}: ${where} points APT at ${uri}, the archive frozen at that date: unattended-upgrades keeps running and finds no security update published since. Fix: use Debian's live mirrors (deb.debian.org, security.debian.org) or the proxy's.`, vm.urn);
+                }
+            }
+            if (!securityOriginKept(confTexts)) {
+                reportViolation(`${vm.name}: the APT configuration leaves Debian's security origin out of Unattended-Upgrade::Origins-Pattern: unattended-upgrades runs and installs no security update. Fix: keep the security origin (Debian's 50unattended-upgrades; no #clear of the list).`, vm.urn);
+            }
             const off = autoUpgradesOff(confTexts);
             if (off) reportViolation(`${vm.name}: the APT configuration sets ${off}: Debian's security updates are never installed by the daily timer. Fix: APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1" (the program's 20auto-upgrades).`, vm.urn);
             const packages = configs.flatMap((c) => c.packages);
             if (configs.length > 0 && !packages.includes("unattended-upgrades")) {
                 reportViolation(`${vm.name}: its cloud-init does not install unattended-upgrades: nothing installs Debian's security updates. Fix: keep unattended-upgrades in the packages (the program's).`, vm.urn);
+            }
+        }
+        // A provider plugin fetched from elsewhere than its publisher runs on every workstation and CI
+        // runner with the stack's credentials (the Proxmox token, the VMs' SSH keys).
+        for (const provider of args.resources.filter((r) => r.type.startsWith("pulumi:providers:"))) {
+            const url = knownOrUndefined(() => provider.props.pluginDownloadURL);
+            const publisher = PUBLISHERS[provider.type.slice("pulumi:providers:".length)];
+            if (typeof url === "string" && url !== "" && url !== publisher) {
+                reportViolation(`${provider.name}: its plugin is downloaded from ${url}, not from its publisher${publisher ? ` (${publisher})` : " (Pulumi's own plugin server)"}: that binary runs on every workstation and CI runner with the stack's credentials. Fix: remove pluginDownloadURL; behind a proxy, set HTTPS_PROXY for the download.`, provider.urn);
             }
         }
         for (const s of deployedScripts(args.resources)) {

@@ -180,6 +180,16 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        // Syslog over UDP is clear text: the audit trail (users' emails and actions) stays on private networks.
+        // The backups leave the VMs' network: a host there (a Proxmox node, another VM) shares their fate.
+        reads: ["syslogAddress", "backupTarget", "serverSubnet"],
+        check: (c, problem) => {
+            if (isIpv4(c.syslogAddress) && isPublicAddress(c.syslogAddress)) problem("syslogAddress", `is the public address ${c.syslogAddress}: every log line, eLabFTW's audit log with users' emails and actions, would cross networks in clear UDP (row 7 is a flow inside the unit): give the unit's syslog server's private address, or a relay's`);
+            const target = parseBackupTarget(c.backupTarget);
+            if (target.kind === "ssh" && isIpv4(target.host) && addressInNetwork(target.host, c.serverSubnet)) problem("backupTarget", `puts the backups on ${target.host}, inside serverSubnet ${c.serverSubnet} beside the VMs (a Proxmox node or another VM there shares their fate: one fire, one compromise takes both): give a backup host off the server network (the filer, a backup server)`);
+        },
+    },
+    {
         reads: ["egressNetworks"],
         check: (c, problem) => {
             if (c.egressNetworks.length > 0 && covers(setOf(...c.egressNetworks), INTERNET)) {
