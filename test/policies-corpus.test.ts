@@ -266,7 +266,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "MySQL container publishing all its image's ports", owner: "private-published-ports", apply: container("-mysql-container", (p) => (p.publishAllPorts = true)) },
     { id: "nightly dump through docker run mysql:latest", owner: "pinned-container-images", apply: (g) => changed(g, T.command, "-backup-db-unit-elabftw-backup-db-service", (p) => (p.stdin = String(plain(p.stdin)).replace('--mysql-exec "docker exec -i mysql"', '--mysql-exec "docker run --rm -i --network container:mysql -v /srv/elabftw/mysql/operator:/etc/mysql/operator:ro mysql:latest"'))) },
     { id: "DB VM's dockerd also on tcp://0.0.0.0:2375 without TLS", owner: "verified-remote-hosts", apply: userData("db", writeFile("/etc/systemd/system/docker.service.d/tcp.conf", "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd -H fd:// -H tcp://0.0.0.0:2375 --tls=false")) },
-    { id: "web luks-format also prints a recovery key into the state", owner: SECRETS, apply: (g) => changed(g, T.command, "-web-data-luks-format", (p) => (p.create = String(p.create).replace('uuid=$(cryptsetup luksUUID "$device")', 'systemd-cryptenroll --recovery-key "$device"\nuuid=$(cryptsetup luksUUID "$device")'))) },
+    { id: "web luks-format also prints a recovery key into the state", owner: SECRETS, also: { policy: DISK, why: "the recovery key is also a keyslot beside the escrowed passphrase and the vTPM key, one more secret that opens the disk" }, apply: (g) => changed(g, T.command, "-web-data-luks-format", (p) => (p.create = String(p.create).replace('uuid=$(cryptsetup luksUUID "$device")', 'systemd-cryptenroll --recovery-key "$device"\nuuid=$(cryptsetup luksUUID "$device")'))) },
     { id: "web guest ruleset kept under /tmp, loaded from there at boot", owner: INFRA, apply: (g) => changed(g, T.command, "-web-guest-firewall-nftables", (p) => (p.create = String(p.create).replace(/' apply-nftables\.sh$/, "' apply-nftables.sh --ruleset /tmp/elabftw-nftables.nft"))) },
     { id: "operator account granted ALL ON *.* WITH GRANT OPTION", owner: OPERATOR, apply: sql((t) => `${t}\nGRANT ALL PRIVILEGES ON *.* TO 'operator'@'%' WITH GRANT OPTION;`) },
     { id: "a reporting account with a password from any host", owner: OPERATOR, apply: sql((t) => `${t}\nCREATE USER 'metabase'@'%' IDENTIFIED BY 'Report-2024-pw' REQUIRE NONE;\nGRANT SELECT ON elabftw.* TO 'metabase'@'%';`) },
@@ -383,6 +383,22 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db NIC trunks VLAN 40", owner: INFRA, apply: (g) => changed(g, T.vm, "-db", (p) => (plain(p.networkDevices)[0].trunks = "40")) },
     { id: "db rules ignore changes", owner: INFRA, apply: (g) => withOptions(g, T.rules, "-db-rules", { ignoreChanges: ["rules"] }) },
     { id: "hand-off row lets the lab reach the filer on CIFS", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).splice(-1, 0, { action: "allow", description: "lab shares", destination: "filer (10.20.60.20)", destinationPort: "445 TCP", num: "extra-9", source: "labSubnet (10.20.40.0/24)", sourcePort: "any" })) },
+    // Blind set 9's classes (issue 14), in other spellings: keys and CAs from outside, sessions lent, quiet drops, frozen or
+    // held updates, weakened kernels, repairs that hide damage, keyslots added, durability options, deletions, public syslog.
+    { id: "db sshd TrustedUserCAKeys without principals", owner: "host-audit-trail", apply: userData("db", writeFile("/etc/ssh/sshd_config.d/05-ca.conf", "TrustedUserCAKeys /etc/ssh/user-ca.pub")) },
+    { id: "web sshd AuthorizedKeysCommand from a directory", owner: "host-audit-trail", apply: userData("web", writeFile("/etc/ssh/sshd_config.d/05-keys.conf", "AuthorizedKeysCommand /usr/local/bin/ldap-keys %u\nAuthorizedKeysCommandUser nobody")) },
+    { id: "db Docker provider forwards the operator's agent", owner: "verified-remote-hosts", apply: (g) => changed(g, T.provider, "db-docker", (p) => (p.sshOpts = JSON.stringify(["-o", "ForwardAgent=yes", ...JSON.parse(String(plain(p.sshOpts)))]))) },
+    { id: "web journald RateLimitBurst=500", owner: "host-audit-trail", apply: userData("web", writeFile("/etc/systemd/journald.conf.d/30-burst.conf", "[Journal]\nRateLimitBurst=500")) },
+    { id: "db lab DROP rule logged at nolog", owner: "host-audit-trail", apply: (g) => changed(g, T.rules, "-db-rules", (p) => { for (const r of plain(p.rules)) if (r.action === "DROP") r.log = "nolog"; }) },
+    { id: "MySQL --log_error=/dev/null", owner: "host-audit-trail", apply: mysqlArgs("--log_error=/dev/null") },
+    { id: "db apt.conf.d keeps only the -updates origin", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/apt/apt.conf.d/60origins", '#clear Unattended-Upgrade::Origins-Pattern;\nUnattended-Upgrade::Origins-Pattern { "origin=Debian,codename=${distro_codename}-updates"; };')) },
+    { id: "web runcmd holds the kernel", owner: "verified-software-sources", apply: userData("web", (t) => t.replace("runcmd:\n", "runcmd:\n  - [apt-mark, hold, linux-image-amd64]\n")) },
+    { id: "db GRUB drop-in with nospectre_v2", owner: HARDENING, apply: userData("db", writeFile("/etc/default/grub.d/50-fast.cfg", 'GRUB_CMDLINE_LINUX_DEFAULT="$GRUB_CMDLINE_LINUX_DEFAULT nospectre_v2"')) },
+    { id: "web docker.socket SocketMode=0666 in the unit itself", owner: HARDENING, apply: userData("web", writeFile("/etc/systemd/system/docker.socket", "[Socket]\nListenStream=/run/docker.sock\nSocketMode=0666\nSocketUser=root\nSocketGroup=docker")) },
+    { id: "eLabFTW DEV_MODE=1", owner: HARDENING, apply: env("DEV_MODE", "1") },
+    { id: "weekly check repairs the repository", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("borg check ||", "borg check --repair ||")) },
+    { id: "db data disk gets a second passphrase with luksAddKey", owner: DISK, apply: (g) => changed(g, T.command, "-db-data-luks-format", (p) => (p.create = `${p.create} && sudo cryptsetup luksAddKey /dev/disk/by-id/x /root/second.key`)) },
+    { id: "web firewall options allow router advertisements", owner: INFRA, apply: (g) => changed(g, T.options, "-web-options", (p) => (p.radv = true)) },
 ];
 
 describe("the mutation corpus", () => {
