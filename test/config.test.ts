@@ -349,6 +349,12 @@ describe("config validation", () => {
             assert.match(about("allow tcp 10.20.60.30 -> web 22"), /opens SSH to the web VM from 10\.20\.60\.30/);
         });
 
+        it("refuses a public syslog address, a backup host on the server network, and fewer than a week of daily archives", () => {
+            assert.match(problemAbout({ syslogAddress: "193.54.62.10", serviceNetworks: JSON.stringify(["10.20.60.0/24", "193.54.62.0/24"]) }, "syslogAddress"), /public address 193\.54\.62\.10: every log line.* in clear UDP/);
+            assert.match(problemAbout({ backupTarget: "ssh://borg@10.20.30.2:22/./elabftw-demo" }, "backupTarget"), /inside serverSubnet 10\.20\.30\.0\/24 beside the VMs/);
+            assert.match(problemAbout({ backupKeepDaily: "3" }, "backupKeepDaily"), /less than a week of daily archives/);
+        });
+
         it("accepts a well-formed extra flow and adds it to the matrix", () => {
             const { config } = validateConfig(withChanges({ extraFlows: JSON.stringify(["allow tcp adminNetwork -> db 33060 # MySQL X protocol for the DBA"]) }));
             const extra = config.flows.flows.find((f) => f.id === "extra-1");
