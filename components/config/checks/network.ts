@@ -11,6 +11,18 @@ import { AddressSet, contains, covers, describe, INTERNET, intersect, isEmpty, s
 const SEGMENTATION = "CNRS requirement « Pare-feu d'infrastructure capable de segmenter les VM convenablement » (flow matrix row 3: the eLabFTW VM reaches MySQL on 3306/tcp, row 8: nothing else)";
 const DB_REQUIREMENT = "CNRS requirement « Pas d'accès depuis l'extérieur » (no access from outside): no packet from the VPN clients or the lab subnet reaches the DB VM";
 
+
+/** The addresses endpoint names stand for in a stack's matrix; a name it does not define stands for none (reported by its own check). */
+function addressesIn(matrix: ReturnType<typeof matrixOf>): (names: readonly string[]) => AddressSet {
+    return (names) => {
+        try {
+            return union(...names.map((name) => setOf(...addressesOf(matrix, name))));
+        } catch {
+            return [];
+        }
+    };
+}
+
 export const NETWORK_CHECKS: readonly CrossCheck[] = [
     ...(["gateway", "webAddress", "dbAddress"] as const).map(
         (key): CrossCheck => ({
@@ -128,14 +140,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
     {
         reads: [...MATRIX_KEYS],
         check: (c, problem) => {
-            const matrix = matrixOf(c);
-            const addresses = (names: readonly string[]): AddressSet => {
-                try {
-                    return union(...names.map((name) => setOf(...addressesOf(matrix, name))));
-                } catch {
-                    return []; // a name this stack does not define: reported by the check above
-                }
-            };
+            const addresses = addressesIn(matrixOf(c));
             const forbidden = setOf(c.vpnClientRange, c.labSubnet);
             for (const flow of extraFlows(c.extraFlows)) {
                 if (flow.action !== "allow" || !contains(addresses(flow.to), toInt(c.dbAddress))) continue;
@@ -158,14 +163,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         // The rest of the matrix's floor (rows 1-2 and 6, admin SSH), read as the pack reads the hand-off.
         reads: [...MATRIX_KEYS],
         check: (c, problem) => {
-            const matrix = matrixOf(c);
-            const addresses = (names: readonly string[]): AddressSet => {
-                try {
-                    return union(...names.map((name) => setOf(...addressesOf(matrix, name))));
-                } catch {
-                    return [];
-                }
-            };
+            const addresses = addressesIn(matrixOf(c));
             const endpoints = { lab: setOf(c.labSubnet), vpn: setOf(c.vpnClientRange), admin: setOf(c.adminNetwork), edge: setOf(c.edgeFirewallAddress), web: setOf(c.webAddress), db: setOf(c.dbAddress), filer: setOf(c.filerAddress) };
             const flows = extraFlows(c.extraFlows).filter((f) => f.action === "allow").map((f) => ({
                 row: f.id,
