@@ -7,7 +7,7 @@ import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, reposi
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
 import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
-import { backupScheduleFindings } from "./dataLoss";
+import { backupScheduleFindings } from "./backupSchedule";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");

@@ -1,10 +1,20 @@
 // Hardening: containers gain no privileges, keep fewer capabilities than Docker's default, and do not
 // reach into the host (policies/models/dockerContainer.ts).
-import { ResourceValidationPolicy } from "@pulumi/policy";
+import { ResourceValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
 import { containerEnvValue, isApplicationContainer, knownOrUndefined, TYPES } from "./common";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { apparmorOff } from "../models/hostAccess";
+
+/** containerEnvValue, or undefined while a preview hides entries that could set the name. */
+function envValueOrUndecided(props: Record<string, any>, name: string): string | undefined {
+    try {
+        return containerEnvValue(props, name);
+    } catch (error) {
+        if (error instanceof UnknownValueError) return undefined;
+        throw error;
+    }
+}
 
 /** GRUB's defaults, which update-grub turns into the kernel command line. */
 const GRUB_DEFAULTS = /^\/etc\/default\/grub(\.d\/[^/]+\.cfg)?$/;
@@ -76,7 +86,10 @@ export const containerHardening: ResourceValidationPolicy = {
         if (caps.includes("NET_RAW") || caps.includes("ALL")) reportViolation(`${args.name}: keeps NET_RAW (raw sockets: forged packets on Docker's bridge). Fix: drop NET_RAW (capabilities.drops).`);
         for (const access of hostAccess(args.props)) reportViolation(`${args.name}: ${access.what}. Fix: remove it; the container needs no access to the host.`);
         // elabimg's DEV_MODE relaxes the app's own confinement: 'unsafe-eval' in its CSP, PHP's open_basedir, opcache.
-        const devMode = isApplicationContainer(args.props) ? containerEnvValue(args.props, "DEV_MODE") : undefined;
+        // In a preview the entries holding generated secrets are unknown as a whole (DB_PASSWORD=…, first in the
+        // list): DEV_MODE set anywhere after them is read; otherwise it is decided at `up`, every entry known,
+        // rather than skipping the container's other checks.
+        const devMode = isApplicationContainer(args.props) ? envValueOrUndecided(args.props, "DEV_MODE") : undefined;
         if (devMode !== undefined && /^(1|true|yes|on)$/i.test(devMode.trim())) reportViolation(`${args.name}: DEV_MODE=${devMode}: elabimg adds 'unsafe-eval' to the Content-Security-Policy and relaxes PHP's open_basedir, so an injected script may eval and a file-read flaw reaches the whole container. Fix: DEV_MODE=false (the program's).`);
     },
 };
