@@ -279,7 +279,7 @@ export const KEYS = {
     },
     syslogAddress: {
         type: "string",
-        description: "Central syslog server (514/udp).",
+        description: "Central syslog server (514/udp, clear text): a private address.",
         fix: "pulumi config set syslogAddress <syslog server address>",
         schema: ipv4,
     },
@@ -493,7 +493,7 @@ export const KEYS = {
     },
     backupTarget: {
         type: "string",
-        description: "Borg repository location off the VMs: ssh://user@IPv4[:port]/path, or an absolute path on a mounted filer; paths of letters, digits and . _ / - only (the value reaches the VMs' Borg settings and the backup host's forced command).",
+        description: "Borg repository location off the VMs and off their server network: ssh://user@IPv4[:port]/path, or an absolute path on a mounted filer; paths of letters, digits and . _ / - only (the value reaches the VMs' Borg settings and the backup host's forced command).",
         fix: "pulumi config set backupTarget ssh://borg@<backup host IPv4>/./elabftw",
         schema: z.string().superRefine((target, ctx) => {
             const problem = backupTargetProblem(target);
