@@ -1,7 +1,7 @@
 // What the VMs' own configuration does to access and its trail, as each program reads its files:
 // agetty's autologin (a console that logs someone in by itself), sudoers' logging defaults, and the
 // commands that stop the clock's synchronisation.
-import { commandName, effectiveCommand, pipelines } from "./shell";
+import { commandName, effectiveCommand, pipelines, stopsUnit } from "./shell";
 
 /** The account an agetty unit logs in without a password (`--autologin USER`, `-a USER`), from its last ExecStart=. */
 export function consoleAutologin(unit: string): string | undefined {
@@ -31,7 +31,7 @@ export function timeSyncStopped(script: string): string[] {
         const argv = effectiveCommand(stage).argv;
         const name = commandName(argv);
         const words = argv.slice(1).filter((a) => !a.startsWith("-"));
-        if (name === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => TIME_SYNC.test(u))) found.push(argv.join(" "));
+        if (stopsUnit(argv, TIME_SYNC)) found.push(argv.join(" "));
         if (name === "timedatectl" && words[0] === "set-ntp" && /^(0|no|false|off)$/i.test(words[1] ?? "")) found.push(argv.join(" "));
     }
     return found;
@@ -147,8 +147,7 @@ export function apparmorOff(grubTexts: readonly string[], scripts: readonly stri
     for (const script of scripts) {
         for (const stage of pipelines(script).flatMap((p) => p.stages)) {
             const argv = effectiveCommand(stage).argv;
-            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
-            if (commandName(argv) === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => /^apparmor(\.service)?$/.test(u))) found.push(argv.join(" "));
+            if (stopsUnit(argv, /^apparmor(\.service)?$/)) found.push(argv.join(" "));
             if (commandName(argv) === "aa-teardown") found.push(argv.join(" "));
         }
     }

@@ -218,3 +218,9 @@ function parseScript(script: string, depth: number): Pipeline[] {
 
 /** The first word's name, without its directory. */
 export const commandName = (argv: readonly string[]) => basename(argv[0] ?? "");
+
+/** Whether a command line stops, disables or masks a unit `units` matches (`systemctl [--now] mask|disable|stop UNIT…`). */
+export function stopsUnit(argv: readonly string[], units: RegExp): boolean {
+    const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+    return commandName(argv) === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => units.test(u));
+}

@@ -9,7 +9,7 @@
 // - commands that run or install what they download without a signature or checksum check
 //   (`curl … | sh`, a downloaded file made executable, `dpkg -i` of a download, `docker load`), and
 //   apt-get's `--allow-unauthenticated`.
-import { commandName, effectiveCommand, pipelines } from "./shell";
+import { commandName, effectiveCommand, pipelines, stopsUnit } from "./shell";
 
 const YES = /^(yes|true|1)$/i;
 const INSECURE_OPTIONS = ["trusted", "allow-insecure", "allow-weak", "allow-downgrade-to-insecure"];
@@ -130,7 +130,7 @@ export function unverifiedCode(script: string): string[] {
             if (name === "docker" && (words[0] === "load" || words[0] === "import" || (words[0] === "image" && /^(load|import)$/.test(words[1] ?? "")))) found.push(`${text} (an image from a file: its tag names the file's content, not the registry's)`);
             if (/^(apt-get|apt|aptitude)$/.test(name) && argv.some((a) => a === "--allow-unauthenticated" || /AllowUnauthenticated=(true|1|yes)/i.test(a))) found.push(`${text} (packages installed without a signature)`);
             if (/^(apt-get|apt)$/.test(name) && /^(remove|purge)$/.test(words[0] ?? "") && words.includes("unattended-upgrades")) found.push(`${text} (the security updates removed)`);
-            if (name === "systemctl" && /^(mask|disable|stop)$/.test(words[0] ?? "") && words.slice(1).some((u) => UNITS_TO_KEEP.test(u))) found.push(`${text} (the security updates stopped)`);
+            if (stopsUnit(argv, UNITS_TO_KEEP)) found.push(`${text} (the security updates stopped)`);
             if (name === "apt-mark" && words[0] === "hold") found.push(`${text} (held packages get no security update)`);
             // An interpreter given a download as its code (`node -e "$(curl …)"`, `bash -c "$(wget -O- …)"`).
             const code = argv.findIndex((a) => /^(-e|-c|--eval|-r)$/.test(a));

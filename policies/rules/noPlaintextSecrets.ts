@@ -16,10 +16,9 @@ import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContain
 import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
 import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
-import { cloudInitFiles, deployedScripts } from "./deployedText";
+import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 import { archivedPaths } from "../models/archives";
 import { persistentWorkDirs, sudoIoLogging } from "../models/hostAccess";
-import { vmFileTexts } from "./deployedText";
 
 /** Files the deployment installs whose content is a secret: keys, passphrases, passwords, client option files. */
 const SECRET_FILE_PATH = /(passphrase|password|secret|token|privkey|private|[-_.]key(\.pem)?$|\/key$|id_(ed25519|rsa|ecdsa)$|\.cnf$)/i;

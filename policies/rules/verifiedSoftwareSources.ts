@@ -37,7 +37,7 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
                     reportViolation(`${vm.name}: the APT configuration sets ${problem}: packages or repositories nobody signed are accepted. Fix: remove the setting.`, vm.urn);
                 }
             }
-            for (const [where, text] of [...sources, ...configs.map((c) => ["cloud-init apt", JSON.stringify(c.aptPrimary)] as const)]) {
+            for (const [where, text] of [...sources, ...configs.map((c) => ["cloud-init apt primary/security", c.aptPrimary.join("\n")] as const)]) {
                 for (const uri of frozenSources(text)) {
                     reportViolation(`${vm.name}: ${where} points APT at ${uri}, the archive frozen at that date: unattended-upgrades keeps running and finds no security update published since. Fix: use Debian's live mirrors (deb.debian.org, security.debian.org) or the proxy's.`, vm.urn);
                 }
