@@ -84,6 +84,10 @@ export interface CloudConfig {
     readonly aptConf: string;
     /** The APT module's primary and security mirrors (`apt: primary/security: [{uri}]`). */
     readonly aptPrimary: string[];
+    /** The suites the APT module leaves out of the sources it writes (`apt: disable_suites`). */
+    readonly aptDisabledSuites: string[];
+    /** The CAs the ca_certs module adds to the system trust store (`ca_certs: trusted`, or `ca-certs`). */
+    readonly trustedCas: string[];
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -97,7 +101,7 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "", aptPrimary: [] };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "", aptPrimary: [], aptDisabledSuites: [], trustedCas: [] };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -129,7 +133,10 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     const apt = doc.apt && typeof doc.apt === "object" ? (doc.apt as Record<string, any>) : {};
     const aptSources = Object.values(apt.sources && typeof apt.sources === "object" ? apt.sources : {}).map((s: any) => String(s?.source ?? "")).filter(Boolean);
     const aptPrimary = ["primary", "security"].flatMap((k) => (Array.isArray(apt[k]) ? apt[k] : [])).map((m: any) => String(m?.uri ?? "")).filter(Boolean);
-    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "", aptPrimary };
+    const aptDisabledSuites = (Array.isArray(apt.disable_suites) ? apt.disable_suites : []).map(String);
+    const caCerts = (doc.ca_certs ?? doc["ca-certs"]) as Record<string, unknown> | undefined;
+    const trustedCas = (caCerts && Array.isArray(caCerts.trusted) ? caCerts.trusted : []).map(String);
+    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "", aptPrimary, aptDisabledSuites, trustedCas };
 }
 
 /**

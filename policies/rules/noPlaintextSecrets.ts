@@ -19,6 +19,7 @@ import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 import { archivedPaths } from "../models/archives";
 import { persistentWorkDirs, sudoIoLogging } from "../models/hostAccess";
+import { accumulatedValues, envSecretArguments, pathVariables, environmentPrint, imageExport, remoteSecretCopies, secretPassingPatterns, sshSentEnvironment } from "../models/secretLeaks";
 
 /** Files the deployment installs whose content is a secret: keys, passphrases, passwords, client option files. */
 const SECRET_FILE_PATH = /(passphrase|password|secret|token|privkey|private|[-_.]key(\.pem)?$|\/key$|id_(ed25519|rsa|ecdsa)$|\.cnf$)/i;
@@ -139,6 +140,32 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of commandLineSecrets(s.script)) report(s.resource, s.where, `a secret on a command line (${what}), shown in the process list`, "pass secrets through stdin or a client option file");
             if (s.runByPulumi) continue;
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
+        }
+        const scripts = deployedScripts(args.resources);
+        const paths = (host: string | undefined) => pathVariables(scripts.filter((d) => d.host === host).map((d) => d.script));
+        for (const s of scripts) {
+            for (const what of envSecretArguments(s.script, paths(s.host))) report(s.resource, s.where, `a secret variable expanded on a command line (${what}), shown in the process list`, "let the program read the variable from its environment (or stdin); never expand a secret into an argument");
+            for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+                const argv = effectiveCommand(stage).argv;
+                const silenced = stage.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && r.target === "/dev/null");
+                const exported = imageExport(argv);
+                if (exported) report(s.resource, `${s.where} (\`${argv.join(" ")}\`)`, `the containers' secrets: ${exported}`, "never commit, push, save or export the deployment's containers; support gets logs with the secrets left out");
+                const printed = environmentPrint(argv);
+                if (printed && !silenced) report(s.resource, `${s.where} (\`${argv.join(" ")}\`)`, `the containers' environment (DB_PASSWORD, SECRET_KEY): ${printed}, written to the journal, the syslog server or the state`, "select the fields you need with --format (never .Config.Env)");
+                const sent = sshSentEnvironment(argv);
+                for (const pattern of secretPassingPatterns(sent.sendEnv)) report(s.resource, `${s.where} (ssh SendEnv ${pattern})`, "the workstation's secret environment variables, sent into the SSH session", "send no environment (no SendEnv), or only LANG/LC_*");
+            }
+            for (const copy of remoteSecretCopies(s.script)) report(s.resource, `${s.where} (${copy})`, "a secret read from the VM into a local file", "leave secrets on the VM; read them with pulumi stack output --show-secrets when a person needs one");
+        }
+        for (const provider of new Map(ofType(args.resources, TYPES.container).filter((c) => c.provider).map((c) => [c.provider!.urn, c.provider!])).values()) {
+            const words = knownOrUndefined(() => provider.props.sshOpts as unknown);
+            const list = Array.isArray(words) ? words.map(String) : typeof words === "string" ? (() => { try { return (JSON.parse(words) as unknown[]).map(String); } catch { return [words]; } })() : [];
+            for (const pattern of secretPassingPatterns(sshSentEnvironment(list).sendEnv)) report(provider, `its sshOpts (SendEnv ${pattern})`, "the workstation's secret environment variables (the state passphrase, the Proxmox token), sent into every SSH session on the VM", "remove SendEnv from sshOpts");
+        }
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const files = vmFileTexts(vm, args.resources);
+            const sshd = [...[...files.keys()].filter((p) => /^\/etc\/ssh\/sshd_config\.d\/[^/]+\.conf$/.test(p)).sort(), "/etc/ssh/sshd_config"].map((p) => files.get(p)?.at(-1)).filter((t): t is string => t !== undefined);
+            for (const pattern of secretPassingPatterns(accumulatedValues(sshd, "AcceptEnv"))) report(vm, `sshd's AcceptEnv ${pattern}`, "the secret environment variables clients send, kept in every session's processes on the VM", "accept LANG and LC_* only (Debian's default)");
         }
         // An archive is read by whoever holds its repository's passphrase (the pruning workstation
         // included): the VM's own keys and passwords do not belong in it.

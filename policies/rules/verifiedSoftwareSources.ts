@@ -3,6 +3,7 @@
 // A repository APT trusts without a signature, a script piped from a URL, a downloaded binary or
 // image tarball nobody checked hands root on the VM to whoever controls that server or the path to it.
 import { StackValidationPolicy } from "@pulumi/policy";
+import { defaultRelease, disabledSecuritySuites, isTrustStorePath, periodicTooRare, pinningProblems } from "../models/aptUpdates";
 import { cloudConfig } from "../models/programText";
 import { aptConfProblems, aptSourceProblems, autoUpgradesOff, frozenSources, securityOriginKept, unverifiedCode } from "../models/softwareSources";
 import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
@@ -13,11 +14,12 @@ const PUBLISHERS: Readonly<Record<string, string>> = { proxmoxve: "github://api.
 
 const isAptSource = (path: string) => path === "/etc/apt/sources.list" || /^\/etc\/apt\/sources\.list\.d\/[^/]+\.(list|sources)$/.test(path);
 const isAptConf = (path: string) => path === "/etc/apt/apt.conf" || /^\/etc\/apt\/apt\.conf\.d\/[^/]+$/.test(path);
+const isAptPreferences = (path: string) => path === "/etc/apt/preferences" || /^\/etc\/apt\/preferences\.d\/[^/]+$/.test(path);
 const byFileName = (a: string, b: string) => a.split("/").at(-1)!.localeCompare(b.split("/").at(-1)!);
 
 export const verifiedSoftwareSources: StackValidationPolicy = {
     name: "verified-software-sources",
-    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled, no package held, the security origin kept, no archive frozen at a date nor Check-Valid-Until off); provider plugins come from their publishers (no other pluginDownloadURL).",
+    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled, no package held, the security origin kept, no archive frozen at a date nor Check-Valid-Until off, the lists refreshed and updates installed daily, no APT pin ranking a release above the security suite, no security suite disabled); no CA added to the VMs' trust stores; provider plugins come from their publishers (no other pluginDownloadURL).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const vm of ofType(args.resources, TYPES.vm)) {
@@ -47,6 +49,20 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
             }
             const off = autoUpgradesOff(confTexts);
             if (off) reportViolation(`${vm.name}: the APT configuration sets ${off}: Debian's security updates are never installed by the daily timer. Fix: APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1" (the program's 20auto-upgrades).`, vm.urn);
+            for (const setting of periodicTooRare(confTexts)) {
+                reportViolation(`${vm.name}: the APT configuration sets ${setting}: the daily timer refreshes the package lists or installs updates only every few days, so security fixes arrive that much later and the status check reads stale lists. Fix: "1" (daily), as the program's 20auto-upgrades.`, vm.urn);
+            }
+            const preferencePaths = [...files.keys()].filter(isAptPreferences).sort((a, b) => (a === "/etc/apt/preferences" ? -1 : b === "/etc/apt/preferences" ? 1 : byFileName(a, b)));
+            for (const problem of pinningProblems(preferencePaths.map((p) => files.get(p)!.at(-1)!), defaultRelease([...confTexts, ...configs.map((c) => c.aptConf)]))) {
+                reportViolation(`${vm.name}: APT's pinning: ${problem}. Fix: remove the pin (Debian's security suite must keep the default priority 500 alongside the release).`, vm.urn);
+            }
+            for (const suite of configs.flatMap((c) => disabledSecuritySuites(c.aptDisabledSuites))) {
+                reportViolation(`${vm.name}: its cloud-init apt module disables the suite "${suite}": the sources APT reads have no security suite, so no Debian security update is ever installed. Fix: remove disable_suites (or keep security out of it).`, vm.urn);
+            }
+            const addedCas = [...configs.flatMap((c) => c.trustedCas.map(() => "cloud-init ca_certs")), ...[...files.keys()].filter(isTrustStorePath)];
+            for (const where of addedCas) {
+                reportViolation(`${vm.name}: ${where} adds a CA to the VM's trust store: whoever holds that CA's key (a TLS-inspecting proxy, anyone who takes it) answers as any registry or server the VM reaches and serves its own images and downloads. Fix: remove it; pulls and downloads go through the proxy with CONNECT, verified against the public CAs.`, vm.urn);
+            }
             const packages = configs.flatMap((c) => c.packages);
             if (configs.length > 0 && !packages.includes("unattended-upgrades")) {
                 reportViolation(`${vm.name}: its cloud-init does not install unattended-upgrades: nothing installs Debian's security updates. Fix: keep unattended-upgrades in the packages (the program's).`, vm.urn);
