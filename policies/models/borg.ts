@@ -218,6 +218,11 @@ export function unrestorableDumps(script: string): string[] {
         if (!single && !lock) found.push(`${tool} runs with neither --single-transaction nor table locks: each table is read at a different moment, an inconsistent database`);
         // The "-- Dump completed" trailer is the one mark of a whole dump in the stream; --compact implies --skip-comments.
         const comments = args.filter((a) => /^--(compact|skip-comments|comments=(0|off|false))$/i.test(a));
+        // mysqldump converts every text column to --default-character-set on the way out (the last one
+        // given wins; utf8mb4 is its default): any narrower set writes '?' for what it cannot hold.
+        const charset = args.map((a, i) => /^--default[-_]character[-_]set(?:=(.*))?$/.exec(a)?.[1] ?? (/^--default[-_]character[-_]set$/.test(a) ? args[i + 1] : undefined)).filter((c): c is string => c !== undefined).at(-1);
+        if (charset !== undefined && !/^utf8mb4$/i.test(charset)) found.push(`${tool} --default-character-set=${charset} converts the text to ${charset}: every character it cannot hold is written as '?' in every archive, and a restore brings the damaged text back`);
+        if (args.some((a) => /^--(skip-set-charset|set-charset=(0|off|false))$/i.test(a))) found.push(`${tool} --skip-set-charset leaves SET NAMES out of the dump: a restore reads the bytes in the client's character set and can store them garbled`);
         if (comments.length > 0) found.push(`${tool} ${comments.join(" ")} leaves out the "-- Dump completed" trailer: a whole dump cannot be told from one cut short, and the restore refuses every archive`);
         return found;
     });

@@ -125,7 +125,7 @@ const STANDARD_STREAMS = /^\/(dev\/(stdout|stderr|fd\/[12])|proc\/self\/fd\/[12]
  * them off it); a path under a mount lands at the mount's source (the deepest target wins); anything
  * else is in the container's writable layer, under the data-root. Undefined: not on a disk (/dev, /proc).
  */
-export function hostPathOf(props: Record<string, any>, path: string, dataRoot: string, daemonLogDriver = "json-file"): { path: string; via: string } | undefined {
+export function hostPathOf(props: Record<string, any>, path: string, dataRoot: string, daemonLogDriver = "json-file"): { path: string; via: string; inMemory?: boolean } | undefined {
     const clean = normalisePath(path);
     if (STANDARD_STREAMS.test(clean)) {
         const driver = String(props.logDriver || daemonLogDriver);
@@ -133,6 +133,11 @@ export function hostPathOf(props: Record<string, any>, path: string, dataRoot: s
     }
     if (/^\/(dev|proc|sys)(\/|$)/.test(clean)) return undefined;
     const mounts = [...hostPaths(props), ...volumePaths(props, dataRoot)].filter((m) => isUnder(clean, m.target)).sort((a, b) => normalisePath(b.target).length - normalisePath(a.target).length);
+    // A tmpfs (a `tmpfs` mount, or the container's tmpfs map) keeps what is written in memory only, gone at every restart.
+    const tmpfs = [...(Array.isArray(props.mounts) ? props.mounts : []).filter((m: any) => m.type === "tmpfs").map((m: any) => String(m.target ?? "")), ...Object.keys(props.tmpfs && typeof props.tmpfs === "object" ? props.tmpfs : {})]
+        .filter((t) => isUnder(clean, t))
+        .sort((a, b) => normalisePath(b).length - normalisePath(a).length)[0];
+    if (tmpfs !== undefined && (!mounts[0] || normalisePath(tmpfs).length > normalisePath(mounts[0].target).length)) return { path: "(memory)", via: `a tmpfs at ${tmpfs}`, inMemory: true };
     if (mounts[0]) return { path: normalisePath(`${mounts[0].source}/${clean.slice(normalisePath(mounts[0].target).length)}`), via: `the mount at ${mounts[0].target}` };
     return { path: `${dataRoot}/containers`, via: "the container's writable layer" };
 }

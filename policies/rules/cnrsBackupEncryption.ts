@@ -4,9 +4,11 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { appendOnlyRemoved, archiveExclusions, forcedLoads, repairingChecks } from "../models/archives";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
+import { emptyPassphraseSource, exportsKey, keyfileMode, passphraseFiles } from "../models/borgKeys";
+import { dockerDataRoot, hostPathOf } from "../models/dockerContainer";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
-import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, installedFiles, isApplicationContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { backupScheduleFindings } from "./backupSchedule";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
@@ -84,9 +86,27 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
                     reportViolation(violation(REQUIREMENT, command.name, `installs a Borg passphrase of ${passphrase.length} characters at ${path}: the repository key opens to a guess`, `install the generated passphrase (at least ${MINIMUM_PASSPHRASE_LENGTH} characters; the Backup component generates 48)`), command.urn);
                 }
             }
+            // The passphrase Borg actually reads: BORG_PASSCOMMAND's file, its variables resolved from the VM's environment files.
+            const environment = onVm.flatMap((s) => assignments(s.script));
+            for (const file of new Set(passphraseFiles(environment))) {
+                const problem = emptyPassphraseSource(file);
+                if (problem) reportViolation(violation(REQUIREMENT, vm.name, `Borg reads its passphrase from ${file} (BORG_PASSCOMMAND): ${problem}`, `point BORG_PASSCOMMAND at the generated passphrase the Backup component installs under ${DATA_DISK}`), vm.urn);
+            }
+            // A keyfile repository's key is on the VM alone unless exported: losing the VM loses every archive.
+            const scriptTexts = new Map(onVm.filter((s) => !s.runByPulumi && s.where.startsWith("/")).map((s) => [s.where, s.script] as const));
+            const keyfile = onVm.some((s) => repositoryCreations(s.script).some((c) => keyfileMode(c.encryption)));
+            if (keyfile && !onVm.some((s) => s.runByPulumi && exportsKey(s.script, scriptTexts))) {
+                reportViolation(violation(REQUIREMENT, vm.name, "creates its Borg repository in keyfile mode and nothing exports the key: it lives only in Borg's key directory on the VM, so losing the VM (or ransomware there) makes every archive unreadable", "initialise with --encryption=repokey-blake2 and keep the key-export step (the Backup component's repositoryKey output, escrowed with the passphrase)"), vm.urn);
+            }
             if (![...installedFiles(args.resources, address).keys()].some((path) => path.startsWith(DATA_DISK) && path.endsWith("/passphrase"))) {
                 reportViolation(violation(REQUIREMENT, vm.name, "keeps no Borg passphrase on its encrypted disk", `install it under ${DATA_DISK} and read it with BORG_PASSCOMMAND`), vm.urn);
             }
+        }
+        // The nightly archive reads the uploads' host folder: eLabFTW must write its uploads there, not
+        // in memory (a tmpfs) or in the container's layer, which no backup reads.
+        for (const container of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
+            const landing = hostPathOf(container.props, "/elabftw/uploads", dockerDataRoot(undefined));
+            if (landing && !landing.path.startsWith(DATA_DISK)) reportViolation(violation(REQUIREMENT, container.name, `keeps eLabFTW's uploads in ${landing.via} (${landing.path}), which no backup archives: attachments are lost with the container or at the next restart`, `bind-mount the data disk's uploads folder (${DATA_DISK}elabftw/uploads) at /elabftw/uploads`), container.urn);
         }
         const mounts = new Map<string | undefined, string[]>();
         for (const s of scripts) {

@@ -235,7 +235,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     const mysqld = isDatabaseContainer(container.props) ? mysqldDataPaths(mysqldOptions(container.props.command ?? [])) : [];
                     for (const { option, path } of mysqld) {
                         const landing = path === "" ? { path: "anywhere", via: "an empty secure_file_priv (SELECT ... INTO OUTFILE may write any path)" } : hostPathOf(container.props, path, dataRoot, daemonLogDriver);
-                        if (!landing || mountPoints.some((p) => isUnder(landing.path, p))) continue;
+                        if (!landing || "inMemory" in landing || mountPoints.some((p) => isUnder(landing.path, p))) continue;
                         reportViolation(violation(REQUIREMENT, container.name, `has mysqld write ${option} (${path || '""'}) through ${landing.via}, off ${vm.name}'s LUKS mount (${mountPoints.join(", ")})`, "leave the option unset, turn the log off, or point it under the datadir"), container.urn);
                     }
                     for (const volume of volumePaths(container.props, dataRoot).filter((m) => !m.readOnly && !mountPoints.some((p) => isUnder(m.source, p)))) {

@@ -124,7 +124,7 @@ export function dataLossFindings(resources: readonly PolicyResource[]): DataLoss
         // the writable layer, thrown away with the container at every upgrade.
         if (isApplicationContainer(container.props)) {
             const landing = hostPathOf(container.props, "/elabftw/uploads", dockerDataRoot(undefined));
-            if (landing?.via === "the container's writable layer") found.push({ resource: container, problem: "keeps eLabFTW's uploads (/elabftw/uploads) in the container's writable layer, lost when the container is replaced (every eLabFTW upgrade)", fix: "bind-mount the data disk's uploads folder at /elabftw/uploads exactly" });
+            if (landing?.via === "the container's writable layer" || landing?.inMemory) found.push({ resource: container, problem: `keeps eLabFTW's uploads (/elabftw/uploads) in ${landing.via}, lost when the container is replaced (every eLabFTW upgrade)${landing.inMemory ? " or restarted" : ""}`, fix: "bind-mount the data disk's uploads folder at /elabftw/uploads exactly" });
         }
         if (isDatabaseContainer(container.props)) {
             const datadir = mysqldOptions(knownOrUndefined(() => container.props.command) ?? []).get("datadir") ?? "/var/lib/mysql";
