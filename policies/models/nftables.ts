@@ -3,6 +3,7 @@
 // nothing), and their rules; a rule that
 // accepts with no match at all (only counter, log, comment before accept) accepts everything.
 import { memoByText } from "./memo";
+import { commandName, stopsUnit } from "./shell";
 
 export interface NftChain {
     readonly table: string;
@@ -93,4 +94,27 @@ export function unloggedDropChains(text: string): string[] {
     return parseRuleset(text)
         .filter((c) => c.table === "inet elabftw" && c.hook !== undefined && c.policy === "drop" && !c.rules.some((r) => /(^|\s)log(\s|$)/.test(r.replace(/"[^"]*"/g, '""'))))
         .map((c) => c.name);
+}
+
+/**
+ * Why a command takes the guest table's rules away (nft(8)): `flush ruleset` empties every table,
+ * `delete`/`destroy`/`flush` of the table or of one of its chains removes its rules, and Debian's
+ * nftables.service, once enabled, loads /etc/nftables.conf, which starts with `flush ruleset`, at
+ * boot, racing the program's unit; disabling or masking the program's unit leaves the next boot
+ * without the table.
+ */
+export function wipesGuestTable(argv: readonly string[], table: string): string | undefined {
+    const name = commandName(argv);
+    if (name === "systemctl") {
+        const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+        if (/^(enable|start|restart|reload)$/.test(words[0] ?? "") && words.slice(1).some((u) => /^nftables(\.service)?$/.test(u))) return `${argv.join(" ")} (Debian's nftables.service loads /etc/nftables.conf, which begins with flush ruleset)`;
+        if (stopsUnit(argv, /^elabftw-nftables(\.service)?$/) && !/^stop$/.test(words[0] ?? "")) return `${argv.join(" ")} (the next boot loads no guest table)`;
+        return undefined;
+    }
+    if (name !== "nft") return undefined;
+    const words = argv.slice(1).filter((a) => !a.startsWith("-")).join(" ").replace(/\s*;\s*$/, "").trim();
+    const [family, tableName] = table.split(" ");
+    const ours = new RegExp(`^(delete|destroy|flush)\\s+(table|chain)\\s+(${family}\\s+)?${tableName}\\b`);
+    if (/^flush\s+ruleset\b/.test(words) || ours.test(words)) return argv.join(" ");
+    return undefined;
 }

@@ -157,6 +157,19 @@ export function stdinWriteTargets(script: string): string[] {
     return targets.filter((t) => !/^\/(dev|proc|run|sys)\//.test(t));
 }
 
+/** What printf(1) prints: the format with its conversions filled from the arguments (reused until they run out), escapes decoded. */
+export function printfOutput(format: string, args: readonly string[]): string {
+    const unescape = (text: string) => text.replace(/\\(n|t|\\|")/g, (_, c: string) => ({ n: "\n", t: "\t", "\\": "\\", '"': '"' })[c]!);
+    const conversions = (format.match(/%[-+ #0-9.]*[sdbqiuxXfc]/g) ?? []).length;
+    if (conversions === 0) return unescape(format);
+    let out = "";
+    let next = 0;
+    do {
+        out += unescape(format.replace(/%%|%[-+ #0-9.]*([sdbqiuxXfc])/g, (m) => (m === "%%" ? "%" : args[next++] ?? "")));
+    } while (next < args.length);
+    return out;
+}
+
 /**
  * Files a script writes with the shell: a here-document or here-string into `cat >FILE` or
  * `tee FILE`, `echo`/`printf` redirected to a file or piped into `tee FILE`, `install /dev/stdin FILE`
@@ -174,7 +187,7 @@ export function filesWrittenBy(script: string): WrittenFile[] {
             let content: string | undefined;
             if (name === "cat" || name === "tee") content = stage.heredoc ?? (herestring !== undefined ? `${herestring}\n` : piped);
             else if (name === "echo") content = `${args.filter((a) => !/^-[neE]+$/.test(a)).join(" ")}\n`;
-            else if (name === "printf" && args.length > 0) content = args.length > 1 ? `${args.slice(1).join("\n")}\n` : args[0].replace(/\\n/g, "\n");
+            else if (name === "printf" && args.length > 0) content = printfOutput(args[0], args.slice(1));
             // `… | install [-m MODE] /dev/stdin FILE` and `… | dd of=FILE` copy what is piped in.
             if ((name === "install" && args.includes("/dev/stdin")) || name === "dd") content = piped;
             const targets = [

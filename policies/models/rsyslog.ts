@@ -1,9 +1,12 @@
-// rsyslog's forwarding rules as rsyslogd reads them: a rule whose selector takes every facility and
-// priority (`*.*`) sends to `@host[:port]` (UDP), `@@host[:port]` (TCP), either with an options
+// rsyslog's forwarding rules as rsyslogd reads them: a rule whose legacy selector (rsyslog.conf(5):
+// `facility[,facility].priority` parts joined by `;`, each later part setting or clearing the levels
+// of its facilities: `.none` none, `.=p` that level only, `.!p` not those levels) sends to `@host[:port]` (UDP), `@@host[:port]` (TCP), either with an options
 // group (`@@(z9)host`), or to the target of an `omfwd` action (protocol="udp" unless "tcp", port 514
 // unless set). Comments (`#`) are dropped.
 
 export interface ForwardRule {
+    /** The legacy selector of the rule (`*.*`, `*.*;auth,authpriv.none`, `auth,authpriv.*`). */
+    readonly selector: string;
     readonly target: string;
     readonly protocol: "udp" | "tcp";
     readonly port: number;
@@ -13,14 +16,15 @@ export interface ForwardRule {
 export function forwardRules(texts: readonly string[]): ForwardRule[] {
     const lines = texts.flatMap((text) => text.split("\n").map((l) => l.replace(/#.*$/, "").trim()));
     return lines
-        .filter((l) => /^\*\.\*\s/.test(l))
+        .filter((l) => /^[\w*,=!]+\.[\w*=!]+(;[\w*,=!]+\.[\w*=!]+)*\s/.test(l))
         .flatMap((l): ForwardRule[] => {
+            const selector = l.split(/\s/)[0];
             const legacy = /\s(@@?)(?:\([^)]*\))?(\d+\.\d+\.\d+\.\d+)(?::(\d+))?/.exec(l);
-            if (legacy) return [{ target: legacy[2], protocol: legacy[1] === "@@" ? "tcp" : "udp", port: Number(legacy[3] ?? 514) }];
+            if (legacy) return [{ selector, target: legacy[2], protocol: legacy[1] === "@@" ? "tcp" : "udp", port: Number(legacy[3] ?? 514) }];
             const target = /\btarget\s*=\s*"([^"]+)"/.exec(l)?.[1];
             if (!target) return [];
             const protocol = /\bprotocol\s*=\s*"([^"]+)"/.exec(l)?.[1]?.toLowerCase() === "tcp" ? "tcp" : "udp";
-            return [{ target, protocol, port: Number(/\bport\s*=\s*"(\d+)"/.exec(l)?.[1] ?? 514) }];
+            return [{ selector, target, protocol, port: Number(/\bport\s*=\s*"(\d+)"/.exec(l)?.[1] ?? 514) }];
         });
 }
 
@@ -56,3 +60,29 @@ export function discardedBeforeForwarding(texts: readonly string[]): string[] {
     }
     return found;
 }
+
+const SEVERITIES: Readonly<Record<string, number>> = { emerg: 0, panic: 0, alert: 1, crit: 2, err: 3, error: 3, warning: 4, warn: 4, notice: 5, info: 6, debug: 7, "*": 7 };
+
+/** Whether a legacy selector takes a message of `facility` at `severity` (0 emerg … 7 debug). */
+export function selectorMatches(selector: string, facility: string, severity: number): boolean {
+    let taken = false;
+    for (const part of selector.split(";")) {
+        const dot = part.lastIndexOf(".");
+        const facilities = part.slice(0, dot).split(",");
+        if (!facilities.includes("*") && !facilities.includes(facility)) continue;
+        let priority = part.slice(dot + 1);
+        if (priority === "none") { taken = false; continue; }
+        const negated = priority.startsWith("!");
+        if (negated) priority = priority.slice(1);
+        const exact = priority.startsWith("=");
+        if (exact) priority = priority.slice(1);
+        const level = SEVERITIES[priority] ?? 7;
+        const hit = exact ? severity === level : severity <= level;
+        if (negated && hit) taken = false;
+        else if (!negated && hit) taken = true;
+    }
+    return taken;
+}
+
+/** What sshd (auth), sudo and PAM (authpriv) log at info: the logins and the commands run as root. */
+export const ACCESS_LOGS: readonly [string, number][] = [["auth", 6], ["authpriv", 6]];

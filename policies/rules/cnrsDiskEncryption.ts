@@ -12,6 +12,8 @@ import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programTex
 import { addedKeyslots, crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { consoleAutologin } from "../models/hostAccess";
+import { grantedOver, rolePrivileges } from "../models/pveAccess";
+import { consoleRootShells, debugShellEnabled, GRUB_DEFAULTS, grubFileOrder, grubSettings, kernelWords } from "../models/bootParameters";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
 
@@ -188,6 +190,18 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { encryptedDatastores } = args.getConfig<{ encryptedDatastores: string[] }>();
+        // Proxmox permissions the stack hands out: a backup, clone or migration of a VM carries its
+        // vTPM state, which opens the data disk wherever the copy boots.
+        const vms = ofType(args.resources, TYPES.vm);
+        const guarded = { vmIds: vms.map((v) => Number(v.props.vmId)), pools: vms.map((v) => String(v.props.poolId ?? "")).filter(Boolean), storages: [...new Set(vms.flatMap(datastoresOf))] };
+        const roles = new Map(args.resources.filter((r) => r.type === "proxmoxve:index/roleLegacy:RoleLegacy").map((r) => [String(r.props.roleId), ((r.props.privileges ?? []) as unknown[]).map(String)] as const));
+        for (const acl of args.resources.filter((r) => /^proxmoxve:index\/acl(Legacy)?:Acl(Legacy)?$/.test(r.type))) {
+            const role = String(knownOrUndefined(() => acl.props.roleId) ?? "");
+            const privileges = rolePrivileges(role, roles) ?? ["*"];
+            const granted = grantedOver(String(knownOrUndefined(() => acl.props.path) ?? "/"), knownOrUndefined(() => acl.props.propagate) !== false, privileges, guarded);
+            const who = acl.props.groupId ? `group ${acl.props.groupId}` : acl.props.userId ? `user ${acl.props.userId}` : `token ${acl.props.tokenId ?? "?"}`;
+            if (granted.length > 0) reportViolation(violation(REQUIREMENT, acl.name, `gives ${who} the role ${role || "?"} on ${acl.props.path} (${granted.join(", ")}): a backup, clone, migration or console of the VMs, with the vTPM state that opens their data disks, for accounts outside the stack`, "grant at most VM.Audit and VM.PowerMgmt (a role of your own) to other teams; backups are Borg's"), acl.urn);
+        }
         for (const vm of ofType(args.resources, TYPES.vm)) {
             const plain = datastoresOf(vm).filter((id) => !encryptedDatastores.includes(id));
             if (plain.length > 0 && luksOnDataDisk(vm, args.resources)) {
@@ -204,6 +218,10 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                     const login = consoleAutologin(texts.at(-1)!);
                     if (login) reportViolation(violation(REQUIREMENT, vm.name, `logs ${login} in by itself on a console (${path}): whoever opens the VM's console gets a shell on the unlocked data disk`, "remove the getty override; the console asks for a password the admin account does not have"), vm.urn);
                 }
+                const written = vmFileTexts(vm, args.resources);
+                const grub = grubSettings([...written.keys()].filter((p) => GRUB_DEFAULTS.test(p)).sort(grubFileOrder).map((p) => written.get(p)!.at(-1)!));
+                const shells = [...consoleRootShells(kernelWords(grub)), ...deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((st) => effectiveCommand(st).argv)).filter(debugShellEnabled).map((argv) => argv.join(" "))];
+                for (const shell of shells) reportViolation(violation(REQUIREMENT, vm.name, `boots with a root shell without a password on a console (${shell}): once the vTPM has opened the data disk, whoever opens the VM's console in Proxmox reads it`, "remove it from the kernel command line (/etc/default/grub.d) and leave debug-shell.service disabled; debug at the console with the recovery passphrase"), vm.urn);
                 const files = cloudInitFiles(vm, args.resources);
                 const layers = containerdLayerRoot(files.get("/etc/docker/daemon.json"), files.get("/etc/containerd/config.toml"));
                 if (layers && !mountPoints.some((p) => isUnder(layers, p))) {

@@ -3,7 +3,7 @@
 // default-deny egress, decided on the firewall model.
 import { StackValidationPolicy } from "@pulumi/policy";
 import { covers, describe, INTERNET, setOf, subtract } from "../models/ipv4";
-import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands } from "../models/nftables";
+import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands, wipesGuestTable } from "../models/nftables";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
 import { forwardingAllowed } from "../models/sshd";
@@ -148,6 +148,14 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             if (texts.length === 0) continue; // the image's own sshd_config: nothing the program decides
             const forwarding = forwardingAllowed(texts);
             if (forwarding.length > 0) reportViolation(violation(REQUIREMENT, vm.name, `lets SSH sessions forward connections (${forwarding.join("; ")}), a path around the flow matrix through the VM`, "keep AllowTcpForwarding no and PermitTunnel no in the cloud-init sshd drop-in"), vm.urn);
+        }
+        // A command that empties the guest table (now, or at every boot from cloud-init's bootcmd or a
+        // unit) leaves the VM with the Proxmox layer alone.
+        for (const s of deployedScripts(args.resources)) {
+            for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+                const wipe = wipesGuestTable(effectiveCommand(stage).argv, GUEST_TABLE);
+                if (wipe) reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs ${wipe}: the guest's nftables table ${GUEST_TABLE} is emptied or not loaded, and the VM runs without its in-guest layer`, "never flush the ruleset nor touch the table inet elabftw outside the GuestFirewall; keep Debian's nftables.service disabled"), s.resource.urn);
+            }
         }
         // `include` pulls rules from files the deployment does not write: whatever lands there is
         // loaded with the table, beyond everything evaluated above.

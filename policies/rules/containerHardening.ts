@@ -5,6 +5,7 @@ import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, n
 import { containerEnvValue, isApplicationContainer, knownOrUndefined, TYPES } from "./common";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { apparmorOff } from "../models/hostAccess";
+import { GRUB_DEFAULTS } from "../models/bootParameters";
 
 /** containerEnvValue, or undefined while a preview hides entries that could set the name. */
 function envValueOrUndecided(props: Record<string, any>, name: string): string | undefined {
@@ -17,7 +18,6 @@ function envValueOrUndecided(props: Record<string, any>, name: string): string |
 }
 
 /** GRUB's defaults, which update-grub turns into the kernel command line. */
-const GRUB_DEFAULTS = /^\/etc\/default\/grub(\.d\/[^/]+\.cfg)?$/;
 import { pipelines } from "../models/shell";
 
 export const containerHardening: ResourceValidationPolicy = {

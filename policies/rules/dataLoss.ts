@@ -49,8 +49,26 @@ export function elabftwCommand(argv: readonly string[]): string | undefined {
 
 const DROPS = /^\s*(DROP\s+(DATABASE|SCHEMA|TABLE)|TRUNCATE)\b/i;
 
+/** A file system made or mounted without its journal or write barriers: a crash or power cut leaves it inconsistent. */
+function unjournaled(argv: readonly string[]): string | undefined {
+    const name = commandName(argv);
+    if (/^mkfs\.ext2$/.test(name) || (name === "mke2fs" && !argv.some((a) => a === "-j" || /ext[34]/.test(a)))) return argv.join(" ");
+    if (/^(mkfs\.ext[34]|mke2fs|tune2fs)$/.test(name)) {
+        const features = argv.flatMap((a, i) => (a === "-O" ? [argv[i + 1] ?? ""] : /^-O./.test(a) ? [a.slice(2)] : []));
+        if (features.some((f) => f.split(",").some((x) => x === "^has_journal" || x === "none"))) return argv.join(" ");
+    }
+    if (name === "mount" && argv.some((a, i) => argv[i - 1] === "-o" && /(^|,)(data=writeback|nobarrier|barrier=0)(,|$)/.test(a))) return argv.join(" ");
+    return undefined;
+}
+
 export function dataLossFindings(resources: readonly PolicyResource[]): DataLossFinding[] {
     const found: DataLossFinding[] = [];
+    for (const s of deployedScripts(resources)) {
+        for (const argv of stagesOf(s.script)) {
+            const weak = unjournaled(argv);
+            if (weak) found.push({ resource: s.resource, problem: `${s.where} runs \`${weak}\`: the file system has no journal (or no write barriers), so a crash or a power cut leaves it inconsistent, the boot's fsck stops, and files written just before are lost`, fix: "format ext4 with its journal (mkfs.ext4's defaults) and mount it with the defaults" });
+        }
+    }
     for (const s of deployedScripts(resources).filter((d) => d.runByPulumi)) {
         for (const argv of stagesOf(s.script)) {
             const what = destroys(argv);

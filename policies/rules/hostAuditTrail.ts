@@ -9,6 +9,7 @@ import { sshdSettings } from "../models/sshd";
 import { commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { unloggedDropChains } from "../models/nftables";
 import { mysqldOptions } from "../models/mysqld";
+import { ACCESS_LOGS, forwardRules, selectorMatches } from "../models/rsyslog";
 import { deployedScripts, vmFileTexts } from "./deployedText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
@@ -43,6 +44,14 @@ export const hostAuditTrail: StackValidationPolicy = {
             const gap = journaldSyslogGap(journald.map(last).filter((t): t is string => t !== undefined));
             if (gap) {
                 reportViolation(`${vm.name}: journald is configured with ${gap}: logins (sshd, info), sudo's commands (notice) and the containers' output (info) never reach rsyslog, so the syslog server (matrix row 7) does not receive them. Fix: remove ${gap.split("=")[0]} from journald.conf and its drop-ins.`, vm.urn);
+            }
+            // rsyslog's forwarding must carry the logins and the sudo commands (matrix row 7): a selector
+            // that leaves auth or authpriv out keeps them on the VM, where root erases them.
+            const rsyslog = [...files.keys()].filter((p) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(p)).sort((a, b) => (a === "/etc/rsyslog.conf" ? 1 : b === "/etc/rsyslog.conf" ? -1 : a.localeCompare(b))).map((p) => last(p)!);
+            const forwards = forwardRules(rsyslog);
+            const missing = ACCESS_LOGS.filter(([facility, severity]) => !forwards.some((r) => selectorMatches(r.selector, facility, severity)));
+            if (forwards.length > 0 && missing.length > 0) {
+                reportViolation(`${vm.name}: rsyslog forwards ${forwards.map((r) => `${r.selector} to ${r.target}`).join(", ")}, which leaves out ${missing.map(([f]) => f).join(" and ")}: sshd's logins and sudo's commands stay on the VM, where whoever becomes root erases them. Fix: forward *.* (the program's rule) or at least auth,authpriv.*.`, vm.urn);
             }
             // The sshd settings that let someone in without a key the deployment installed.
             const keysCommand = sshd.get("authorizedkeyscommand");
