@@ -86,7 +86,7 @@ export const SETTINGS_KEYS = {
     },
     samlEmailAttribute: {
         type: "string",
-        description: "SAML attribute holding the user's email (manual mode; default: mail's OID).",
+        description: "SAML attribute holding the user's email (manual mode; default: mail's OID). eLabFTW matches accounts on it, so only the directory's institutional mail is accepted (mail, its OID or its claim URI), never an address users declare themselves (supannMailPerso).",
         fix: "pulumi config set samlEmailAttribute urn:oid:0.9.2342.19200300.100.1.3",
         schema: attributeName.default("urn:oid:0.9.2342.19200300.100.1.3"),
     },

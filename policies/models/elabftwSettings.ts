@@ -107,3 +107,26 @@ export function readsConfig(argv: readonly string[]): boolean {
     const body = argv.some((a) => BODY_OPTIONS.test(a) || /^--[a-z-]+=/.test(a) && BODY_OPTIONS.test(a.slice(0, a.indexOf("="))) || /^-[dF]./.test(a));
     return (method === undefined ? !body : method.toUpperCase() === "GET");
 }
+
+/**
+ * The SAML attribute eLabFTW finds or creates accounts by (the IdP's email_attr), from a settings
+ * document that registers an identity provider by hand; undefined when the document registers none.
+ */
+export function idpEmailAttribute(text: string): string | undefined {
+    try {
+        const parsed = JSON.parse(text);
+        const attr = parsed?.idp?.idp?.email_attr;
+        return typeof attr === "string" ? attr : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
+/**
+ * Attributes that carry the institution's own address for the person (the directory's `mail`, by
+ * name or OID, or its claim URI): the identity provider asserts them from the directory, where the
+ * user cannot choose them. Any other (a personal address users declare, SUPANN's supannMailPerso, an
+ * alternate address) lets a user claim a colleague's address, and eLabFTW logs them into that account.
+ */
+const INSTITUTIONAL_EMAIL = new Set(["mail", "email", "urn:oid:0.9.2342.19200300.100.1.3", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:1.2.840.113549.1.9.1"]);
+export const isInstitutionalEmailAttribute = (name: string) => INSTITUTIONAL_EMAIL.has(name.trim()) || INSTITUTIONAL_EMAIL.has(name.trim().toLowerCase());

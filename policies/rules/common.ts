@@ -181,6 +181,16 @@ export function containerEnvValue(props: Record<string, any>, name: string): str
     return last >= 0 ? entries[last]!.value : undefined;
 }
 
+/** A container's variable, or undefined while a preview hides an entry that could set it (decided at `up`). */
+export function envValueOrUndecided(props: Record<string, any>, name: string): string | undefined {
+    try {
+        return containerEnvValue(props, name);
+    } catch (error) {
+        if (error instanceof UnknownValueError) return undefined;
+        throw error;
+    }
+}
+
 /** Files the program installs on a VM with install-file.sh: path -> command. */
 export function installedFiles(resources: readonly PolicyResource[], address: string): Map<string, PolicyResource> {
     const files = new Map<string, PolicyResource>();

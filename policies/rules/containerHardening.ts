@@ -1,24 +1,12 @@
 // Hardening: containers gain no privileges, keep fewer capabilities than Docker's default, and do not
 // reach into the host (policies/models/dockerContainer.ts).
-import { ResourceValidationPolicy, UnknownValueError } from "@pulumi/policy";
+import { ResourceValidationPolicy } from "@pulumi/policy";
 import { daemonConfig, DOCKER_DEFAULT_CAPS, effectiveCapabilities, hostAccess, noNewPrivileges } from "../models/dockerContainer";
-import { containerEnvValue, isApplicationContainer, knownOrUndefined, TYPES } from "./common";
+import { envValueOrUndecided, isApplicationContainer, knownOrUndefined, TYPES } from "./common";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { apparmorOff } from "../models/hostAccess";
-import { GRUB_DEFAULTS } from "../models/bootParameters";
-
-/** containerEnvValue, or undefined while a preview hides entries that could set the name. */
-function envValueOrUndecided(props: Record<string, any>, name: string): string | undefined {
-    try {
-        return containerEnvValue(props, name);
-    } catch (error) {
-        if (error instanceof UnknownValueError) return undefined;
-        throw error;
-    }
-}
-
-/** GRUB's defaults, which update-grub turns into the kernel command line. */
 import { pipelines } from "../models/shell";
+import { GRUB_DEFAULTS } from "../models/bootParameters";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",

@@ -10,7 +10,7 @@ import { isUnder } from "../models/paths";
 import { statements } from "../models/mysqlAccounts";
 import { mysqldOptions } from "../models/mysqld";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
-import { containerEnvValue, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
+import { containerEnvValue, envValueOrUndecided, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
 export interface DataLossFinding {
@@ -61,8 +61,27 @@ function unjournaled(argv: readonly string[]): string | undefined {
     return undefined;
 }
 
+/**
+ * The databases a script's SQL drops, its shell variables resolved from the script's own
+ * assignments in order (`database="elabftw"`, `scratch="${database}_restore_drill"`).
+ */
+export function droppedDatabases(script: string): string[] {
+    const values = new Map<string, string>();
+    const expand = (text: string) => text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => values.get(name) ?? m);
+    for (const stage of pipelines(script).flatMap((p) => p.stages)) for (const { name, value } of stage.assigns) if (!values.has(name)) values.set(name, expand(value.text));
+    return [...script.matchAll(/DROP\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?\\?`?([^\s`\\";]+)/gi)].map((m) => expand(m[1]));
+}
+
 export function dataLossFindings(resources: readonly PolicyResource[]): DataLossFinding[] {
     const found: DataLossFinding[] = [];
+    // The live database, by the name eLabFTW uses (DB_NAME; elabimg's default is elabftw): a script
+    // that drops it (a drill whose scratch name resolves to it) destroys production.
+    const live = new Set(ofType(resources, TYPES.container).filter((c) => isApplicationContainer(c.props)).map((c) => envValueOrUndecided(c.props, "DB_NAME") ?? "elabftw"));
+    for (const s of deployedScripts(resources)) {
+        for (const name of droppedDatabases(s.script).filter((n) => live.has(n))) {
+            found.push({ resource: s.resource, problem: `${s.where} drops the database ${name}, eLabFTW's live database, when it runs`, fix: "drop only a scratch database whose name differs from the live one (the drill's <database>_restore_drill)" });
+        }
+    }
     for (const s of deployedScripts(resources)) {
         for (const argv of stagesOf(s.script)) {
             const weak = unjournaled(argv);

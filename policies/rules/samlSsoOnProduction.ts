@@ -1,7 +1,8 @@
 // Authentication: a production unit signs its users in through the identity provider (Janus+ for
 // the CNRS, with its FIDO2 keys); local passwords remain for the break-glass sysadmin only.
 import { StackValidationPolicy } from "@pulumi/policy";
-import { isProductionStack } from "./common";
+import { isProductionStack, knownOrUndefined, ofType, TYPES } from "./common";
+import { idpEmailAttribute, isInstitutionalEmailAttribute } from "../models/elabftwSettings";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const samlSsoOnProduction: StackValidationPolicy = {
@@ -18,6 +19,14 @@ export const samlSsoOnProduction: StackValidationPolicy = {
             // A settings resource that ignores changes applies its settings once: later ones never reach eLabFTW.
             for (const r of [resource, ...args.resources.filter((c) => c.parent?.urn === resource.urn)].filter((c) => (c.opts.ignoreChanges ?? []).length > 0)) {
                 reportViolation(`${r.name}: ignores changes to ${r.opts.ignoreChanges!.join(", ")} on a production stack: the settings reached eLabFTW once, and a later change (a revoked IdP certificate, a stricter MFA or password policy) never does, while the stack shows it. Fix: remove ignoreChanges from the settings resources.`, r.urn);
+            }
+            // The attribute eLabFTW matches accounts on must be the address the directory assigns.
+            for (const command of ofType(args.resources, TYPES.command)) {
+                const stdin = knownOrUndefined(() => command.props.stdin);
+                const attribute = typeof stdin === "string" ? idpEmailAttribute(stdin) : undefined;
+                if (attribute !== undefined && !isInstitutionalEmailAttribute(attribute)) {
+                    reportViolation(`${command.name}: registers the identity provider with the email attribute ${attribute}, not the directory's institutional mail: eLabFTW finds the account by that address, so a user who puts a colleague's address there logs into the colleague's account. Fix: pulumi config set samlEmailAttribute urn:oid:0.9.2342.19200300.100.1.3 (mail).`, command.urn);
+                }
             }
             for (const { config, idp } of settingsViews(resource, args.resources)) {
                 if (config.saml_toggle !== "1" || !idp) {

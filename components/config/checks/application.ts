@@ -2,6 +2,7 @@
 import { TS_AUTHORITIES } from "../settingsKeys";
 import { CrossCheck, extraFlows } from "../parsed";
 import { keyMatchesCertificate } from "../tlsKeys";
+import { isInstitutionalEmailAttribute } from "../../../policies/models/elabftwSettings";
 
 export const APPLICATION_CHECKS: readonly CrossCheck[] = [
     {
@@ -23,7 +24,7 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
-        reads: ["samlEnabled", "samlIdpMetadataUrl", "samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl", "localLogin", "localLoginHidden"],
+        reads: ["samlEnabled", "samlIdpMetadataUrl", "samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl", "localLogin", "localLoginHidden", "samlEmailAttribute"],
         check: (c, problem) => {
             const manual = (["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate", "samlIdpSloUrl"] as const).filter((key) => c[key] !== undefined);
             if (!c.samlEnabled) {
@@ -39,6 +40,8 @@ export const APPLICATION_CHECKS: readonly CrossCheck[] = [
             for (const key of ["samlIdpEntityId", "samlIdpSsoUrl", "samlIdpCertificate"] as const) {
                 if (c[key] === undefined) problem(key, "is required with samlEnabled true when samlIdpMetadataUrl is not set (manual identity provider)");
             }
+            // eLabFTW finds the account by this address: one the user chooses lets them claim a colleague's.
+            if (!isInstitutionalEmailAttribute(c.samlEmailAttribute)) problem("samlEmailAttribute", `is ${c.samlEmailAttribute}, not the directory's institutional mail: eLabFTW matches accounts on it, so an address users declare themselves would let one log into another's account`, "pulumi config set samlEmailAttribute urn:oid:0.9.2342.19200300.100.1.3");
         },
     },
     {
