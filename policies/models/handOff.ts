@@ -167,3 +167,14 @@ export function matrixFloorBreaches(flows: readonly FlowPackets[], e: MatrixEndp
     }
     return found;
 }
+
+/**
+ * Reverse-proxy settings, in the hand-off's text, that make the edge accept whatever certificate the
+ * web VM's address presents (each as the proxy reads it): nginx `proxy_ssl_verify off` (its
+ * default when absent), HAProxy `verify none`, Apache `SSLProxyVerify none` and `SSLProxyCheckPeer*
+ * off`, Traefik's `insecureSkipVerify`, curl's `-k`/`--insecure`.
+ */
+export function backendVerificationOff(text: string): string[] {
+    const patterns = [/proxy_ssl_verify\s+off/i, /\bverify\s+none\b/i, /SSLProxyVerify\s+none/i, /SSLProxyCheckPeer(Name|CN|Expire)\s+off/i, /insecureSkipVerify\s*[:=]\s*true/i, /(^|\s)(-k|--insecure)(\s|$)/];
+    return patterns.flatMap((p) => (p.exec(text)?.[0] ? [p.exec(text)![0].trim()] : []));
+}

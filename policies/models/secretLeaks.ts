@@ -124,3 +124,28 @@ export function remoteSecretCopies(script: string): string[] {
     }
     return found;
 }
+
+/** Whether a path holds the VM's SSH host private keys (/etc/ssh/ssh_host_*_key, or a folder above them). */
+const holdsHostKeys = (path: string) => /^\/etc\/?$|^\/etc\/ssh\/?$|^\/etc\/ssh\/ssh_host_[a-z0-9]+_key$|^\/$/.test(path.replace(/\/\*$/, ""));
+
+/**
+ * How the VM's SSH host private keys leave it: etckeeper pushing /etc's repository (PUSH_REMOTE in
+ * etckeeper.conf, after every commit), `git push` from /etc, or a copy of /etc or /etc/ssh to
+ * another host (rsync, scp, tar into ssh or curl). Whoever holds that copy answers as the VM.
+ */
+export function hostKeyExports(script: string, etckeeperConf?: string): string[] {
+    const found: string[] = [];
+    const remote = etckeeperConf && /^\s*PUSH_REMOTE\s*=\s*["']?([^"'\s#]+)/m.exec(etckeeperConf)?.[1];
+    if (remote) found.push(`etckeeper's PUSH_REMOTE="${remote}" (every commit of /etc pushed)`);
+    for (const { stages } of pipelines(script)) {
+        for (const [i, stage] of stages.entries()) {
+            const argv = effectiveCommand(stage).argv;
+            const name = commandName(argv);
+            const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+            if (name === "git" && argv.some((a, k) => argv[k - 1] === "-C" && holdsHostKeys(a)) && words.includes("push")) found.push(argv.join(" "));
+            if (/^(rsync|scp)$/.test(name) && words.some(holdsHostKeys) && words.some((w) => /^[^/]*:/.test(w))) found.push(argv.join(" "));
+            if (name === "tar" && words.some(holdsHostKeys) && stages.slice(i + 1).some((s) => /^(ssh|curl|nc|socat)$/.test(commandName(effectiveCommand(s).argv)))) found.push(stages.map((s) => effectiveCommand(s).argv.join(" ")).join(" | "));
+        }
+    }
+    return found;
+}

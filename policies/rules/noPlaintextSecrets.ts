@@ -18,6 +18,7 @@ import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
 import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 import { archivedPaths } from "../models/archives";
+import { elabftwCommand } from "./dataLoss";
 import { persistentWorkDirs, sudoIoLogging } from "../models/hostAccess";
 import { accumulatedValues, envSecretArguments, pathVariables, environmentPrint, imageExport, remoteSecretCopies, secretPassingPatterns, sshSentEnvironment } from "../models/secretLeaks";
 
@@ -94,6 +95,16 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 for (const source of sources.filter((r) => r.type in PLAINTEXT_RANDOM_TYPES)) {
                     report(resource, `its ${field}`, `the result of ${source.name}, a ${PLAINTEXT_RANDOM_TYPES[source.type]} whose result the random provider keeps unmarked in the state`, "generate secrets with RandomPassword or RandomBytes, whose results the provider marks secret");
                 }
+            }
+        }
+        // The break-glass sysadmin's password (db:install's prompt reads it on stdin) must be generated:
+        // a literal is known to whoever reads the program, its history or the state.
+        for (const command of ofType(args.resources, TYPES.command)) {
+            const installs = pipelines(String(command.props.create ?? "")).some((p) => p.stages.some((stage) => elabftwCommand(effectiveCommand(stage).argv) === "db:install"));
+            const stdin = knownOrUndefined(() => command.props.stdin);
+            const fromGenerator = (command.propertyDependencies?.stdin ?? []).some((r) => GENERATED_TYPES.includes(r.type)) && (typeof stdin !== "string" || generated.some((g) => stdin.includes(g.value)));
+            if (installs && typeof stdin === "string" && stdin.trim() !== "" && !fromGenerator) {
+                report(command, "its stdin (the first sysadmin's password for db:install)", "a password no generator made", "feed db:install the generated RandomPassword (the program's sysadminPassword output)");
             }
         }
         for (const snippet of ofType(args.resources, TYPES.snippet)) {

@@ -9,7 +9,8 @@ import { assignments } from "../models/borg";
 import { plainTcpListeners } from "../models/dockerCli";
 import { daemonConfig } from "../models/dockerContainer";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
-import { isProductionStack, TYPES, tryKnown } from "./common";
+import { hostKeyExports } from "../models/secretLeaks";
+import { isProductionStack, TYPES, tryKnown, vmAddress } from "./common";
 import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
@@ -158,6 +159,12 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
                     reportViolation(`${vm.name}: ${path} trusts a host CA (${line.trim().split(/\s+/).slice(0, 2).join(" ")} …): any host presenting a certificate that CA signs for the name is accepted, not the one pinned key. Fix: pin the host's own key (the backupHostKey setting).`, vm.urn);
                 }
             }
+        }
+        // A pinned key vouches for the VM only while its private half stays on the VM.
+        for (const vm of args.resources.filter((r) => r.type === TYPES.vm)) {
+            const etckeeper = vmFileTexts(vm, args.resources).get("/etc/etckeeper/etckeeper.conf")?.at(-1);
+            const exports = [...hostKeyExports("", etckeeper), ...deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => hostKeyExports(d.script))];
+            for (const how of new Set(exports)) reportViolation(`${vm.name}: its SSH host private keys leave the VM (${how}): whoever reads that copy answers as the VM to the program, which then sends it the containers' secrets. Fix: never copy /etc or /etc/ssh off the VM (no etckeeper push, no rsync of /etc); back up the data folders only.`, vm.urn);
         }
         // A Docker daemon listening on TCP without --tlsverify answers anyone who reaches the port, as root.
         for (const s of deployedScripts(args.resources)) {
