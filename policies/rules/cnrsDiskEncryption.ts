@@ -13,6 +13,7 @@ import { addedKeyslots, crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWea
 import { effectiveCommand, pipelines } from "../models/shell";
 import { consoleAutologin } from "../models/hostAccess";
 import { grantedOver, rolePrivileges } from "../models/pveAccess";
+import { dataExports } from "../models/dataExports";
 import { consoleRootShells, debugShellEnabled, GRUB_DEFAULTS, grubFileOrder, grubSettings, kernelWords } from "../models/bootParameters";
 
 const REQUIREMENT = cnrs("Chiffrement des disques durs", "disk encryption");
@@ -246,6 +247,12 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 // A secret a command receives on stdin and writes to a file lands where the file is.
                 for (const finding of secretsWrittenOffMount(vm, args.resources, mountPoints, links)) {
                     reportViolation(violation(REQUIREMENT, finding.resource.name, `writes ${finding.what} to ${finding.path}, on ${vm.name}'s unencrypted OS disk`, `keep secrets under the LUKS mount (${mountPoints.join(", ")}); read them from there`), finding.resource.urn);
+                }
+                // The notebook's content read out of MySQL or eLabFTW's API lands where the read's output goes.
+                for (const s of deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm))) {
+                    for (const exported of dataExports(s.script).filter((e) => !mountPoints.some((p) => isUnder(followLinks(e.to, links), p)))) {
+                        reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `writes what ${exported.what} returns (the notebook's content) to ${exported.to}, on ${vm.name}'s unencrypted OS disk${exported.to === "the journal" ? " (and to the syslog server)" : ""}`, `keep exports under the LUKS mount (${mountPoints.join(", ")}) or in Borg; log counts and checksums, never rows`), s.resource.urn);
+                    }
                 }
                 const daemonLogDriver = daemonLogDriverOf(cloudInitFiles(vm, args.resources).get("/etc/docker/daemon.json"));
                 for (const container of ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm))) {
