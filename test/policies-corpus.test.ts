@@ -204,7 +204,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "Docker data-root dropped from daemon.json", owner: DISK, apply: userData("web", (t) => t.replace(/^ *"data-root": .*\n/m, "")) },
     { id: "Docker data-root on the OS disk", owner: DISK, apply: userData("db", (t) => t.replace('"data-root": "/srv/elabftw/docker"', '"data-root": "/var/lib/docker-data"')) },
     { id: "Docker's legacy graph key instead of data-root", owner: DISK, apply: userData("db", (t) => t.replace('"data-root": "/srv/elabftw/docker"', '"graph": "/opt/docker"')) },
-    { id: "uploads in a local volume bound to the OS disk", owner: DISK, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0] = { type: "volume", source: "uploads", target: "/elabftw/uploads", volumeOptions: { driverName: "local", driverOptions: { type: "none", o: "bind", device: "/opt/uploads" } } })) },
+    { id: "uploads in a local volume bound to the OS disk", owner: DISK, also: MOVED_UPLOADS, apply: container("-elabftw-container", (p) => (plain(p.mounts)[0] = { type: "volume", source: "uploads", target: "/elabftw/uploads", volumeOptions: { driverName: "local", driverOptions: { type: "none", o: "bind", device: "/opt/uploads" } } })) },
     { id: "an extra disk on plain storage", owner: DISK, apply: (g) => changed(g, T.vm, "-db", (p) => plain(p.disks).push({ interface: "scsi2", datastoreId: "local-lvm", size: 50, fileFormat: "raw" })) },
     // Secrets in plaintext places.
     { id: "secret in a container label", owner: SECRETS, apply: container("-mysql-container", (p) => plain(p.labels).push({ label: "org.example.backup-password", value: "Tr0ub4dor-and-3" })) },
@@ -399,6 +399,33 @@ export const CORPUS: readonly Mutation[] = [
     { id: "weekly check repairs the repository", owner: BACKUP, apply: script("-backup-db-script-elabftw-backup", (t) => t.replace("borg check ||", "borg check --repair ||")) },
     { id: "db data disk gets a second passphrase with luksAddKey", owner: DISK, apply: (g) => changed(g, T.command, "-db-data-luks-format", (p) => (p.create = `${p.create} && sudo cryptsetup luksAddKey /dev/disk/by-id/x /root/second.key`)) },
     { id: "web firewall options allow router advertisements", owner: INFRA, apply: (g) => changed(g, T.options, "-web-options", (p) => (p.radv = true)) },
+    // Blind set 10's classes, in other spellings: pins and intervals that stall security updates, CAs and boot entries, secrets on
+    // argv and in SSH environments, containers committed, passphrases from nowhere, narrow dumps, console shells, wiped tables,
+    // ACLs, selectors, tmpfs uploads, host keys copied, the edge told not to verify, rows read out.
+    { id: "db preferences.d ranks trixie at 990 for every package", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/apt/preferences.d/10-stable", "Package: *\nPin: release a=stable\nPin-Priority: 990")) },
+    { id: "web apt.conf.d upgrades weekly", owner: "verified-software-sources", apply: userData("web", writeFile("/etc/apt/apt.conf.d/99-weekly", 'APT::Periodic::Unattended-Upgrade "7";')) },
+    { id: "web trusts an extra CA in the system store", owner: "verified-software-sources", apply: userData("web", writeFile("/usr/local/share/ca-certificates/inspect.crt", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----")) },
+    { id: "db GRUB boots the second entry of the submenu", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/default/grub.d/60-entry.cfg", 'GRUB_DEFAULT="1>2"')) },
+    { id: "web GRUB drop-in boots init=/bin/sh", owner: DISK, apply: userData("web", writeFile("/etc/default/grub.d/70-rescue.cfg", 'GRUB_CMDLINE_LINUX="$GRUB_CMDLINE_LINUX init=/bin/sh"')) },
+    { id: "web backup script snapshots the eLabFTW container with docker commit", owner: SECRETS, apply: script("-backup-web-script-elabftw-backup", (t) => `${t}
+docker container commit elabftw support/elabftw:debug\n`) },
+    { id: "web backup script logs docker inspect of eLabFTW", owner: SECRETS, apply: script("-backup-web-script-elabftw-backup", (t) => `${t}
+docker inspect elabftw | logger -t inspect\n`) },
+    { id: "db Docker provider sends PULUMI_* into the session", owner: SECRETS, apply: (g) => changed(g, T.provider, "db-docker", (p) => (p.sshOpts = JSON.stringify([...JSON.parse(String(plain(p.sshOpts))), "-o", "SendEnv=PULUMI_*"]))) },
+    { id: "web sshd accepts every client variable", owner: SECRETS, apply: userData("web", writeFile("/etc/ssh/sshd_config.d/20-env.conf", "AcceptEnv *")) },
+    { id: "db backup unit reads the passphrase from /dev/null", owner: BACKUP, apply: script("-backup-db-unit-elabftw-backup-db-service", (t) => t.replace("[Service]\n", "[Service]\nEnvironment=BORG_PASSCOMMAND='cat /dev/null'\n")) },
+    { id: "mysqldump --default-character-set=ascii", owner: BACKUP, apply: dumpScript((t) => t.replace('--default-character-set=utf8mb4 "$database"', '--default-character-set=utf8mb4 --default-character-set ascii "$database"')) },
+    { id: "eLabFTW uploads in a tmpfs", owner: BACKUP, apply: container("-elabftw-container", (p) => {
+        // Docker refuses two mounts at one target: the bind mount goes, the tmpfs takes its place.
+        p.mounts = plain(p.mounts).filter((m: Props) => m.target !== "/elabftw/uploads");
+        p.tmpfs = { "/elabftw/uploads": "size=2g" };
+    }) },
+    { id: "web runcmd deletes the guest table", owner: INFRA, apply: userData("web", (t) => t.replace("runcmd:\n", "runcmd:\n  - nft delete table inet elabftw\n")) },
+    { id: "db rsyslog forwards all but authpriv", owner: "host-audit-trail", apply: userData("db", (t) => t.replace('      *.* action(type="omfwd"', '      *.info;authpriv.none action(type="omfwd"')) },
+    { id: "db runcmd copies /etc/ssh to the filer", owner: "verified-remote-hosts", also: { policy: BACKUP, why: "rsync to another host copies files off the machine unencrypted" }, apply: userData("db", (t) => t.replace("runcmd:\n", "runcmd:\n  - rsync -a /etc/ssh/ backup@10.20.60.20:/srv/ssh-db/\n")) },
+    { id: "hand-off tells Traefik to skip the backend's certificate", owner: HTTPS, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.markdown = `${p.markdown}\nTraefik: serversTransport insecureSkipVerify: true\n`)) },
+    { id: "restore drill writes users' emails to /var/tmp", owner: DISK, apply: script("-backup-db-script-elabftw-restore-drill", (t) => `${t}\nmysql -e "SELECT email, firstname FROM elabftw.users" > /var/tmp/users.txt\n`) },
+    { id: "lab operators get PVEVMAdmin on the pool", owner: DISK, apply: (g) => withResource(g, g.find((r) => r.type === T.alias)!, "proxmoxve:index/aclLegacy:AclLegacy", "lab-ops-acl", { path: "/pool/elabftw-demo", groupId: "lab-ops", roleId: "PVEVMAdmin", propagate: true }) },
 ];
 
 describe("the mutation corpus", () => {

@@ -161,7 +161,7 @@ export function stdinWriteTargets(script: string): string[] {
 export function printfOutput(format: string, args: readonly string[]): string {
     const unescape = (text: string) => text.replace(/\\(n|t|\\|")/g, (_, c: string) => ({ n: "\n", t: "\t", "\\": "\\", '"': '"' })[c]!);
     const conversions = (format.match(/%[-+ #0-9.]*[sdbqiuxXfc]/g) ?? []).length;
-    if (conversions === 0) return unescape(format);
+    if (conversions === 0) return unescape(format.replace(/%%/g, "%"));
     let out = "";
     let next = 0;
     do {

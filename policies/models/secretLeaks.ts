@@ -5,7 +5,7 @@
 //   sshd keeps those its AcceptEnv patterns match (sshd_config(5), the same): the session's processes
 //   on the VM, root's first, then read them;
 // - `docker commit` turns a container, its environment in the image config and its writable layer,
-//   into an image; `docker push`, `save` and `export` send an image or a filesystem elsewhere;
+//   into an image (which `docker push` then publishes); `docker export` writes out its filesystem;
 // - `docker inspect` prints a container's configuration, its environment included, unless its
 //   --format selects fields that hold none; `docker exec … env` prints the environment too;
 // - `ssh HOST cat FILE > local` copies a file of the VM onto the workstation.
@@ -84,14 +84,13 @@ export function sshSentEnvironment(words: readonly string[]): { sendEnv: string[
     return { sendEnv: pick("SendEnv"), setEnv: pick("SetEnv") };
 }
 
-/** A docker command that sends a container's or image's content away (with the environment and files in it). */
+/** A docker command that turns a running container, its environment and files, into something that can leave (an image, a tar). */
 export function imageExport(argv: readonly string[]): string | undefined {
     if (commandName(argv) !== "docker") return undefined;
     const words = argv.slice(1).filter((a) => !a.startsWith("-"));
     const verb = /^(container|image)$/.test(words[0] ?? "") ? words[1] : words[0];
     if (verb === "commit") return "docker commit (the container's environment, DB_PASSWORD and SECRET_KEY, lands in the image's config, its writable layer in the image)";
-    if (verb === "push") return "docker push (an image leaves for a registry)";
-    if (verb === "save" || verb === "export") return `docker ${verb} (an image or a container's filesystem written to a file)`;
+    if (verb === "export") return "docker export (the container's filesystem, its writable layer with the sessions and work files, written out)";
     return undefined;
 }
 

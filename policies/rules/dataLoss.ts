@@ -50,7 +50,7 @@ export function elabftwCommand(argv: readonly string[]): string | undefined {
 const DROPS = /^\s*(DROP\s+(DATABASE|SCHEMA|TABLE)|TRUNCATE)\b/i;
 
 /** A file system made or mounted without its journal or write barriers: a crash or power cut leaves it inconsistent. */
-function unjournaled(argv: readonly string[]): string | undefined {
+export function unjournaled(argv: readonly string[]): string | undefined {
     const name = commandName(argv);
     if (/^mkfs\.ext2$/.test(name) || (name === "mke2fs" && !argv.some((a) => a === "-j" || /ext[34]/.test(a)))) return argv.join(" ");
     if (/^(mkfs\.ext[34]|mke2fs|tune2fs)$/.test(name)) {
