@@ -291,6 +291,11 @@ describe("config validation", () => {
             assert.ok(validateConfig(withChanges({ ...manualIdp, samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth" })).config.settings.saml);
         });
 
+        it("refuses an email attribute that is not the directory's institutional mail", () => {
+            assert.match(problemAbout({ samlEmailAttribute: "urn:oid:1.3.6.1.4.1.7135.1.2.1.15" }, "samlEmailAttribute"), /is urn:oid:1\.3\.6\.1\.4\.1\.7135\.1\.2\.1\.15, not the directory's institutional mail/);
+            assert.ok(validateConfig(withChanges({ samlEmailAttribute: "mail" })).config.settings.saml);
+        });
+
         it("refuses a metadata URL together with the manual keys", () => {
             assert.match(problemAbout({ samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth" }, "samlIdpEntityId"), /is set together with samlIdpMetadataUrl/);
         });
