@@ -65,7 +65,7 @@ function generatedSecretValues(resources: readonly PolicyResource[]): { owner: s
 
 export const noPlaintextSecrets: StackValidationPolicy = {
     name: "no-plaintext-secrets",
-    description: "No key material, password setting, secret-looking assignment or generated secret value in any plaintext input of any resource (descriptions, tags, labels, cloud-init snippets, command lines), nor in installed scripts, units and cron files; no password option on a command line; secrets travel through stdin, a container's environment or files read at run time; no secret copied into a file on the workstation, printed to a command's stdout kept in the state, passed to bin/init with -p, held literally in a field named for a secret, or logged by dockerd's debug mode.",
+    description: "No key material, password setting, secret-looking assignment or generated secret value in any plaintext input of any resource (descriptions, tags, labels, cloud-init snippets, command lines), nor in installed scripts, units and cron files; no password option on a command line; secrets travel through stdin, a container's environment or files read at run time; no secret copied into a file on the workstation, printed to a command's stdout kept in the state, passed to bin/init with -p, held literally in a field named for a secret, or logged by dockerd's debug mode. No secret environment variable expanded on a command line; no SendEnv/AcceptEnv pattern passing secret variables; no docker commit or export of a container, no print of its environment; no secret file copied from a VM to the workstation; the first sysadmin's password generated.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const reported = new Set<string>();

@@ -7,7 +7,7 @@ import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings"
 
 export const samlSsoOnProduction: StackValidationPolicy = {
     name: "saml-sso-on-production",
-    description: "On a production stack, eLabFTW's instance settings are managed, SAML sign-on through the unit's identity provider is on, local login is limited to the break-glass sysadmin, self-registration is off, no other sign-on bypasses the identity provider (no external authentication header, no LDAP login), and the settings resources ignore no change.",
+    description: "On a production stack, eLabFTW's instance settings are managed, SAML sign-on through the unit's identity provider is on, local login is limited to the break-glass sysadmin, self-registration is off, no other sign-on bypasses the identity provider (no external authentication header, no LDAP login), and the settings resources ignore no change. The identity provider is registered with the directory's institutional mail as the account key.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
