@@ -182,6 +182,7 @@ describe("printf, content read out, SAML's email attribute, the edge's verificat
         assert.equal(printfOutput("A=%s\\nB=%s\\n", ["1", "2"]), "A=1\nB=2\n");
         assert.equal(printfOutput("%s\\n", ["a", "b"]), "a\nb\n");
         assert.equal(printfOutput("100%%\\n", []), "100%\n");
+        assert.equal(printfOutput("%%s\\n", ["a"]), "%s\n", "%%s takes no argument: one pass, not an endless one");
     });
     it("tells rows from counts, and follows them to a file or the journal", () => {
         assert.ok(readsRows("SELECT * FROM `elabftw`.`users` ORDER BY 1 DESC LIMIT 20"));

@@ -164,10 +164,12 @@ export function printfOutput(format: string, args: readonly string[]): string {
     if (conversions === 0) return unescape(format.replace(/%%/g, "%"));
     let out = "";
     let next = 0;
-    do {
+    // printf reuses the format while arguments remain; a pass that takes none ends it (`%%s` is no conversion).
+    for (;;) {
+        const before = next;
         out += unescape(format.replace(/%%|%[-+ #0-9.]*([sdbqiuxXfc])/g, (m) => (m === "%%" ? "%" : args[next++] ?? "")));
-    } while (next < args.length);
-    return out;
+        if (next >= args.length || next === before) return out;
+    }
 }
 
 /**
