@@ -387,10 +387,10 @@ describe("rsyslog forwarding rules", () => {
     it("finds the targets of *.* in the legacy and omfwd forms, ignoring comments and narrower selectors", () => {
         assert.deepEqual(forwardTargets(["*.* @10.20.60.5:514\n", "*.* @@(z9)10.20.60.6\n#*.* @10.0.0.1\nauth.* @10.0.0.2\n", '*.* action(type="omfwd" target="10.20.60.7" port="514" protocol="udp")\n']), ["10.20.60.5", "10.20.60.6", "10.20.60.7"]);
         assert.deepEqual(forwardRules(["*.* @@10.20.60.5\n*.* @10.20.60.6:1514\n", '*.* action(type="omfwd" target="10.20.60.7" protocol="tcp" port="6514")\n*.* action(type="omfwd" target="10.20.60.8")\n']), [
-            { target: "10.20.60.5", protocol: "tcp", port: 514 },
-            { target: "10.20.60.6", protocol: "udp", port: 1514 },
-            { target: "10.20.60.7", protocol: "tcp", port: 6514 },
-            { target: "10.20.60.8", protocol: "udp", port: 514 },
+            { selector: "*.*", target: "10.20.60.5", protocol: "tcp", port: 514 },
+            { selector: "*.*", target: "10.20.60.6", protocol: "udp", port: 1514 },
+            { selector: "*.*", target: "10.20.60.7", protocol: "tcp", port: 6514 },
+            { selector: "*.*", target: "10.20.60.8", protocol: "udp", port: 514 },
         ]);
     });
 });

@@ -28,8 +28,8 @@ export function forwardRules(texts: readonly string[]): ForwardRule[] {
         });
 }
 
-/** The targets alone. */
-export const forwardTargets = (texts: readonly string[]): string[] => forwardRules(texts).map((r) => r.target);
+/** The targets of the rules that forward every line (every facility, from info up). */
+export const forwardTargets = (texts: readonly string[]): string[] => forwardRules(texts).filter(forwardsEverything).map((r) => r.target);
 
 /**
  * The lines rsyslogd discards before the first forwarding rule, in the order it reads its texts: a
@@ -83,6 +83,11 @@ export function selectorMatches(selector: string, facility: string, severity: nu
     }
     return taken;
 }
+
+const FACILITIES = ["kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "authpriv", "ftp", ...Array.from({ length: 8 }, (_, i) => `local${i}`)];
+
+/** Whether a rule's selector takes every facility at info and above (`*.*`, `*.info`). */
+export const forwardsEverything = (rule: ForwardRule) => FACILITIES.every((f) => selectorMatches(rule.selector, f, 6));
 
 /** What sshd (auth), sudo and PAM (authpriv) log at info: the logins and the commands run as root. */
 export const ACCESS_LOGS: readonly [string, number][] = [["auth", 6], ["authpriv", 6]];

@@ -8,6 +8,7 @@
 // into `export` lines.
 import { PolicyResource } from "@pulumi/policy";
 import { cloudConfig, cronText, filesWrittenBy, isCronWithUserField, kindOfPath, TextKind, unitText } from "../models/programText";
+import { memoByObject } from "../models/memo";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { commandHost, dockerHostAddress, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 
@@ -57,7 +58,10 @@ function runsStdin(script: string): boolean {
 
 const shellWords = (words: readonly unknown[]) => words.map((w) => quote(String(w))).join(" ");
 
-export function deployedScripts(resources: readonly PolicyResource[]): DeployedScript[] {
+/** Every policy reads the same scripts: parsed once per evaluated stack (the resources array). Callers must not mutate the result. */
+export const deployedScripts = memoByObject(deployedScriptsOf);
+
+function deployedScriptsOf(resources: readonly PolicyResource[]): DeployedScript[] {
     const scripts: DeployedScript[] = [];
     // A script's own files: what it writes that a machine will run in turn (one level down, and theirs).
     const push = (entry: DeployedScript, depth = 0) => {
@@ -131,6 +135,12 @@ export function cloudInitPackages(vm: PolicyResource, resources: readonly Policy
  * when their content is unknown (a preview).
  */
 export function vmFileTexts(vm: PolicyResource, resources: readonly PolicyResource[]): Map<string, string[]> {
+    return fileTextsMemo(resources)(vm);
+}
+
+const fileTextsMemo = memoByObject((resources: readonly PolicyResource[]) => memoByObject((vm: PolicyResource) => vmFileTextsOf(vm, resources)));
+
+function vmFileTextsOf(vm: PolicyResource, resources: readonly PolicyResource[]): Map<string, string[]> {
     const address = vmAddress(vm);
     const files = new Map<string, string[]>();
     const add = (path: string, text: string) => files.set(path, [...(files.get(path) ?? []), text]);

@@ -153,7 +153,8 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const what of textSecrets(s.script, "shell")) report(s.resource, s.where, what, "install keys as files of their own (secret stdin) and read secrets at run time from a root-only file (a *_FILE or *COMMAND variable), never a literal");
         }
         const scripts = deployedScripts(args.resources);
-        const paths = (host: string | undefined) => pathVariables(scripts.filter((d) => d.host === host).map((d) => d.script));
+        const pathsByHost = new Map<string | undefined, Set<string>>();
+        const paths = (host: string | undefined) => pathsByHost.get(host) ?? pathsByHost.set(host, pathVariables(scripts.filter((d) => d.host === host).map((d) => d.script))).get(host)!;
         for (const s of scripts) {
             for (const what of envSecretArguments(s.script, paths(s.host))) report(s.resource, s.where, `a secret variable expanded on a command line (${what}), shown in the process list`, "let the program read the variable from its environment (or stdin); never expand a secret into an argument");
             for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
