@@ -91,3 +91,8 @@ export const forwardsEverything = (rule: ForwardRule) => FACILITIES.every((f) =>
 
 /** What sshd (auth), sudo and PAM (authpriv) log at info: the logins and the commands run as root. */
 export const ACCESS_LOGS: readonly [string, number][] = [["auth", 6], ["authpriv", 6]];
+
+/** rsyslog's configuration files among `paths`, in the order rsyslogd reads them (Debian's rsyslog.conf includes rsyslog.d/*.conf, in lexical order, before its own rules). */
+export function rsyslogPaths(paths: Iterable<string>): string[] {
+    return [...paths].filter((p) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(p)).sort((a, b) => (a === "/etc/rsyslog.conf" ? 1 : b === "/etc/rsyslog.conf" ? -1 : a < b ? -1 : 1));
+}

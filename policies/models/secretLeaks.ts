@@ -11,9 +11,8 @@
 // - `ssh HOST cat FILE > local` copies a file of the VM onto the workstation.
 import { commandName, effectiveCommand, pipelines } from "./shell";
 import { isSecretName } from "./secrets";
+import { BUILTINS } from "./secretScan";
 
-/** Shell builtins (their arguments reach no process list). */
-const BUILTINS = /^(echo|printf|test|\[|\[\[|local|export|declare|typeset|readonly|read|set|:|return|exit|eval|true|false|cd|shift|unset)$/;
 /** Environment variables the workstation, CI runner or VMs hold secrets in, to try patterns against. */
 const SECRET_VARIABLES = ["PULUMI_CONFIG_PASSPHRASE", "PROXMOX_VE_API_TOKEN", "PROXMOX_VE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "BORG_PASSPHRASE", "MYSQL_PWD", "DB_PASSWORD", "SECRET_KEY", "GITHUB_TOKEN"];
 /** A file named for a secret: keys, passwords, passphrases, tokens (not a certificate or public key). */

@@ -8,7 +8,7 @@ import { cloudInitFiles } from "./deployedText";
 import { matrixAllows, stackNetwork } from "./firewallView";
 import { contains, describe, isEmpty, PRIVATE, setOf, subtract, toInt } from "../models/ipv4";
 import { guestVerdict } from "../models/proxmoxFirewall";
-import { discardedBeforeForwarding, forwardRules, forwardsEverything } from "../models/rsyslog";
+import { discardedBeforeForwarding, forwardRules, forwardsEverything, rsyslogPaths } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
@@ -23,7 +23,7 @@ export const accountabilityOnProduction: StackValidationPolicy = {
         for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
             const files = cloudInitFiles(vm, args.resources);
             // rsyslogd reads /etc/rsyslog.d/*.conf in lexical order (Debian's rsyslog.conf includes them first).
-            const texts = [...files].filter(([path]) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(path)).sort(([a], [b]) => (a === "/etc/rsyslog.conf" ? 1 : b === "/etc/rsyslog.conf" ? -1 : a < b ? -1 : 1)).map(([, text]) => text);
+            const texts = rsyslogPaths(files.keys()).map((path) => files.get(path)!);
             const rules = forwardRules(texts).filter(forwardsEverything);
             for (const discarded of discardedBeforeForwarding(texts)) {
                 reportViolation(`${vm.name}: rsyslog discards ${discarded === "every line" ? "every line" : `the lines matching ${discarded}`} (stop) before its forwarding rule, so they never reach the unit's syslog server on a production stack (eLabFTW's audit log among them if it matches). Fix: remove the stop, or move the filter after the forwarding rule (a later file, 99-…).`, vm.urn);

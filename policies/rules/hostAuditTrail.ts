@@ -9,7 +9,7 @@ import { sshdSettings } from "../models/sshd";
 import { commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { unloggedDropChains } from "../models/nftables";
 import { mysqldOptions } from "../models/mysqld";
-import { ACCESS_LOGS, forwardRules, selectorMatches } from "../models/rsyslog";
+import { ACCESS_LOGS, forwardRules, rsyslogPaths, selectorMatches } from "../models/rsyslog";
 import { deployedScripts, vmFileTexts } from "./deployedText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
@@ -47,7 +47,7 @@ export const hostAuditTrail: StackValidationPolicy = {
             }
             // rsyslog's forwarding must carry the logins and the sudo commands (matrix row 7): a selector
             // that leaves auth or authpriv out keeps them on the VM, where root erases them.
-            const rsyslog = [...files.keys()].filter((p) => /^\/etc\/rsyslog\.(conf|d\/[^/]+\.conf)$/.test(p)).sort((a, b) => (a === "/etc/rsyslog.conf" ? 1 : b === "/etc/rsyslog.conf" ? -1 : a.localeCompare(b))).map((p) => last(p)!);
+            const rsyslog = rsyslogPaths(files.keys()).map((p) => last(p)!);
             const forwards = forwardRules(rsyslog);
             const missing = ACCESS_LOGS.filter(([facility, severity]) => !forwards.some((r) => selectorMatches(r.selector, facility, severity)));
             if (forwards.length > 0 && missing.length > 0) {
