@@ -11,12 +11,10 @@
 // - `ssh HOST cat FILE > local` copies a file of the VM onto the workstation.
 import { commandName, effectiveCommand, pipelines } from "./shell";
 import { isSecretName } from "./secrets";
-import { BUILTINS } from "./secretScan";
+import { BUILTINS, SECRET_FILE } from "./secretScan";
 
 /** Environment variables the workstation, CI runner or VMs hold secrets in, to try patterns against. */
 const SECRET_VARIABLES = ["PULUMI_CONFIG_PASSPHRASE", "PROXMOX_VE_API_TOKEN", "PROXMOX_VE_PASSWORD", "AWS_SECRET_ACCESS_KEY", "BORG_PASSPHRASE", "MYSQL_PWD", "DB_PASSWORD", "SECRET_KEY", "GITHUB_TOKEN"];
-/** A file named for a secret: keys, passwords, passphrases, tokens (not a certificate or public key). */
-export const SECRET_FILE = /(^|[^a-z])(key|pass(word|phrase)?|secret|token|credentials?)([^a-z]|$)|api_?key|passphrase|password|ssh_host_[a-z0-9]+_key$/i;
 
 /** The variables some script or environment file assigns a path to (`BACKUP_SSH_KEY=/srv/…`): references, not secrets. */
 export function pathVariables(scripts: readonly string[]): Set<string> {
@@ -108,6 +106,9 @@ export function environmentPrint(argv: readonly string[]): string | undefined {
     return undefined;
 }
 
+/** A secret file by its name, or one of the SSH host private keys. */
+const isSecretFile = (path: string) => SECRET_FILE.test(path.slice(path.lastIndexOf("/") + 1)) || /\/ssh_host_[a-z0-9]+_key$/.test(path);
+
 /** An ssh stage that reads a secret file on the remote host, its output kept in a local file. */
 export function remoteSecretCopies(script: string): string[] {
     const found: string[] = [];
@@ -115,7 +116,7 @@ export function remoteSecretCopies(script: string): string[] {
         const at = stages.findIndex((s) => /^(ssh|scp)$/.test(commandName(effectiveCommand(s).argv)));
         if (at < 0) continue;
         const argv = effectiveCommand(stages[at]).argv;
-        const secretPath = argv.slice(1).flatMap((a) => a.split(/\s+/)).map((a) => a.replace(/^[^:/]*:(?=\/)/, "")).find((a) => a.startsWith("/") && SECRET_FILE.test(a.slice(a.lastIndexOf("/") + 1) || a));
+        const secretPath = argv.slice(1).flatMap((a) => a.split(/\s+/)).map((a) => a.replace(/^[^:/]*:(?=\/)/, "")).find((a) => a.startsWith("/") && isSecretFile(a));
         if (!secretPath) continue;
         const kept = commandName(argv) === "scp" || stages.slice(at).some((s) => s.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && !/^\/dev\/null$/.test(r.target)) || commandName(effectiveCommand(s).argv) === "tee");
         if (kept) found.push(`${commandName(argv)} … ${secretPath}`);

@@ -129,7 +129,8 @@ export function commandLineSecrets(script: string): string[] {
 
 /** Shell builtins: their arguments never reach a process list. */
 export const BUILTINS = /^(echo|printf|test|\[|\[\[|local|export|declare|typeset|readonly|read|set|:|return|exit|eval|true|false|cd|shift|unset)$/;
-const SECRET_FILE = /(^|[^a-z])(key|pass(word|phrase)?|secret|token|credentials?|auth)([^a-z]|$)|api_?key|passphrase|password/i;
+/** A file named for a secret: keys, passwords, passphrases, tokens, credentials. */
+export const SECRET_FILE = /(^|[^a-z])(key|pass(word|phrase)?|secret|token|credentials?|auth)([^a-z]|$)|api_?key|passphrase|password/i;
 const READERS = /^(cat|head|tail|tr|base64|jq|sed|awk|cut|openssl|xxd)$/;
 
 /** Whether a `$(...)` reads a file named for a secret: `$(cat "$key_file")`, `$(<passphrase)`, `$(tr -d x <"$token")`. */

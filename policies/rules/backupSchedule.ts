@@ -168,6 +168,13 @@ function missingNightlyBackups(resources: readonly PolicyResource[]): DataLossFi
             if (copied.length > 0) found.push({ resource: db, problem: `has its live datadir archived as files (${copied.join(", ")}, the host side of ${datadir}): InnoDB's files read while mysqld writes them restore as an inconsistent database`, fix: "back the database up with the dump (elabftw-backup.sh db), never its data folder" });
         }
         for (const app of ofType(resources, TYPES.container).filter((c) => dockerHostAddress(c) === address && isApplicationContainer(c.props))) {
+            // Where eLabFTW's uploads land when no bind mount holds them (the loop below judges those): in
+            // memory, in the container's layer or in a volume, which the archive must name as well.
+            const uploads = hostPathOf(app.props, "/elabftw/uploads", dockerDataRoot(undefined));
+            const viaBind = uploads !== undefined && hostPaths(app.props).some((m) => !m.readOnly && isUnder(uploads.path, m.source));
+            if (uploads && !viaBind && (uploads.inMemory || !named.some((path) => isUnder(uploads.path, path)))) {
+                found.push({ resource: app, problem: `keeps eLabFTW's uploads in ${uploads.via} (${uploads.path}), which no daily Borg archive reads (its services archive ${named.join(", ") || "no folder"}): attachments are lost with the container or at the next restart`, fix: "bind-mount the data disk's uploads folder at /elabftw/uploads, the folder the files backup archives (--source)" });
+            }
             for (const mount of hostPaths(app.props).filter((m) => !m.readOnly && m.source.startsWith("/"))) {
                 if (!named.some((path) => isUnder(mount.source, path))) {
                     found.push({ resource: app, problem: `writes ${mount.target} to ${mount.source} on the VM, which no daily Borg archive names (its services archive ${named.join(", ") || "no folder"})`, fix: `give the files backup the VM's folder: --source ${mount.source} (the host side of the mount, not the container's ${mount.target})` });

@@ -5,10 +5,9 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { appendOnlyRemoved, archiveExclusions, forcedLoads, repairingChecks } from "../models/archives";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
 import { emptyPassphraseSource, exportsKey, keyfileMode, passphraseFiles } from "../models/borgKeys";
-import { dockerDataRoot, hostPathOf } from "../models/dockerContainer";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
-import { cnrs, installedFiles, isApplicationContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { backupScheduleFindings } from "./backupSchedule";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
@@ -101,12 +100,6 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
             if (![...installedFiles(args.resources, address).keys()].some((path) => path.startsWith(DATA_DISK) && path.endsWith("/passphrase"))) {
                 reportViolation(violation(REQUIREMENT, vm.name, "keeps no Borg passphrase on its encrypted disk", `install it under ${DATA_DISK} and read it with BORG_PASSCOMMAND`), vm.urn);
             }
-        }
-        // The nightly archive reads the uploads' host folder: eLabFTW must write its uploads there, not
-        // in memory (a tmpfs) or in the container's layer, which no backup reads.
-        for (const container of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
-            const landing = hostPathOf(container.props, "/elabftw/uploads", dockerDataRoot(undefined));
-            if (landing && !landing.path.startsWith(DATA_DISK)) reportViolation(violation(REQUIREMENT, container.name, `keeps eLabFTW's uploads in ${landing.via} (${landing.path}), which no backup archives: attachments are lost with the container or at the next restart`, `bind-mount the data disk's uploads folder (${DATA_DISK}elabftw/uploads) at /elabftw/uploads`), container.urn);
         }
         const mounts = new Map<string | undefined, string[]>();
         for (const s of scripts) {

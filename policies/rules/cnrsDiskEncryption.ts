@@ -5,7 +5,7 @@ import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { followLinks, isUnder, symlinksMade } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
-import { cloudInitFiles, deployedScripts, installedPath, snippetHost, vmFileTexts } from "./deployedText";
+import { cloudInitFiles, commandLinesOn, deployedScripts, installedPath, snippetHost, vmFileTexts } from "./deployedText";
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
@@ -221,7 +221,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 }
                 const written = vmFileTexts(vm, args.resources);
                 const grub = grubSettings([...written.keys()].filter((p) => GRUB_DEFAULTS.test(p)).sort(grubFileOrder).map((p) => written.get(p)!.at(-1)!));
-                const shells = [...consoleRootShells(kernelWords(grub)), ...deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((st) => effectiveCommand(st).argv)).filter(debugShellEnabled).map((argv) => argv.join(" "))];
+                const shells = [...consoleRootShells(kernelWords(grub)), ...commandLinesOn(vmAddress(vm), args.resources).filter(debugShellEnabled).map((argv) => argv.join(" "))];
                 for (const shell of shells) reportViolation(violation(REQUIREMENT, vm.name, `boots with a root shell without a password on a console (${shell}): once the vTPM has opened the data disk, whoever opens the VM's console in Proxmox reads it`, "remove it from the kernel command line (/etc/default/grub.d) and leave debug-shell.service disabled; debug at the console with the recovery passphrase"), vm.urn);
                 const files = cloudInitFiles(vm, args.resources);
                 const layers = containerdLayerRoot(files.get("/etc/docker/daemon.json"), files.get("/etc/containerd/config.toml"));
@@ -243,7 +243,7 @@ export const cnrsDiskEncryption: StackValidationPolicy = {
                 for (const swap of swapAreas(vm, args.resources).filter((p) => !mountPoints.some((m) => isUnder(p, m)))) {
                     reportViolation(violation(REQUIREMENT, vm.name, `gets a swap area at ${swap}, off its LUKS mount: decrypted pages land on the unencrypted OS disk`, "no swap (cloud-init swap size 0, swap.target masked), or swap on an encrypted device"), vm.urn);
                 }
-                const links = symlinksMade(deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv)));
+                const links = symlinksMade(commandLinesOn(vmAddress(vm), args.resources));
                 // A secret a command receives on stdin and writes to a file lands where the file is.
                 for (const finding of secretsWrittenOffMount(vm, args.resources, mountPoints, links)) {
                     reportViolation(violation(REQUIREMENT, finding.resource.name, `writes ${finding.what} to ${finding.path}, on ${vm.name}'s unencrypted OS disk`, `keep secrets under the LUKS mount (${mountPoints.join(", ")}); read them from there`), finding.resource.urn);

@@ -224,3 +224,15 @@ export function knownOrUndefined<T>(read: () => T): T | undefined {
 /** A command whose script runs the mysql client: its standard input is SQL for the server. */
 export const runsMysqlClient = (command: PolicyResource) =>
     pipelines(String(command.props.create ?? "")).some((p) => p.stages.some((s) => /^(mysql|mariadb)$/.test(commandName(effectiveCommand(s).argv))));
+
+/** A provider's list setting: the engine passes provider configuration as strings (a list as its JSON text). */
+export function providerList(value: unknown): string[] {
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value !== "string" || value === "") return [];
+    try {
+        const parsed = JSON.parse(value);
+        return Array.isArray(parsed) ? parsed.map(String) : [value];
+    } catch {
+        return [value];
+    }
+}

@@ -111,6 +111,11 @@ function deployedScriptsOf(resources: readonly PolicyResource[]): DeployedScript
     return scripts;
 }
 
+/** The command lines (argv) of every script the deployment runs or installs on the host at `address`. */
+export function commandLinesOn(address: string | undefined, resources: readonly PolicyResource[]): string[][] {
+    return deployedScripts(resources).filter((d) => d.host === address).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv));
+}
+
 /** The files a VM's cloud-init writes (write_files), by path. */
 export function cloudInitFiles(vm: PolicyResource, resources: readonly PolicyResource[]): Map<string, string> {
     const files = new Map<string, string>();

@@ -12,7 +12,7 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
-import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, providerList, TYPES, vmAddress } from "./common";
 import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
 import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
@@ -170,8 +170,7 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             for (const copy of remoteSecretCopies(s.script)) report(s.resource, `${s.where} (${copy})`, "a secret read from the VM into a local file", "leave secrets on the VM; read them with pulumi stack output --show-secrets when a person needs one");
         }
         for (const provider of new Map(ofType(args.resources, TYPES.container).filter((c) => c.provider).map((c) => [c.provider!.urn, c.provider!])).values()) {
-            const words = knownOrUndefined(() => provider.props.sshOpts as unknown);
-            const list = Array.isArray(words) ? words.map(String) : typeof words === "string" ? (() => { try { return (JSON.parse(words) as unknown[]).map(String); } catch { return [words]; } })() : [];
+            const list = providerList(knownOrUndefined(() => provider.props.sshOpts as unknown));
             for (const pattern of secretPassingPatterns(sshSentEnvironment(list).sendEnv)) report(provider, `its sshOpts (SendEnv ${pattern})`, "the workstation's secret environment variables (the state passphrase, the Proxmox token), sent into every SSH session on the VM", "remove SendEnv from sshOpts");
         }
         for (const vm of ofType(args.resources, TYPES.vm)) {

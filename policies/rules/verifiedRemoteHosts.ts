@@ -10,7 +10,7 @@ import { plainTcpListeners } from "../models/dockerCli";
 import { daemonConfig } from "../models/dockerContainer";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { hostKeyExports } from "../models/secretLeaks";
-import { isProductionStack, TYPES, tryKnown, vmAddress } from "./common";
+import { isProductionStack, providerList, TYPES, tryKnown, vmAddress } from "./common";
 import { cloudInitFiles, deployedScripts, vmFileTexts } from "./deployedText";
 
 const DOCKER_PROVIDER = "pulumi:providers:docker";
@@ -38,17 +38,6 @@ export function sshOptions(words: readonly string[]): Map<string, string> {
     return options;
 }
 
-/** A provider's list setting: the engine passes provider configuration as strings (a list as its JSON text). */
-function providerList(value: unknown): string[] {
-    if (Array.isArray(value)) return value.map(String);
-    if (typeof value !== "string" || value === "") return [];
-    try {
-        const parsed = JSON.parse(value);
-        return Array.isArray(parsed) ? parsed.map(String) : [value];
-    } catch {
-        return [value];
-    }
-}
 
 /** Why a Docker provider's ssh does not verify its host, or undefined. */
 function dockerSshProblem(props: Record<string, any>): string | undefined {

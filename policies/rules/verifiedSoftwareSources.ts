@@ -6,10 +6,9 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { defaultRelease, disabledSecuritySuites, isTrustStorePath, periodicTooRare, pinningProblems } from "../models/aptUpdates";
 import { GRUB_DEFAULTS, grubFileOrder, grubSettings, pinnedKernel } from "../models/bootParameters";
 import { cloudConfig } from "../models/programText";
-import { effectiveCommand, pipelines } from "../models/shell";
 import { aptConfProblems, aptSourceProblems, autoUpgradesOff, frozenSources, securityOriginKept, unverifiedCode } from "../models/softwareSources";
 import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
-import { deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
+import { commandLinesOn, deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
 
 /** Where a provider's publisher serves its plugin, when not Pulumi's own server (the package's default). */
 const PUBLISHERS: Readonly<Record<string, string>> = { proxmoxve: "github://api.github.com/muhlba91" };
@@ -66,7 +65,7 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
                 reportViolation(`${vm.name}: ${where} adds a CA to the VM's trust store: whoever holds that CA's key (a TLS-inspecting proxy, anyone who takes it) answers as any registry or server the VM reaches and serves its own images and downloads. Fix: remove it; pulls and downloads go through the proxy with CONNECT, verified against the public CAs.`, vm.urn);
             }
             const grub = grubSettings([...files.keys()].filter((p) => GRUB_DEFAULTS.test(p)).sort(grubFileOrder).map((p) => files.get(p)!.at(-1)!));
-            const commands = deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).map((st) => effectiveCommand(st).argv));
+            const commands = commandLinesOn(vmAddress(vm), args.resources);
             for (const pin of pinnedKernel(grub, commands)) {
                 reportViolation(`${vm.name}: ${pin} makes GRUB boot one kernel whatever apt installs: Debian's kernel security updates are installed and never run. Fix: leave GRUB_DEFAULT at 0 (the newest kernel).`, vm.urn);
             }
