@@ -10,6 +10,7 @@
 // names, !=) and `ct original proto-dst`. Anything else makes the rule a "maybe" match.
 import { ETC_SERVICES } from "./etcServices";
 import { AddressSet, contains, Interval, parseAddress, pieces, union } from "./ipv4";
+import { memoByText } from "./memo";
 import { NftChain, parseRuleset } from "./nftables";
 import { Proto, Tri } from "./proxmoxFirewall";
 
@@ -29,16 +30,21 @@ const and = (a: Tri, b: Tri): Tri => (a === "no" || b === "no" ? "no" : a === "m
 
 /** The elements of `{ a, b }`, `a`, or a named set `@s`, as written. */
 function elements(value: string, sets: Map<string, string[]>): string[] | undefined {
-    if (value.startsWith("@")) return sets.get(value.slice(1));
-    return value.replace(/^\{|\}$/g, "").split(",").map((e) => e.trim().replace(/^"|"$/g, "")).filter(Boolean);
+    return value.startsWith("@") ? sets.get(value.slice(1)) : literalElements(value);
 }
 
-function addressSet(items: readonly string[]): AddressSet | undefined {
-    const parsed = items.map(parseAddress);
+const literalElements = memoByText((value: string): string[] => value.replace(/^\{|\}$/g, "").split(",").map((e) => e.trim().replace(/^"|"$/g, "")).filter(Boolean));
+
+// Sets and port lists are read once per packet class: each distinct list is parsed once.
+const addressSet = (items: readonly string[]): AddressSet | undefined => addressSetOf(items.join("\n"));
+const addressSetOf = memoByText((joined: string): AddressSet | undefined => {
+    const parsed = (joined === "" ? [] : joined.split("\n")).map(parseAddress);
     return parsed.every(Boolean) ? union(...parsed.map((i) => [i!])) : undefined;
-}
+});
 
-function portSet(items: readonly string[]): Interval[] | undefined {
+const portSet = (items: readonly string[]): Interval[] | undefined => portSetOf(items.join("\n"));
+const portSetOf = memoByText((joined: string): Interval[] | undefined => {
+    const items = joined === "" ? [] : joined.split("\n");
     const out: Interval[] = [];
     for (const item of items) {
         const port = (p: string) => (/^\d+$/.test(p) ? Number(p) : ETC_SERVICES[p]);
@@ -49,31 +55,45 @@ function portSet(items: readonly string[]): Interval[] | undefined {
         out.push([l, h]);
     }
     return out;
-}
+});
 
 const VALUE = String.raw`(!=\s*)?(\{[^}]*\}|@\w+|"[^"]*"|\S+)`;
 const EXTERNAL_NIC = (name: string) => !/^(lo|docker\d*|br-.*|veth.*|virbr\d*)$/.test(name);
 /** A Docker bridge a container's packets come in on (names as written, nft's trailing `*` wildcard included). */
 const DOCKER_BRIDGE = (name: string) => /^(docker[\d*]*|br-.*|\*)$/.test(name);
 
+// Every packet class walks the same rules with the same few patterns: each is compiled once.
+const compiled = new Map<string, RegExp>();
+const anchored = (re: string): RegExp => {
+    if (!compiled.has(re)) compiled.set(re, new RegExp(`^${re}\\s*`));
+    return compiled.get(re)!;
+};
+
+/** A rule as runChain reads it: its match expressions and its verdict (accept, drop, jump x...), comments left out. */
+const ruleParts = memoByText((rule: string): { matches: string; verdict: string } => {
+    const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
+    const verdict = /\s*\b(accept|drop|reject(?: with .*)?|jump \S+|goto \S+|return)$/.exec(text);
+    return { matches: verdict ? text.slice(0, verdict.index) : text, verdict: verdict ? verdict[1].replace(/^reject.*/, "drop") : "" };
+});
+
+const negate = (neg: string | undefined, t: Tri): Tri => (neg ? (t === "yes" ? "no" : t === "no" ? "yes" : "maybe") : t);
+
 /** Does one match expression hold for the packet? Returns the rest of the rule past it. */
 function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Map<string, string[]>): [Tri, string] | undefined {
-    const m = (re: string) => new RegExp(`^${re}\\s*`).exec(rule);
     let r: RegExpExecArray | null;
-    const negate = (neg: string | undefined, t: Tri): Tri => (neg ? (t === "yes" ? "no" : t === "no" ? "yes" : "maybe") : t);
-    if ((r = m(`ct state ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("new") ? "yes" : "no"), rule.slice(r[0].length)];
+    if ((r = anchored(`ct state ${VALUE}`).exec(rule))) return [negate(r[1], elements(r[2], sets)?.includes("new") ? "yes" : "no"), rule.slice(r[0].length)];
     const container = p.direction === "container";
     // A container's new connection is not DNAT'd; a published port's is (the "in" case).
-    if ((r = m(`ct status ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? (container ? "no" : "yes") : "maybe"), rule.slice(r[0].length)];
+    if ((r = anchored(`ct status ${VALUE}`).exec(rule))) return [negate(r[1], elements(r[2], sets)?.includes("dnat") ? (container ? "no" : "yes") : "maybe"), rule.slice(r[0].length)];
     const out = p.direction === "out" || container;
-    if ((r = m(`(?:iifname|iif) ${VALUE}`))) {
+    if ((r = anchored(`(?:iifname|iif) ${VALUE}`).exec(rule))) {
         const names = elements(r[2], sets);
         if (container) return [negate(r[1], names?.some((n) => n === "docker0") ? "yes" : names?.some((n) => DOCKER_BRIDGE(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
         return [p.direction === "out" ? "no" : negate(r[1], names?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
     }
     // Leaving the guest toward a peer on the network: out through a NIC, never lo or a bridge.
-    if (out && (r = m(`(?:oifname|oif) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
-    if ((r = m(`ip (saddr|daddr) ${VALUE}`))) {
+    if (out && (r = anchored(`(?:oifname|oif) ${VALUE}`).exec(rule))) return [negate(r[1], elements(r[2], sets)?.some((n) => EXTERNAL_NIC(n)) ? "maybe" : "no"), rule.slice(r[0].length)];
+    if ((r = anchored(`ip (saddr|daddr) ${VALUE}`).exec(rule))) {
         // A named set declared without elements is filled at run time (`add @set { ip saddr }` from the
         // packet path, `nft add element`): any address may be in it.
         const items = elements(r[3], sets);
@@ -83,16 +103,16 @@ function matchOne(rule: string, p: NftPacket, self: number | undefined, sets: Ma
         const address = (r[1] === "saddr") !== out ? p.peer : self;
         return [negate(r[2], !set || address === undefined ? "maybe" : contains(set, address) ? "yes" : "no"), rule.slice(r[0].length)];
     }
-    if ((r = m(`(?:meta l4proto|ip protocol) ${VALUE}`))) return [negate(r[1], elements(r[2], sets)?.some((x) => x === p.proto || x === { tcp: "6", udp: "17", icmp: "1" }[p.proto]) ? "yes" : "no"), rule.slice(r[0].length)];
-    if ((r = m(`(tcp|udp|th) dport ${VALUE}`)) || (r = m(`(ct original proto-dst) ${VALUE}`))) {
+    if ((r = anchored(`(?:meta l4proto|ip protocol) ${VALUE}`).exec(rule))) return [negate(r[1], elements(r[2], sets)?.some((x) => x === p.proto || x === { tcp: "6", udp: "17", icmp: "1" }[p.proto]) ? "yes" : "no"), rule.slice(r[0].length)];
+    if ((r = anchored(`(tcp|udp|th) dport ${VALUE}`).exec(rule)) || (r = anchored(`(ct original proto-dst) ${VALUE}`).exec(rule))) {
         const protoOk = r[1] === "th" || r[1].startsWith("ct") ? p.proto !== "icmp" : r[1] === p.proto;
         const ports = portSet(elements(r[3], sets) ?? []);
         const portOk: Tri = !ports ? "maybe" : ports.some(([l, h]) => p.dport >= l && p.dport <= h) ? "yes" : "no";
         return [protoOk ? negate(r[2], portOk) : "no", rule.slice(r[0].length)];
     }
-    if ((r = m(`icmp type ${VALUE}`))) return [p.proto === "icmp" ? "maybe" : "no", rule.slice(r[0].length)];
-    if ((r = m(`meta nfproto ipv4|ip version 4|meta nfproto ${VALUE}`))) return [r[0].includes("ipv6") ? "no" : "yes", rule.slice(r[0].length)];
-    if ((r = m(`(counter|limit rate \\S+(?: burst \\d+ \\w+)?|log(?: prefix "[^"]*"| level \\w+)*|comment "[^"]*")`))) return ["yes", rule.slice(r[0].length)];
+    if ((r = anchored(`icmp type ${VALUE}`).exec(rule))) return [p.proto === "icmp" ? "maybe" : "no", rule.slice(r[0].length)];
+    if ((r = anchored(`meta nfproto ipv4|ip version 4|meta nfproto ${VALUE}`).exec(rule))) return [r[0].includes("ipv6") ? "no" : "yes", rule.slice(r[0].length)];
+    if ((r = anchored(`(counter|limit rate \\S+(?: burst \\d+ \\w+)?|log(?: prefix "[^"]*"| level \\w+)*|comment "[^"]*")`).exec(rule))) return ["yes", rule.slice(r[0].length)];
     return undefined;
 }
 
@@ -104,9 +124,8 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
     const ends = (x: { by: string }) => x.by.endsWith("(end of chain)");
     for (let index = from; index < chain.rules.length; index++) {
         const rule = chain.rules[index];
-        const text = rule.replace(/\s*comment\s+"[^"]*"/g, "").trim();
-        const verdict = /\s*\b(accept|drop|reject(?: with .*)?|jump \S+|goto \S+|return)$/.exec(text);
-        let matches = verdict ? text.slice(0, verdict.index) : text;
+        const parts = ruleParts(rule);
+        let matches = parts.matches;
         let holds: Tri = "yes";
         while (matches && holds !== "no") {
             const step = matchOne(matches, p, self, sets.get(chain.table) ?? new Map());
@@ -114,7 +133,7 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
             holds = and(holds, step[0]);
             matches = step[1].trim();
         }
-        const rest = verdict ? verdict[1].replace(/^reject.*/, "drop") : "";
+        const rest = parts.verdict;
         if (holds === "no" || !rest) continue;
         const by = `${chain.table} chain ${chain.name}: "${rule}"`;
         // A rule that may or may not match: the packet's fate is this rule's if it matches, the rest
@@ -146,7 +165,7 @@ function runChain(chain: NftChain, chains: readonly NftChain[], p: NftPacket, se
 }
 
 /** Named sets of a ruleset, per table ("inet t"): `set name { ... elements = { a, b } }`; @name is its own table's set. */
-function namedSets(text: string): TableSets {
+const namedSets = memoByText((text: string): TableSets => {
     const tables: TableSets = new Map();
     const headers = [...text.matchAll(/^\s*table\s+(\w+)\s+(\S+)\s*\{/gm)];
     headers.forEach((header, i) => {
@@ -156,7 +175,7 @@ function namedSets(text: string): TableSets {
         for (const m of body.matchAll(/set\s+(\w+)\s*\{[^}]*?elements\s*=\s*\{([^}]*)\}/g)) sets.set(m[1], m[2].split(",").map((e) => e.trim()).filter(Boolean));
     });
     return tables;
-}
+});
 
 /**
  * Whether a new connection from the network reaches the guest through its nftables: the input hook

@@ -9,6 +9,7 @@
 // verdict that depends on it is "maybe": the policies count it as a packet that may pass.
 import { ETC_SERVICES } from "./etcServices";
 import { AddressSet, ALL, parseAddress, subtract, union, contains } from "./ipv4";
+import { memoByText } from "./memo";
 import { MACROS } from "./pveMacros";
 
 export type Proto = "tcp" | "udp" | "icmp";
@@ -106,9 +107,20 @@ export function sendableSources(fw: PveFirewall, vm: PveVm, nic = 0): AddressSet
     return vm.options.ipfilter === true ? own : ALL;
 }
 
+const resolved = new WeakMap<PveFirewall, Map<string, AddressSet | undefined>>();
+
 /** The addresses a source/dest field stands for in this guest's rules; undefined: the model cannot tell. */
 export function resolveAddresses(fw: PveFirewall, vmId: number, reference: string | null | undefined): AddressSet | undefined {
     if (blank(reference)) return ALL;
+    // Evaluating a guest asks the same few references once per packet class: each is read once per firewall.
+    const seen = resolved.get(fw) ?? new Map<string, AddressSet | undefined>();
+    resolved.set(fw, seen);
+    const key = `${vmId} ${reference}`;
+    if (!seen.has(key)) seen.set(key, resolveAddressesOf(fw, vmId, reference!));
+    return seen.get(key);
+}
+
+function resolveAddressesOf(fw: PveFirewall, vmId: number, reference: string): AddressSet | undefined {
     const text = String(reference).trim();
     const scoped = (name: string) => {
         const m = /^(dc|guest)\/(.+)$/.exec(name);
@@ -136,7 +148,10 @@ export function resolveAddresses(fw: PveFirewall, vmId: number, reference: strin
 
 /** Destination port spec -> ranges; undefined when a name is not a service Proxmox knows. */
 export function parsePorts(spec: string | null | undefined): [number, number][] | undefined {
-    if (blank(spec)) return [[0, 65535]];
+    return blank(spec) ? [[0, 65535]] : portSpec(String(spec));
+}
+
+const portSpec = memoByText((spec: string): [number, number][] | undefined => {
     const ranges: [number, number][] = [];
     for (const item of String(spec).split(",").map((s) => s.trim())) {
         const range = /^(\d+):(\d+)$/.exec(item);
@@ -146,7 +161,7 @@ export function parsePorts(spec: string | null | undefined): [number, number][] 
         else return undefined;
     }
     return ranges;
-}
+});
 
 const PROTOCOL_NUMBERS: Record<string, Proto> = { "6": "tcp", "17": "udp", "1": "icmp" };
 
@@ -220,11 +235,21 @@ export interface Verdict {
     readonly by: string;
 }
 
+const expanded = new WeakMap<PveFirewall, WeakMap<readonly RuleProps[], ReturnType<typeof expandRules>>>();
+
+/** expandRules of a guest's own list, kept per firewall: every packet class walks the same list. */
+export function guestRules(fw: PveFirewall, vm: PveVm): ReturnType<typeof expandRules> {
+    const byList = expanded.get(fw) ?? new WeakMap<readonly RuleProps[], ReturnType<typeof expandRules>>();
+    expanded.set(fw, byList);
+    if (!byList.has(vm.rules)) byList.set(vm.rules, expandRules(fw, vm.rules));
+    return byList.get(vm.rules)!;
+}
+
 /** One direction of one guest: first matching rule of that type, else the policy. */
 export function guestVerdict(fw: PveFirewall, vm: PveVm, direction: Direction, packet: Packet): Verdict {
     let maybeAccept: string | undefined;
     let maybeDrop = false;
-    for (const entry of expandRules(fw, vm.rules)) {
+    for (const entry of guestRules(fw, vm)) {
         const type = "rule" in entry ? String(entry.rule.type ?? "").toLowerCase() : direction;
         if (type !== direction) continue;
         const rule: RuleProps = "rule" in entry ? entry.rule : { action: entry.action };

@@ -3,7 +3,7 @@
 // so one packet per piece stands for all of them. The result is exact for what the model reads and
 // says how much was evaluated ("14 endpoints x 13 ports").
 import { AddressSet, describe, Interval, pieces, union } from "./ipv4";
-import { Direction, expandRules, guestVerdict, ifaces, parsePorts, Proto, PveFirewall, PveVm, resolveAddresses, Tri } from "./proxmoxFirewall";
+import { Direction, guestRules, guestVerdict, ifaces, parsePorts, Proto, PveFirewall, PveVm, resolveAddresses, Tri } from "./proxmoxFirewall";
 
 export interface Exposure {
     readonly peers: Interval;
@@ -25,7 +25,7 @@ const PROTOS: readonly Proto[] = ["tcp", "udp", "icmp"];
 
 function portPieces(fw: PveFirewall, vm: PveVm, range: Interval): Interval[] {
     const cuts = new Set<number>([range[0]]);
-    for (const entry of expandRules(fw, vm.rules)) {
+    for (const entry of guestRules(fw, vm)) {
         if (!("rule" in entry)) continue;
         for (const [l, h] of parsePorts(entry.rule.dport) ?? []) {
             cuts.add(l);
@@ -37,7 +37,7 @@ function portPieces(fw: PveFirewall, vm: PveVm, range: Interval): Interval[] {
 }
 
 function addressPartition(fw: PveFirewall, vm: PveVm, direction: Direction): AddressSet[] {
-    return expandRules(fw, vm.rules).flatMap((entry) => {
+    return guestRules(fw, vm).flatMap((entry) => {
         if (!("rule" in entry)) return [];
         const set = resolveAddresses(fw, vm.vmId, direction === "in" ? entry.rule.source : entry.rule.dest);
         return set ? [set] : [];
