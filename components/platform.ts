@@ -145,15 +145,17 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
             { parent: this, protect: production },
         );
         this.edge = new EdgeHandOff(`${name}-edge`, { matrix: config.flows, egressPublicAddress: config.endpoints.egressPublic }, { parent: this });
+        // What filters each VM's traffic, which its containers wait for (DESIGN: default deny before anything listens).
+        const filters: Record<Role, pulumi.Resource[]> = { web: [this.firewall.options.web, this.firewall.rules.web], db: [this.firewall.options.db, this.firewall.rules.db] };
         if (config.firewall.guest) {
             const publishedPorts: Record<Role, number[]> = { web: [ELABFTW_HTTPS_PORT], db: [DATABASE.port] };
             for (const role of roles) {
                 const target = this.vms[role];
-                new GuestFirewall(
+                filters[role].push(new GuestFirewall(
                     `${name}-${role}-guest-firewall`,
                     { matrix: config.flows, vm: role, vmName: config.vms[role].name, publishedPorts: publishedPorts[role], connection: target.connection, after: target.ready },
                     { parent: this },
-                );
+                ));
             }
         }
 
@@ -179,7 +181,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         this.mysql = new MysqlServer(
             `${name}-mysql`,
             {
-                host: dockerVm(`${name}-db-docker`, db, config.admin.user, this),
+                host: dockerVm(`${name}-db-docker`, db, config.admin.user, this, filters.db),
                 version: config.versions.mysql,
                 digest: config.imageDigests.mysql,
                 timezone: config.site.timezone,
@@ -198,7 +200,7 @@ export class ElabftwPlatform extends pulumi.ComponentResource {
         this.elabftw = new ElabftwServer(
             `${name}-elabftw`,
             {
-                host: dockerVm(`${name}-web-docker`, web, config.admin.user, this),
+                host: dockerVm(`${name}-web-docker`, web, config.admin.user, this, filters.web),
                 version: config.versions.elabftw,
                 digest: config.imageDigests.elabftw,
                 fqdn: config.site.fqdn,

@@ -125,7 +125,7 @@ export class MysqlServer extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: `mysql:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
-            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
+            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready, ...args.host.firewall] },
         );
 
         this.container = new docker.Container(

@@ -93,7 +93,7 @@ export class ElabftwServer extends pulumi.ComponentResource {
         const image = new docker.RemoteImage(
             `${name}-image`,
             { name: `elabftw/elabimg:${args.version}${args.digest ? `@${args.digest}` : ""}`, keepLocally: true },
-            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready] },
+            { parent: this, provider: args.host.provider, dependsOn: [args.host.ready, ...args.host.firewall] },
         );
 
         this.container = new docker.Container(

@@ -15,6 +15,8 @@ export interface DockerVm {
     readonly ready: pulumi.Resource;
     /** The VM's private address: the only one its containers publish ports on. */
     readonly address: string;
+    /** The VM's firewalls (Proxmox options and rules, the guest's ruleset): nothing listens before they filter. */
+    readonly firewall: readonly pulumi.Resource[];
 }
 
 export function dockerVm(
@@ -26,8 +28,9 @@ export function dockerVm(
     },
     user: string,
     parent: pulumi.Resource,
+    firewall: readonly pulumi.Resource[],
 ): DockerVm {
-    return { connection: vm.connection, provider: dockerHost(name, user, vm.address, vm.connection.hostKey, parent), ready: vm.dataDisk.mounted, address: vm.address };
+    return { connection: vm.connection, provider: dockerHost(name, user, vm.address, vm.connection.hostKey, parent), ready: vm.dataDisk.mounted, address: vm.address, firewall };
 }
 
 function dockerHost(name: string, user: string, address: string, hostKey: pulumi.Output<string>, parent: pulumi.Resource): docker.Provider {
