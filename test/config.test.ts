@@ -2,9 +2,9 @@
 // The config validator: the example stack passes, and each kind of bad value is refused with a
 // message that names the key, shows the value and says how to fix it.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
@@ -291,6 +291,21 @@ describe("config validation", () => {
             assert.ok(validateConfig(withChanges({ ...manualIdp, samlIdpMetadataUrl: "https://idp.example.org/idp/shibboleth" })).config.settings.saml);
         });
 
+        it("refuses an identity provider's certificate with a weak key (a real one, made by openssl)", () => {
+            const dir = mkdtempSync(path.join(tmpdir(), "idp-cert-"));
+            try {
+                const make = (bits: number) => {
+                    execFileSync("openssl", ["req", "-x509", "-newkey", `rsa:${bits}`, "-nodes", "-days", "30", "-subj", "/CN=idp.example.org", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, `c${bits}.pem`)], { stdio: "ignore" });
+                    return readFileSync(path.join(dir, `c${bits}.pem`), "utf8");
+                };
+                const manual = { samlIdpEntityId: "https://idp.example.org/idp", samlIdpSsoUrl: "https://idp.example.org/sso" };
+                assert.match(problemAbout({ ...manual, samlIdpCertificate: make(1024) }, "samlIdpCertificate"), /carries an RSA key of 1024 bits/);
+                assert.ok(validateConfig(withChanges({ ...manual, samlIdpCertificate: make(2048) })).config.settings.saml);
+            } finally {
+                rmSync(dir, { recursive: true, force: true });
+            }
+        });
+
         it("refuses an email attribute that is not the directory's institutional mail", () => {
             assert.match(problemAbout({ samlEmailAttribute: "urn:oid:1.3.6.1.4.1.7135.1.2.1.15" }, "samlEmailAttribute"), /is urn:oid:1\.3\.6\.1\.4\.1\.7135\.1\.2\.1\.15, not the directory's institutional mail/);
             assert.ok(validateConfig(withChanges({ samlEmailAttribute: "mail" })).config.settings.saml);
@@ -352,6 +367,12 @@ describe("config validation", () => {
             assert.match(about("allow tcp vpnClients -> web 8443"), /reach the web VM directly: rows 1-2/);
             assert.match(about("allow tcp edgeFirewall -> web 22"), /the edge firewall reach the web VM beyond 443\/tcp/);
             assert.match(about("allow tcp 10.20.60.30 -> web 22"), /opens SSH to the web VM from 10\.20\.60\.30/);
+            assert.match(about("allow tcp vpnClients -> edgeFirewall 80"), /reach the edge firewall beyond 443\/tcp: row 1/);
+        });
+
+        it("refuses service networks and services among the users' machines", () => {
+            assert.match(problemAbout({ serviceNetworks: JSON.stringify(["10.20.60.0/24", "10.20.40.0/25"]) }, "serviceNetworks"), /10\.20\.40\.0\/25 overlaps labSubnet/);
+            assert.match(problemAbout({ ntpServers: JSON.stringify(["10.8.0.9"]), serviceNetworks: JSON.stringify(["10.20.60.0/24", "10.8.0.0/24"]) }, "ntpServers"), /inside vpnClientRange 10\.8\.0\.0\/16/);
         });
 
         it("refuses a public syslog address, a backup host on the server network, and fewer than a week of daily archives", () => {

@@ -119,6 +119,14 @@ describe("provider secrets set in plaintext", () => {
         pulumi.runtime.setAllConfig(production, []);
         assert.match(errorOrNothing(() => loadConfig()), /proxmoxve:insecure = "true": turns off the verification of the Proxmox API's TLS certificate on a production stack/);
     });
+
+    it("refuses a Proxmox endpoint that is not https, on any stack", () => {
+        const base = Object.fromEntries(Object.entries(dev).map(([k, v]) => [`elabftw-onprem:${k}`, v]));
+        pulumi.runtime.setAllConfig({ ...base, "proxmoxve:endpoint": "http://pve.lab.example.org:8006/" }, []);
+        assert.match(errorOrNothing(() => loadConfig()), /proxmoxve:endpoint = "http:\/\/pve\.lab\.example\.org:8006\/": is not an https:\/\/ URL/);
+        pulumi.runtime.setAllConfig({ ...base, "proxmoxve:endpoint": "https://pve.lab.example.org:8006/" }, []);
+        assert.doesNotMatch(errorOrNothing(() => loadConfig()), /proxmoxve:endpoint/);
+    });
 });
 
 function errorOrNothing(run: () => unknown): string {

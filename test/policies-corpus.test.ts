@@ -11,6 +11,10 @@ import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockE
 import { evaluate } from "../tools/offline/policyEngine";
 import { changed, plain, without, withOptions, withResource } from "./support/mutations";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 const T = {
     ...PVE_TYPES,
@@ -49,6 +53,16 @@ const dumpScript = (edit: (text: string) => string) => script("-backup-db-script
 // Key material made at run time: no key pattern in tracked files.
 const pemKey = () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const defuseKey = () => `def00000${randomBytes(64).toString("hex")}`;
+/** A real certificate on an RSA-1024 key, made once by openssl. */
+let weak: string | undefined;
+const weakCertificate = () => {
+    if (weak) return weak;
+    const dir = mkdtempSync(path.join(tmpdir(), "corpus-cert-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:1024", "-nodes", "-days", "30", "-subj", "/CN=partner-ca", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem")], { stdio: "ignore" });
+    weak = readFileSync(path.join(dir, "c.pem"), "utf8");
+    rmSync(dir, { recursive: true, force: true });
+    return weak;
+};
 const dbaGroup = (g: readonly CapturedResource[]) => {
     const template = g.find((r) => r.type === T.alias)!;
     const withGroup = withResource(g, template, T.group, "dba-group", { name: "dba", rules: [inRule({ source: VPN, proto: "tcp", dport: "3306" })] });
@@ -118,7 +132,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "web guest nftables accept-all rule", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
     { id: "web guest nftables forward without policy", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
     // Two VMs, egress address.
-    { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
+    { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", also: { policy: NO_OUTSIDE, why: "the moved containers wait for the DB VM's firewall, not for the web VM's where they now listen" }, apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
     { id: "MySQL container removed", owner: "cnrs-two-vms", apply: (g) => without(g, T.container, "-mysql-container") },
     { id: "private egress address", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.egressPublicAddress = "10.1.2.3")) },
     { id: "no NAT row handed to the network team", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "nat"))) },
@@ -241,7 +255,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db guest ruleset: the lab's drop turned into a jump to an accepting chain", owner: NO_OUTSIDE, apply: nft("-db-guest-firewall-nftables", (t) => t.replace(/ip saddr 10\.20\.40\.0\/24 drop comment "[^"]*"\n(\s+ip saddr 10\.20\.30\.10 tcp dport 3306 accept)/, "ip saddr 10.20.40.0/24 jump lab\n$1").replace("    chain forward {", "    chain lab {\n        tcp dport 1-65535 accept\n    }\n    chain forward {")) },
     // Decided on what the deployment does (issue 14, second pass): the edge, a dedicated DB VM, LUKS's options and keys.
     { id: "edge hand-off lets any source reach the edge on 443", owner: NO_OUTSIDE, apply: (g) => changed(g, T.edge, "-edge", (p) => plain(p.rules).unshift({ num: "0", source: "any", sourcePort: "any", destination: "edgeFirewall", destinationPort: "443 TCP", action: "allow", description: "mutation" })) },
-    { id: "an admin tool's container beside MySQL on the DB VM", owner: "cnrs-two-vms", apply: (g) => {
+    { id: "an admin tool's container beside MySQL on the DB VM", owner: "cnrs-two-vms", also: { policy: NO_OUTSIDE, why: "the added container waits for no firewall: on a new VM it listens before the firewall is enabled" }, apply: (g) => {
         const db = g.find((r) => r.type === T.container && r.name.endsWith("-mysql-container"))!;
         const props = { ...structuredClone(plain(db.inputs)), name: "dbadmin", command: ["php-fpm"], mounts: [], ports: [], envs: ["PMA_HOST=127.0.0.1"], healthcheck: null };
         return withResource(g, db, T.container, "dbadmin-container", props);
@@ -426,6 +440,28 @@ docker inspect elabftw | logger -t inspect\n`) },
     { id: "hand-off tells Traefik to skip the backend's certificate", owner: HTTPS, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.markdown = `${p.markdown}\nTraefik: serversTransport insecureSkipVerify: true\n`)) },
     { id: "restore drill writes users' emails to /var/tmp", owner: DISK, apply: script("-backup-db-script-elabftw-restore-drill", (t) => `${t}\nmysql -e "SELECT email, firstname FROM elabftw.users" > /var/tmp/users.txt\n`) },
     { id: "lab operators get PVEVMAdmin on the pool", owner: DISK, apply: (g) => withResource(g, g.find((r) => r.type === T.alias)!, "proxmoxve:index/aclLegacy:AclLegacy", "lab-ops-acl", { path: "/pool/elabftw-demo", groupId: "lab-ops", roleId: "PVEVMAdmin", propagate: true }) },
+    // Blind set 11's classes, in other spellings: sshd's algorithms, the kernel's hardening, unsupported suites and blocked
+    // upgrades, cloud-init data from elsewhere, the volume key shown, a passphrase changed, a second factor written, a weak
+    // certificate, containers ahead of the firewall, the hand-off's deny rows, a second administrator, a secret on the OS disk.
+    { id: "web sshd offers 3des-cbc", owner: "key-strength-and-validity", apply: userData("web", writeFile("/etc/ssh/sshd_config.d/05-legacy.conf", "Ciphers chacha20-poly1305@openssh.com,3des-cbc")) },
+    { id: "db runcmd lets setuid programs dump core", owner: HARDENING, apply: userData("db", (t) => t.replace("runcmd:\n", "runcmd:\n  - [sysctl, -w, fs.suid_dumpable=2]\n")) },
+    { id: "web deb822 source on testing", owner: "verified-software-sources", apply: userData("web", writeFile("/etc/apt/sources.list.d/newer.sources", "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: testing\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg")) },
+    { id: "db unattended-upgrades blocks docker-ce", owner: "verified-software-sources", apply: userData("db", writeFile("/etc/apt/apt.conf.d/60-hold-docker", 'Unattended-Upgrade::Package-Blocklist { "docker-ce"; "containerd.io"; };')) },
+    { id: "web VM takes network-data from a shared snippet", owner: "verified-software-sources", apply: (g) => changed(g, T.vm, "-web", (p) => (plain(p.initialization).networkDataFileId = "shared:snippets/net-baseline.yaml")) },
+    { id: "db luks-format shows dm-crypt's key into a file", owner: DISK, apply: (g) => changed(g, T.command, "-db-data-luks-format", (p) => (p.create = `${p.create} && sudo dmsetup table --showkeys > /root/dm-table.txt`)) },
+    { id: "web backup script re-keys the repository by prompt", owner: BACKUP, apply: script("-backup-web-script-elabftw-backup", (t) => `${t}\nborg change-passphrase\n`) },
+    { id: "operator account SQL enrols a TOTP secret", owner: "password-policy-baseline", apply: sql((t) => `${t}\nUPDATE elabftw.users SET mfa_secret = 'GEZDGNBVGY3TQOJQ' WHERE userid = 1;\n`) },
+    { id: "web trusts a partner CA with an RSA-1024 key", owner: "key-strength-and-validity", apply: (g) => changed(g, T.command, "-elabftw-site-ca", (p) => (p.stdin = weakCertificate())) },
+    { id: "MySQL image pulled before the DB firewall", owner: NO_OUTSIDE, apply: (g) => {
+        const copy = structuredClone(g) as Graph;
+        const filters = new Set(copy.filter((r) => (r.type === T.options || r.type === T.rules) && r.name.includes("-db-")).map((r) => r.urn));
+        const pulled = copy.find((r) => r.type === T.image && r.name.endsWith("-mysql-image"))!;
+        (pulled as unknown as { dependencies: string[] }).dependencies = pulled.dependencies.filter((d) => !filters.has(d) && !/guest-firewall/.test(d));
+        return copy;
+    } },
+    { id: "hand-off without deny-all denies the lab the filer over TCP only", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "8").map((r: Props) => (r.num === "6" ? { ...r, destinationPort: "2049 TCP" } : r)))) },
+    { id: "db cloud-init adds a docker-group operator", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("users:\n", "users:\n  - name: dbops\n    groups: [docker]\n    lock_passwd: true\n")) },
+    { id: "web installs a DNS API secret under /etc", owner: DISK, apply: (g) => withResource(g, g.find((r) => r.type === T.command && r.name.endsWith("-elabftw-site-ca"))!, T.command, "dns-credentials", { connection: plain(g.find((r) => r.type === T.command && r.name.endsWith("-elabftw-site-ca"))!.rawInputs.connection), create: "sudo tee /etc/lego/gandi.ini >/dev/null", stdin: "[gandi]\ngandi_api_token = 3kQ9vXw2Lm8Rt5Yp1Zs7\n" }) },
 ];
 
 describe("the mutation corpus", () => {

@@ -3,6 +3,7 @@
 // are the secure ones: SAML through the unit's identity provider, local login kept for one
 // break-glass sysadmin, MFA for administrators, strong passwords, audit logs on, no self-registration.
 import { z } from "zod";
+import { weakCertificateKey } from "../../policies/models/certificates";
 import type { KeySpec } from "./keys";
 import { EMAIL, EMAIL_RULE, ENTITY_ID, HTTPS_URL } from "./grammars";
 
@@ -15,7 +16,14 @@ const httpsUrl = z
 const domain = /^(?=.{3,253}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 /** A login at a remote service: one word of a safe character set. */
 const login = z.string().regex(/^[A-Za-z0-9_@+=:.-]{1,255}$/, "must be one word of letters, digits and _ @ + = : . -");
-const pemCertificate = z.string().regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate");
+const pemCertificate = z
+    .string()
+    .regex(/^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/, "is not a PEM certificate")
+    // Whoever holds (or factors) a weak signing key signs assertions as the identity provider: anyone's login.
+    .superRefine((pem, ctx) => {
+        const weak = weakCertificateKey(pem);
+        if (weak) ctx.addIssue({ code: "custom", message: `carries ${weak}: whoever factors or steals it signs as the identity provider, for any account; ask the IdP's operators for a certificate with an RSA key of 2048 bits or more (3072 from 2030) or an EC key` });
+    });
 // A SAML attribute name: an OID URN or a plain attribute name.
 const attributeName = z.string().regex(/^[A-Za-z0-9:._/-]{1,255}$/, "is not a SAML attribute name");
 // Shown by eLabFTW in HTML: printable text on one line.

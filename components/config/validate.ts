@@ -107,6 +107,11 @@ export function validateConfig(
     if (parsed.stackKind === "production" && insecure !== undefined && /^(true|1|yes)$/i.test(insecure.trim())) {
         problems.push({ key: "proxmoxve:insecure", value: insecure, message: "turns off the verification of the Proxmox API's TLS certificate on a production stack: the API token, and the VMs' host keys read through the API, would go to whoever answers at the endpoint", fix: "pulumi config rm proxmoxve:insecure, and give the nodes a certificate the workstation trusts (the institution's, or the cluster CA in the system store)" });
     }
+    // The API token goes with every request, the VMs' host keys come back: over TLS only, whatever redirects later.
+    const endpoint = providers?.values["proxmoxve:endpoint"];
+    if (endpoint !== undefined && !/^https:\/\//i.test(endpoint.trim())) {
+        problems.push({ key: "proxmoxve:endpoint", value: endpoint, message: "is not an https:// URL: the provider sends the API token with its first request in clear (before any redirect), and reads the VMs' SSH host keys over it, so whoever listens on the path reconfigures, consoles into and reads both VMs", fix: "pulumi config set proxmoxve:endpoint https://<node>:8006/" });
+    }
     if (problems.length > 0) throw new ConfigError(problems, source);
     const config = parsed as Parsed;
     return {

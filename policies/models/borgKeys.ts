@@ -5,7 +5,7 @@
 //   passphrase, which seals the key with nothing;
 // - a keyfile-mode repository keeps its key only in BORG_KEYS_DIR on the machine that created it:
 //   without `borg key export` to somewhere else, losing that machine loses every archive.
-import { effectiveCommand, pipelines, Word } from "./shell";
+import { commandName, effectiveCommand, pipelines, SimpleCommand, Word } from "./shell";
 
 /** The files BORG_PASSCOMMAND reads (`cat F`, `head … F`, `tr … <F`…), its variables resolved from `env` (literal values). */
 export function passphraseFiles(env: readonly { name: string; value: Word }[]): string[] {
@@ -54,4 +54,18 @@ export function exportsKey(script: string, installed: ReadonlyMap<string, string
         const words = argv.filter((_, i) => i !== inline);
         return exports(body).some((label) => label === undefined || label.split("|").some((l) => l === "*" || words.includes(l)));
     }));
+}
+
+/**
+ * Where `borg key change-passphrase` (also `borgbackup`, Borg 1.0's `borg change-passphrase`) takes
+ * the new passphrase from: the file its BORG_NEW_PASSPHRASE reads (`$(cat FILE)`, FILE as written,
+ * variables unresolved), "" when it is another value (generated, typed, a literal), undefined when
+ * the command does not change the passphrase.
+ */
+export function newPassphraseSource(stage: SimpleCommand): string | undefined {
+    const { env, argv } = effectiveCommand(stage);
+    if (!/^borg(backup)?$/.test(commandName(argv))) return undefined;
+    const words = argv.slice(1).filter((a) => !a.startsWith("-"));
+    if (!((words[0] === "key" && words[1] === "change-passphrase") || words[0] === "change-passphrase")) return undefined;
+    return /^\$\(\s*cat\s+"?([^"\s)]+)"?\s*\)$/.exec(env.get("BORG_NEW_PASSPHRASE")?.text.trim() ?? "")?.[1] ?? "";
 }

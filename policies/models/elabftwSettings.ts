@@ -130,3 +130,11 @@ export function idpEmailAttribute(text: string): string | undefined {
  */
 const INSTITUTIONAL_EMAIL = new Set(["mail", "email", "urn:oid:0.9.2342.19200300.100.1.3", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress", "urn:oid:1.2.840.113549.1.9.1"]);
 export const isInstitutionalEmailAttribute = (name: string) => INSTITUTIONAL_EMAIL.has(name.trim()) || INSTITUTIONAL_EMAIL.has(name.trim().toLowerCase());
+
+/**
+ * SQL that sets a user's second-factor secret (eLabFTW keeps the TOTP secret in users.mfa_secret):
+ * the deployment then holds both factors of that account, beside its password.
+ */
+export function mfaSecretWrites(sql: string): string[] {
+    return statements(sql).filter((s) => /\bUPDATE\s+(?:\S+\.)?`?users`?\s+SET\b[\s\S]*\bmfa_secret`?\s*=\s*(?!NULL\b|''|"")\S/i.test(s) || /\b(?:INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO\s+(?:\S+\.)?`?users`?\s*\([^)]*\bmfa_secret\b/i.test(s)).map((s) => s.trim().slice(0, 80));
+}

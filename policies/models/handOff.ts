@@ -114,9 +114,9 @@ export function parsePortCell(cell: string): { protos: FlowProto[]; ports: [numb
 }
 
 /** The allowing rows of the hand-off whose cells the model reads (the nat row's "Internet" is the edge's NAT, not a flow). */
-export function matrixFlows(rows: readonly HandOffRow[]): MatrixFlow[] {
+export function matrixFlows(rows: readonly HandOffRow[], action: "allow" | "deny" = "allow"): MatrixFlow[] {
     return rows.flatMap((row) => {
-        if (!/^\s*allow\b/i.test(String(row.action ?? "")) || /source NAT/i.test(String(row.action))) return [];
+        if (!new RegExp(`^\\s*${action}\\b`, "i").test(String(row.action ?? "")) || /source NAT/i.test(String(row.action))) return [];
         const from = cellAddresses(String(row.source ?? ""));
         const to = cellAddresses(String(row.destination ?? "")) ?? [];
         const ports = parsePortCell(String(row.destinationPort ?? "any"));
@@ -162,10 +162,30 @@ export function matrixFloorBreaches(flows: readonly FlowPackets[], e: MatrixEndp
         if (meets(f.to, e.filer) && meets(f.from, e.lab)) found.push({ row: f.row, rule: `lets the lab (${describe(intersect(f.from, e.lab))}) reach the filer: row 6, the lab reaches the filer on no port` });
         if (meets(f.to, e.web) && meets(f.from, union(e.vpn, e.lab))) found.push({ row: f.row, rule: `lets ${describe(intersect(f.from, union(e.vpn, e.lab)))} reach the web VM directly: rows 1-2, users reach eLabFTW through the edge firewall only` });
         if (meets(f.to, e.web) && meets(f.from, e.edge) && beyond443(f)) found.push({ row: f.row, rule: "lets the edge firewall reach the web VM beyond 443/tcp: row 2, and the edge forwards whatever any VPN user sends" });
+        // Row 1: the users reach the edge on HTTPS alone; any other port the edge serves them is clear text or another service.
+        if (meets(f.to, e.edge) && meets(f.from, union(e.vpn, e.lab)) && beyond443(f)) found.push({ row: f.row, rule: `lets ${describe(intersect(f.from, union(e.vpn, e.lab)))} reach the edge firewall beyond 443/tcp: row 1, users reach eLabFTW over HTTPS only (a plain HTTP port carries session cookies and SAML responses in clear)` });
         const outsideAdmins = subtract(f.from, e.admin);
         if (meets(f.to, e.web) && ssh(f) && !isEmpty(outsideAdmins)) found.push({ row: f.row, rule: `opens SSH to the web VM from ${describe(outsideAdmins)}: administration over SSH from the admin network only` });
     }
     return found;
+}
+
+/**
+ * The paper's denying rows the network team must apply, since no firewall of the program can: row 6
+ * (the lab never reaches the filer, which is not a VM of the program) and row 5 (the lab never
+ * reaches the database, the edge's half of it). Each is missing unless a deny row covers its lab
+ * sources, its destination and its packets (2049 TCP and UDP for the filer, every port for the DB):
+ * row 8's deny-all does; an allow before it is matrixFloorBreaches' finding.
+ */
+export function missingDenials(rows: readonly HandOffRow[], e: Pick<MatrixEndpoints, "lab" | "filer" | "db">): string[] {
+    const denials = matrixFlows(rows, "deny");
+    const denied = (to: AddressSet, protos: readonly FlowProto[], port: readonly [number, number]) =>
+        protos.every((p) => denials.some((d) => covers(d.from, e.lab) && covers(d.to, to) && d.protos.includes(p) && (p === "icmp" || d.ports.some(([l, h]) => l <= port[0] && port[1] <= h))));
+    if (isEmpty(e.lab)) return [];
+    const missing: string[] = [];
+    if (!isEmpty(e.filer) && !denied(e.filer, ["tcp", "udp"], [2049, 2049])) missing.push(`row 6: the lab (${describe(e.lab)}) denied the filer (${describe(e.filer)}) on 2049 TCP/UDP`);
+    if (!isEmpty(e.db) && !denied(e.db, ["tcp", "udp"], [1, 65535])) missing.push(`row 5: the lab (${describe(e.lab)}) denied the database VM (${describe(e.db)}) on every port`);
+    return missing;
 }
 
 /**

@@ -128,3 +128,14 @@ export function addedKeyslots(argv: readonly string[]): string | undefined {
     if (name === "systemd-cryptenroll" && argv.some((a) => /^--(password|recovery-key|fido2-device|pkcs11-token-uri)(=|$)/.test(a))) return argv.join(" ");
     return undefined;
 }
+
+/**
+ * A command that prints the data disk's volume key, which opens it whatever its keyslots say:
+ * `cryptsetup luksDump --dump-volume-key` (--dump-master-key before 2.4), `dmsetup table --showkeys`.
+ */
+export function volumeKeyExport(argv: readonly string[]): string | undefined {
+    const name = commandName(argv);
+    if (name === "cryptsetup" && argv.some((a) => /^--dump-(volume|master)-key$/.test(a))) return argv.join(" ");
+    if (name === "dmsetup" && argv.includes("--showkeys")) return argv.join(" ");
+    return undefined;
+}

@@ -88,6 +88,8 @@ export interface CloudConfig {
     readonly aptDisabledSuites: string[];
     /** The CAs the ca_certs module adds to the system trust store (`ca_certs: trusted`, or `ca-certs`). */
     readonly trustedCas: string[];
+    /** Accounts cloud-init creates that administer the VM: SSH keys, a sudo rule, or an admin group (sudo, adm, docker, wheel); "default" for the image's default user given keys. */
+    readonly administrators: string[];
 }
 
 const shellQuote = (word: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
@@ -101,7 +103,7 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     try {
         doc = parse(userData) ?? {};
     } catch {
-        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "", aptPrimary: [], aptDisabledSuites: [], trustedCas: [] };
+        return { commands: [], files: [], passwordSettings: ["(unparseable user-data)"], fstab: [], swapFile: undefined, packages: [], aptSources: [], aptConf: "", aptPrimary: [], aptDisabledSuites: [], trustedCas: [], administrators: [] };
     }
     const entries = [...(Array.isArray(doc.runcmd) ? doc.runcmd : []), ...(Array.isArray(doc.bootcmd) ? doc.bootcmd : [])];
     const commands = entries.map((e: unknown) => (Array.isArray(e) ? e.map((w) => shellQuote(String(w))).join(" ") : String(e)));
@@ -136,7 +138,13 @@ function cloudConfigOf(userData: string): CloudConfig | undefined {
     const aptDisabledSuites = (Array.isArray(apt.disable_suites) ? apt.disable_suites : []).map(String);
     const caCerts = (doc.ca_certs ?? doc["ca-certs"]) as Record<string, unknown> | undefined;
     const trustedCas = (caCerts && Array.isArray(caCerts.trusted) ? caCerts.trusted : []).map(String);
-    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "", aptPrimary, aptDisabledSuites, trustedCas };
+    const groupsOf = (user: Record<string, unknown>) => (Array.isArray(user.groups) ? user.groups.map(String) : String(user.groups ?? "").split(",")).map((g) => g.trim());
+    const administrators = (Array.isArray(doc.users) ? doc.users : [])
+        .filter((u: unknown): u is Record<string, unknown> => !!u && typeof u === "object")
+        .filter((u) => (Array.isArray(u.ssh_authorized_keys) && u.ssh_authorized_keys.length > 0) || (u.sudo !== undefined && u.sudo !== null && u.sudo !== false) || groupsOf(u).some((g) => /^(sudo|adm|docker|wheel|root)$/.test(g)))
+        .map((u) => String(u.name ?? "?"));
+    if (Array.isArray(doc.ssh_authorized_keys) && doc.ssh_authorized_keys.length > 0) administrators.push("default");
+    return { commands, files, passwordSettings, fstab, swapFile, packages, aptSources, aptConf: typeof apt.conf === "string" ? apt.conf : "", aptPrimary, aptDisabledSuites, trustedCas, administrators };
 }
 
 /**

@@ -86,6 +86,11 @@ export function textSecrets(text: string, reader: "shell" | "any" = "any"): stri
         const unquoted = value.replace(/^(["'])(.*)\1$/, "$2");
         if (isSecretName(name) && isLiteralSecretValue({ text: unquoted, literal: !/[$`]/.test(unquoted) })) found.push(`a secret-looking assignment ${name}=<literal>`);
     }
+    // INI and config-file lines (`dns_ovh_application_secret = …`; `key: value` is YAML's, above): a file's readers take them as settings.
+    if (reader === "any") for (const [, name, value] of text.matchAll(/^[ \t]*([A-Za-z_][\w.-]*)[ \t]*=[ \t]*("[^"\n]*"|'[^'\n]*'|[^\s#;]+)[ \t]*$/gm)) {
+        const unquoted = value.replace(/^(["'])(.*)\1$/, "$2");
+        if (isSecretName(name.replace(/[.-]/g, "_").toUpperCase()) && isLiteralSecretValue({ text: unquoted, literal: !/[$`]/.test(unquoted) })) found.push(`a secret-looking setting ${name} = <literal>`);
+    }
     for (const file of cloudConfig(text)?.files ?? []) found.push(...textSecrets(file.content, reader).map((what) => `${what} in write_files ${file.path}`));
     return [...new Set(found)];
 }

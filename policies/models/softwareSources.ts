@@ -153,3 +153,36 @@ export function unverifiedCode(script: string): string[] {
     }
     return found;
 }
+
+/** Debian suites the security team does not support: unstable, testing, experimental (and their codenames). */
+const UNSUPPORTED_SUITE = /^(sid|unstable|testing|experimental|rc-buggy|forky|duke)(-[a-z-]+)?$/i;
+
+/** The suites of an APT source text (one-line `deb [opts] URI suite…` and deb822 `Suites:`) that Debian's security team does not support. */
+export function unsupportedSuites(text: string): string[] {
+    const suites: string[] = [];
+    for (const raw of text.split("\n")) {
+        const line = raw.replace(/#.*$/, "").trim();
+        const oneLine = /^deb(?:-src)?\s+(?:\[[^\]]*\]\s+)?\S+\s+(\S+)/.exec(line);
+        if (oneLine) suites.push(oneLine[1]);
+        const field = /^Suites\s*:\s*(.*)$/i.exec(line);
+        if (field) suites.push(...field[1].trim().split(/\s+/));
+    }
+    return suites.filter((s) => UNSUPPORTED_SUITE.test(s.replace(/\/$/, "")));
+}
+
+/**
+ * The packages unattended-upgrades never upgrades, from the apt.conf.d texts in APT's reading order:
+ * `Unattended-Upgrade::Package-Blacklist { "…"; }` (and its newer name Package-Blocklist) add to
+ * the list, `#clear` empties it.
+ */
+export function upgradeBlocklist(texts: readonly string[]): string[] {
+    let listed: string[] = [];
+    for (const text of texts) {
+        for (const m of text.matchAll(/#clear\s+Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*;|Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*\{([^}]*)\}|Unattended-Upgrade::Package-Bl(?:ack|ock)list(?:::)?\s+"([^"]*)"\s*;/gi)) {
+            if (/^#clear/i.test(m[0])) listed = [];
+            else if (m[1] !== undefined) listed.push(...[...m[1].matchAll(/"([^"]*)"/g)].map((o) => o[1]));
+            else if (m[2]) listed.push(m[2]);
+        }
+    }
+    return listed;
+}

@@ -1,24 +1,45 @@
 // Traceability on production: every action in the notebook is tied to a named, authenticated user
 // and recorded. eLabFTW reads its settings as PHP truthiness ("" and "0" are off); a key the
 // settings component does not set keeps whatever the instance had, so it must be set.
-import { StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy, UnknownValueError } from "@pulumi/policy";
 import { daemonLogDriverOf } from "../models/dockerContainer";
-import { dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
+import { containerEnvValue, dockerHostAddress, isApplicationContainer, isProductionStack, ofType, TYPES, vmAddress } from "./common";
 import { cloudInitFiles } from "./deployedText";
 import { matrixAllows, stackNetwork } from "./firewallView";
-import { contains, describe, isEmpty, PRIVATE, setOf, subtract, toInt } from "../models/ipv4";
+import { contains, covers, describe, isEmpty, parseAddress, PRIVATE, setOf, subtract, toInt } from "../models/ipv4";
 import { guestVerdict } from "../models/proxmoxFirewall";
 import { discardedBeforeForwarding, forwardRules, forwardsEverything, rsyslogPaths } from "../models/rsyslog";
 import { phpTruthy, settingsResources, settingsViews } from "./instanceSettings";
 
 export const accountabilityOnProduction: StackValidationPolicy = {
     name: "accountability-on-production",
-    description: "On a production stack, eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, and no fewer entry revisions kept than eLabFTW's default (max_revisions 10), users may not change their own identity (allow_users_change_identity off), to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), never in clear UDP to a public address, through its own firewall rules, with no rsyslog stop before the forwarding.",
+    description: "On a production stack, nginx records each client's own address (elabimg's SET_REAL_IP on, trusting X-Forwarded-For from the edge firewall only); eLabFTW's anonymous users are off (anon_users) and its audit logs are emitted (emit_audit_logs), both set by the settings component, and no fewer entry revisions kept than eLabFTW's default (max_revisions 10), users may not change their own identity (allow_users_change_identity off), to a log driver that hands them to the VM's logging (journald or syslog); every VM forwards its logs to the unit's syslog server over the protocol and port the flow matrix opens (row 7), never in clear UDP to a public address, through its own firewall rules, with no rsyslog stop before the forwarding.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         if (!isProductionStack(args.resources)) return;
         // Row 7 of the paper's matrix: every VM's logs collected by the unit's syslog server.
         const net = stackNetwork(args.resources);
+        // Behind the edge, nginx sees the edge's address for every client: elabimg's real-IP module
+        // (SET_REAL_IP) takes the client's from X-Forwarded-For, trusted from SET_REAL_IP_FROM only.
+        const edge = net.endpoints.get("edgeFirewall") ?? [];
+        for (const app of ofType(args.resources, TYPES.container).filter((c) => isApplicationContainer(c.props))) {
+            let realIp: string | undefined;
+            let from: string | undefined;
+            try {
+                [realIp, from] = [containerEnvValue(app.props, "SET_REAL_IP"), containerEnvValue(app.props, "SET_REAL_IP_FROM")];
+            } catch (error) {
+                if (error instanceof UnknownValueError) continue; // decided at up, every entry known
+                throw error;
+            }
+            if (!/^(1|true|yes|on)$/i.test(realIp?.trim() ?? "")) {
+                reportViolation(`${app.name}: SET_REAL_IP is ${realIp ?? "unset (elabimg's default: false)"} on a production stack: nginx and eLabFTW record the edge firewall's address for every client, so the access log, the failed logins and the audit trail no longer say from which VPN client an action came. Fix: SET_REAL_IP=true with SET_REAL_IP_FROM the edge firewall's address (the program's).`, app.urn);
+            } else if (edge.length > 0) {
+                const trusted = (from ?? "").split(/[\s,]+/).filter(Boolean).map(parseAddress);
+                if (trusted.length === 0 || trusted.some((t) => !t) || !covers(edge, trusted.map((t) => t!))) {
+                    reportViolation(`${app.name}: SET_REAL_IP_FROM is ${from ?? "unset"}, beyond the edge firewall (${describe(edge)}) on a production stack: nginx takes the client's address from an X-Forwarded-For header any of those hosts writes, so a client names itself whatever address it likes in the logs and the audit trail. Fix: SET_REAL_IP_FROM the edge firewall's address (the program's).`, app.urn);
+                }
+            }
+        }
         const syslog = net.endpoints.get("syslog") ?? [];
         for (const vm of syslog.length > 0 ? ofType(args.resources, TYPES.vm) : []) {
             const files = cloudInitFiles(vm, args.resources);

@@ -4,17 +4,18 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { appendOnlyRemoved, archiveExclusions, forcedLoads, repairingChecks } from "../models/archives";
 import { assignments, borgEnvironmentProblems, dumpLeaks, encryptingMode, repositoryCreations, rowlessDumps, partialDumps, unguardedDumps, unrestorableDumps } from "../models/borg";
-import { emptyPassphraseSource, exportsKey, keyfileMode, passphraseFiles } from "../models/borgKeys";
+import { emptyPassphraseSource, newPassphraseSource, exportsKey, keyfileMode, passphraseFiles } from "../models/borgKeys";
 import { cloudConfig, filesWrittenBy } from "../models/programText";
+import { pipelines } from "../models/shell";
 import { networkMounts, unencryptedCopies } from "../models/transfers";
-import { cnrs, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, DATA_MOUNT, installedFiles, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { backupScheduleFindings } from "./backupSchedule";
 import { DeployedScript, deployedScripts } from "./deployedText";
 
 const REQUIREMENT = cnrs("Chiffrement des sauvegardes", "backup encryption");
 /** Shortest Borg passphrase accepted (ANSSI: 20 random characters from a 62-letter alphabet are about 119 bits). */
 const MINIMUM_PASSPHRASE_LENGTH = 20;
-const DATA_DISK = "/srv/elabftw/";
+const DATA_DISK = `${DATA_MOUNT}/`;
 
 /** A mysqldump (or mariadb-dump, mysqlpump) whose output does not go straight into `borg create`. */
 export const plaintextDump = (script: string): boolean => dumpLeaks(script).length > 0;
@@ -74,6 +75,18 @@ export const cnrsBackupEncryption: StackValidationPolicy = {
                 }
                 for (const problem of borgEnvironmentProblems(assignments(s.script))) {
                     reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, problem, "remove the variable, or give it borg.env's value (Borg reads its passphrase with BORG_PASSCOMMAND from the encrypted disk)"), s.resource.urn);
+                }
+            }
+            // A passphrase change to anything but the installed (escrowed) passphrase file leaves backupPassphrases unable to open the repository.
+            const variables = new Map(onVm.flatMap((s) => assignments(s.script)).map((a) => [a.name, a.value.text] as const));
+            const installedPassphrases = [...installedFiles(args.resources, address).keys()].filter((path) => /\/passphrase$/.test(path));
+            for (const s of onVm) {
+                for (const stage of pipelines(s.script).flatMap((p) => p.stages)) {
+                    const source = newPassphraseSource(stage);
+                    if (source === undefined) continue;
+                    const file = source.replace(/^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/, (m, name: string) => variables.get(name) ?? m);
+                    if (installedPassphrases.includes(file)) continue;
+                    reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `changes the repository's passphrase to ${source ? `the content of ${source}` : "a value"} that is not the passphrase the stack installs and escrows: once the VM is lost, backupPassphrases no longer decrypts any archive`, "re-key only to the generated passphrase the Backup component installs (its file under the data disk); rotate it in the program, escrowed first"), s.resource.urn);
                 }
             }
             // What Borg reads as the passphrase (BORG_PASSCOMMAND's output, its trailing newlines stripped), when visible.

@@ -9,7 +9,7 @@ import { cloudInitFiles, commandLinesOn, deployedScripts, installedPath, snippet
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
-import { addedKeyslots, crypttabKeyFiles, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
+import { addedKeyslots, crypttabKeyFiles, volumeKeyExport, tpmSteadyBindingProblem, luksFormatWeaknesses, luksKeyFilesWritten, tpmEnrolmentWeaknesses } from "../models/luks";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { consoleAutologin } from "../models/hostAccess";
 import { grantedOver, rolePrivileges } from "../models/pveAccess";
@@ -109,6 +109,8 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
             for (const weakness of tpmEnrolmentWeaknesses(effectiveCommand(stage).argv)) {
                 findings.push({ problem: `has its data disk's key enrolled in the vTPM as ${weakness} (${s.resource.name}, ${s.where})`, fix: "enrol with --tpm2-pcrs=7 (the Secure Boot state), as luks-format.sh does", urn: s.resource.urn });
             }
+            const exported = volumeKeyExport(effectiveCommand(stage).argv);
+            if (exported) findings.push({ problem: `has its data disk's volume key printed (\`${exported}\`, ${s.resource.name}, ${s.where}): that key opens the disk whatever the passphrase and the vTPM say, and wherever it lands (a file on the OS disk, a log) the data is readable`, fix: "never export the volume key; the escrowed recovery passphrase and a LUKS header backup are the recovery path", urn: s.resource.urn });
             const added = addedKeyslots(effectiveCommand(stage).argv);
             if (added) findings.push({ problem: `gets another key for its data disk (\`${added}\`, ${s.resource.name}, ${s.where}): one more secret opens the disk, held by whoever set it`, fix: "keep the data disk's two keyslots: the escrowed recovery passphrase and the vTPM key", urn: s.resource.urn });
             for (const weakness of luksFormatWeaknesses(effectiveCommand(stage).argv)) {
@@ -182,7 +184,7 @@ function secretsWrittenOffMount(vm: PolicyResource, resources: readonly PolicyRe
 
 export const cnrsDiskEncryption: StackValidationPolicy = {
     name: "cnrs-disk-encryption",
-    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk; no console that logs someone in by itself; the key sealed to PCR 7+8 with the older TPM2 slots wiped; no keyslot beyond the recovery passphrase and the vTPM key (luksAddKey, cryptenroll --password, --recovery-key, --fido2-device, --pkcs11-token-uri). No console root shell on the kernel command line (systemd.debug_shell, rd.break, init=/bin/sh) nor debug-shell.service; no Proxmox ACL handing out backups, clones, migrations or consoles of the VMs; no read of the notebook's content written off the LUKS mount or to the journal.",
+    description: "Every VM either has all its volumes on datastores the site declares encrypted, or its data disk LUKS-encrypted by the program (a formatting command for that disk, then a mount through crypttab) and every writable bind mount of its containers on that LUKS mount; a vTPM seal only with Secure Boot's keys enrolled; no crash-dump collector writing memory images to the OS disk; no console that logs someone in by itself; the key sealed to PCR 7+8 with the older TPM2 slots wiped; no export of the volume key (cryptsetup --dump-volume-key, dmsetup --showkeys); no keyslot beyond the recovery passphrase and the vTPM key (luksAddKey, cryptenroll --password, --recovery-key, --fido2-device, --pkcs11-token-uri). No console root shell on the kernel command line (systemd.debug_shell, rd.break, init=/bin/sh) nor debug-shell.service; no Proxmox ACL handing out backups, clones, migrations or consoles of the VMs; no read of the notebook's content written off the LUKS mount or to the journal.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {

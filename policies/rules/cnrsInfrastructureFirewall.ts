@@ -6,10 +6,10 @@ import { covers, describe, INTERNET, setOf, subtract } from "../models/ipv4";
 import { acceptsEverything, loadsRuleset, parseRuleset, unitExecCommands, wipesGuestTable } from "../models/nftables";
 import { effectiveCommand, pipelines } from "../models/shell";
 import { cloudInitFiles, deployedScripts } from "./deployedText";
-import { forwardingAllowed } from "../models/sshd";
+import { forwardingAllowed, sshdTexts } from "../models/sshd";
 import { datacenterInputPolicy, sendableSources, vmPolicy } from "../models/proxmoxFirewall";
 import { PVE_TYPES } from "../models/pveResources";
-import { declaredEndpoints, HandOffRow, matrixFloorBreaches, matrixFlows } from "../models/handOff";
+import { declaredEndpoints, HandOffRow, matrixFloorBreaches, matrixFlows, missingDenials } from "../models/handOff";
 import { describeExposure, passingPeers, reach } from "../models/reachability";
 import { cnrs, commandHost, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { exitsBefore, flagVariables } from "../models/scriptFlags";
@@ -22,7 +22,7 @@ const GUEST_TABLE = "inet elabftw";
 export const cnrsInfrastructureFirewall: StackValidationPolicy = {
     name: "cnrs-infrastructure-firewall",
     description:
-        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on and router advertisements dropped (radv off); the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file; no NIC trunks other VLANs; no firewall resource ignores changes (but the management set's members); the hand-off keeps the matrix's floor: the lab reaches the filer on no port (row 6), users reach the web VM only through the edge, which reaches it on 443 alone (rows 1-2), SSH to the VMs from the admin network only; no command empties the guest table (nft flush ruleset, Debian's nftables.service enabled).",
+        "The datacenter firewall is on with input policy DROP; each VM's firewall is on with DROP both ways and its own rules, every NIC filtered; no VM reaches the whole Internet on any port; each VM loads the nftables table inet elabftw with drop policies and no accept-all rule; each VM sends only from its own address (IP filter), with the MAC filter and the datacenter's ebtables left on and router advertisements dropped (radv off); the boot unit loads the ruleset from a persistent file; the guest ruleset includes no other file; no NIC trunks other VLANs; no firewall resource ignores changes (but the management set's members); the hand-off keeps the matrix's floor: the lab reaches the filer on no port (row 6), users reach the web VM only through the edge, which reaches it on 443 alone (rows 1-2), SSH to the VMs from the admin network only; no command empties the guest table (nft flush ruleset, Debian's nftables.service enabled). The edge hand-off keeps the paper's deny rows 5 and 6 (the lab denied the database and the filer) and lets users reach the edge on 443/tcp only.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -45,6 +45,9 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
             const endpoints = { lab: get("labSubnet"), vpn: get("vpnClients"), admin: get("adminNetwork"), edge: get("edgeFirewall"), web: get("web"), db: get("db"), filer: get("filer") };
             for (const breach of matrixFloorBreaches(matrixFlows(rows), endpoints)) {
                 reportViolation(violation(REQUIREMENT, `${handOff.name}'s row ${breach.row}`, breach.rule, "remove the row (its extraFlows entry)"), handOff.urn);
+            }
+            for (const missing of missingDenials(rows, endpoints)) {
+                reportViolation(violation(REQUIREMENT, handOff.name, `no longer tells the network team ${missing}: only the campus firewall can enforce it (the filer is no VM of the program; the DB VM's own firewall is one layer)`, "keep the hand-off's deny rows (the program writes them from the flow matrix)"), handOff.urn);
             }
         }
         // A firewall object that ignores changes keeps its first state in Proxmox while the stack (and
@@ -143,8 +146,7 @@ export const cnrsInfrastructureFirewall: StackValidationPolicy = {
         // the web VM, say): a path around both firewall layers.
         for (const vm of ofType(args.resources, TYPES.vm)) {
             const files = cloudInitFiles(vm, args.resources);
-            const dropIns = [...files.keys()].filter((p) => /^\/etc\/ssh\/sshd_config\.d\/[^/]+\.conf$/.test(p)).sort();
-            const texts = [...dropIns, ...(files.has("/etc/ssh/sshd_config") ? ["/etc/ssh/sshd_config"] : [])].map((p) => files.get(p)!);
+            const texts = sshdTexts(files);
             if (texts.length === 0) continue; // the image's own sshd_config: nothing the program decides
             const forwarding = forwardingAllowed(texts);
             if (forwarding.length > 0) reportViolation(violation(REQUIREMENT, vm.name, `lets SSH sessions forward connections (${forwarding.join("; ")}), a path around the flow matrix through the VM`, "keep AllowTcpForwarding no and PermitTunnel no in the cloud-init sshd drop-in"), vm.urn);

@@ -1,20 +1,31 @@
 // CNRS « Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail ».
 // Decided on what the Proxmox firewall does with packets (policies/models/proxmoxFirewall.ts), not
 // on how the rules are written: every packet class from the forbidden peers is evaluated.
-import { StackValidationPolicy } from "@pulumi/policy";
+import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { PVE_TYPES } from "../models/pveResources";
 import { describeExposure } from "../models/reachability";
 import { HandOffRow, inboundFromOutside } from "../models/handOff";
-import { cnrs, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, dockerHostAddress, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { outsideAccessFindings, stackNetwork } from "./firewallView";
 import { guestLayerFindings } from "./guestFirewallView";
 
 const REQUIREMENT = cnrs("Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", "no access from outside; remote users through the VPN");
 const DB_PORT = 3306;
 
+/** Everything a resource waits for before the engine creates it: its dependencies, and theirs. */
+function waitsFor(resource: PolicyResource): Set<PolicyResource> {
+    const seen = new Set<PolicyResource>();
+    const walk = (r: PolicyResource) => {
+        for (const d of r.dependencies ?? []) if (!seen.has(d)) (seen.add(d), walk(d));
+    };
+    walk(resource);
+    return seen;
+}
+
 export const cnrsNoOutsideAccess: StackValidationPolicy = {
     name: "cnrs-no-access-from-outside",
     description:
-        "On each firewall layer alone (Proxmox, and the guest's nftables): no packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only.",
+        "On each firewall layer alone (Proxmox, and the guest's nftables): no packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only; every container waits for its VM's firewall options, and no firewall object waits for a container (nothing listens before the firewall filters).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const vms = ofType(args.resources, TYPES.vm);
@@ -41,6 +52,21 @@ export const cnrsNoOutsideAccess: StackValidationPolicy = {
             const rows = knownOrUndefined(() => handOff.props.rules as HandOffRow[]) ?? [];
             for (const row of inboundFromOutside(rows)) {
                 reportViolation(violation(REQUIREMENT, `${handOff.name}'s edge row ${row.row}`, `lets ${row.from} (outside the unit's private networks) reach ${row.to} on ${row.port}`, "only the VPN clients reach the unit: keep the flow matrix's sources (vpnClientsNetwork, edgeFirewallAddress) and no extraFlows from the Internet"), handOff.urn);
+            }
+        }
+        // Order: a VM's Proxmox firewall filters before anything listens on it. A container created before
+        // the VM's options (or with options that wait for it) publishes its port on an unfiltered VM.
+        for (const vm of vms) {
+            const filters = args.resources.filter((r) => (r.type === PVE_TYPES.options || r.type === PVE_TYPES.rules) && knownOrUndefined(() => r.props.vmId) === vm.props.vmId);
+            const containers = ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm));
+            for (const filter of filters) {
+                for (const container of containers.filter((c) => waitsFor(filter).has(c))) {
+                    reportViolation(violation(REQUIREMENT, filter.name, `waits for the container ${container.name}: on a new VM, the container listens for as long as ${vm.name}'s firewall is not in place`, "the firewall comes first: no dependency of the firewall on the VM's containers"), filter.urn);
+                }
+            }
+            const options = filters.filter((f) => f.type === PVE_TYPES.options);
+            for (const container of containers.filter((c) => options.length > 0 && !options.some((o) => waitsFor(c).has(o)))) {
+                reportViolation(violation(REQUIREMENT, container.name, `is created without waiting for ${vm.name}'s firewall options: on a new VM it may listen before the firewall is enabled`, "make the container depend on the VM's firewall (the platform passes it as the Docker host's firewall)"), container.urn);
             }
         }
         const vmAddresses = new Set(vms.map(vmAddress));

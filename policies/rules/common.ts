@@ -202,6 +202,9 @@ export function installedFiles(resources: readonly PolicyResource[], address: st
     return files;
 }
 
+/** Where the program mounts each VM's LUKS data disk (components/vm/cloudInit.ts DATA_MOUNT): what lands under it is encrypted at rest. */
+export const DATA_MOUNT = "/srv/elabftw";
+
 /** Test stacks tag their VMs "test"; documentation addresses are accepted there only. */
 export function isTestStack(resources: readonly PolicyResource[]): boolean {
     const vms = ofType(resources, TYPES.vm);

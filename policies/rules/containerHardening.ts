@@ -7,11 +7,22 @@ import { cloudConfig, filesWrittenBy } from "../models/programText";
 import { apparmorOff } from "../models/hostAccess";
 import { pipelines } from "../models/shell";
 import { GRUB_DEFAULTS } from "../models/bootParameters";
+import { isSysctlFile, sysctlSettings, weakenedKernel } from "../models/sysctl";
+import { effectiveCommand } from "../models/shell";
+
+/** The kernel settings a resource's files and scripts leave weaker than Debian's defaults (sysctl.d files, sysctl -w, /proc/sys writes). */
+function kernelWeakenings(files: readonly { path: string; content: string }[], scripts: readonly string[]): string[] {
+    const texts = new Map(files.filter((f) => isSysctlFile(f.path) || f.path.startsWith("/proc/sys/")).map((f) => [f.path, f.content] as const));
+    const argvs = scripts.flatMap((s) => pipelines(s).flatMap((p) => p.stages).map((stage) => effectiveCommand(stage).argv));
+    return weakenedKernel(sysctlSettings(texts, argvs));
+}
+
+const KERNEL_FIX = "Fix: keep Debian's defaults (remove the setting); debug on a copy of the VM, not on the one that serves the notebook.";
 
 export const containerHardening: ResourceValidationPolicy = {
     name: "container-hardening",
     description:
-        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined; AppArmor stays on (no apparmor=0, security= or lsm= without it on the kernel command line, apparmor.service not stopped), and so do the kernel's CPU mitigations (no mitigations=off, nopti…); docker.socket not opened to other accounts (SocketMode); eLabFTW's DEV_MODE off.",
+        "Every container runs with no-new-privileges, fewer capabilities than Docker's default set (nothing added beyond it but the allowed list, never NET_RAW), not privileged, in its own network/PID/IPC/user namespaces, without host devices, the host's root or the Docker socket; no command runs docker exec --privileged; the Docker daemon's default seccomp profile is not unconfined; AppArmor stays on (no apparmor=0, security= or lsm= without it on the kernel command line, apparmor.service not stopped), and so do the kernel's CPU mitigations (no mitigations=off, nopti…) and Debian's kernel hardening (no sysctl setting, as systemd-sysctl applies them, turning off address-space randomisation, unprivileged eBPF's lock, dmesg_restrict, the protected links, or letting setuid programs dump core); docker.socket not opened to other accounts (SocketMode); eLabFTW's DEV_MODE off.",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -32,6 +43,7 @@ export const containerHardening: ResourceValidationPolicy = {
                     for (let i = at + 2; i < words.length && words[i].startsWith("-"); i++) if (words[i] === "--privileged" || words[i] === "--privileged=true") return true;
                     return false;
                 });
+                for (const weak of kernelWeakenings(filesWrittenBy(script), [script])) reportViolation(`${args.name}: its ${field} command weakens the kernel that confines the containers: ${weak}. ${KERNEL_FIX}`);
                 if (privileged) reportViolation(`${args.name}: its ${field} command runs docker exec --privileged: that process has every capability and device of the VM. Fix: run it without --privileged (the container's own capabilities suffice).`);
                 const grub = filesWrittenBy(script).filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content);
                 for (const off of apparmorOff(grub, [script])) reportViolation(`${args.name}: its ${field} command weakens the kernel's confinement of the containers (${off}): without AppArmor Docker applies no profile (mount, ptrace and /proc protections gone); without the CPU mitigations a process in a container reads other processes' memory. Fix: keep AppArmor and the mitigations on (Debian's defaults); allow what a container needs in its own profile.`);
@@ -44,6 +56,7 @@ export const containerHardening: ResourceValidationPolicy = {
             for (const off of apparmorOff(config?.files.filter((f) => GRUB_DEFAULTS.test(f.path)).map((f) => f.content) ?? [], config?.commands ?? [])) {
                 reportViolation(`${args.name}: the VM's cloud-init weakens the kernel's confinement of the containers (${off}): after the next boot Docker applies no AppArmor profile, or the CPU mitigations are gone and a process in a container reads other processes' memory. Fix: keep AppArmor and the mitigations on (Debian's defaults); allow what a container needs in its own profile.`);
             }
+            for (const weak of kernelWeakenings(config?.files ?? [], config?.commands ?? [])) reportViolation(`${args.name}: the VM's cloud-init weakens the kernel that confines the containers: ${weak}. ${KERNEL_FIX}`);
             // Docker's socket is root's API: 0660 root:docker. Wider, any local account drives it.
             for (const unit of config?.files.filter((f) => /^\/etc\/systemd\/system\/docker\.socket(\.d\/[^/]+\.conf)?$/.test(f.path)) ?? []) {
                 const mode = /^\s*SocketMode\s*=\s*(\d+)\s*$/m.exec(unit.content)?.[1];

@@ -10,7 +10,7 @@ import { isUnder } from "../models/paths";
 import { statements } from "../models/mysqlAccounts";
 import { mysqldOptions } from "../models/mysqld";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
-import { containerEnvValue, envValueOrUndecided, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
+import { containerEnvValue, DATA_MOUNT, envValueOrUndecided, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, runsMysqlClient, TYPES } from "./common";
 import { deployedScripts } from "./deployedText";
 
 export interface DataLossFinding {
@@ -22,9 +22,6 @@ export interface DataLossFinding {
 const stagesOf = (script: string) => pipelines(script).flatMap((p) => p.stages).map((s) => effectiveCommand(s).argv);
 
 /** Why one command line destroys data, or undefined. */
-/** Where the program mounts the data disk (components/vm: /srv/elabftw). */
-const DATA_MOUNT = "/srv/elabftw";
-
 function destroys(argv: readonly string[]): string | undefined {
     const name = commandName(argv);
     const flags = argv.slice(1).filter((a) => a.startsWith("-"));
@@ -72,8 +69,30 @@ export function droppedDatabases(script: string): string[] {
     return [...script.matchAll(/DROP\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?\\?`?([^\s`\\";]+)/gi)].map((m) => expand(m[1]));
 }
 
+/**
+ * Rows a script deletes from eLabFTW's tables, wherever its SQL goes (a `mysql -e`, an echo piped
+ * into the client, a here-document): `DELETE … FROM t`, `TRUNCATE t`, `DROP TABLE t`, except in the
+ * restore drill's scratch database (`<db>_restore_drill`).
+ */
+export function deletedRows(script: string): string[] {
+    return [...script.matchAll(/\b(DELETE\s+(?:LOW_PRIORITY\s+|QUICK\s+|IGNORE\s+)*(?:[\w`.,\s]+?\s+)?FROM|TRUNCATE(?:\s+TABLE)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?)\s+`?([\w$]+)`?(?:\.`?(\w+)`?)?/gi)]
+        .filter((m) => !/_restore_drill$/.test(m[3] ? m[2] : "") && !/^(FROM|WHERE|TABLE)$/i.test(m[2]))
+        .map((m) => `${m[1].replace(/\s+/g, " ")} ${m[3] ? `${m[2]}.${m[3]}` : m[2]}`);
+}
+
+/** An HTTP call that resets eLabFTW's settings (DELETE on the config endpoint), whatever wraps the client (`call DELETE /config`). */
+export function resetsSettings(argv: readonly string[]): boolean {
+    return argv.some((a, i) => /^DELETE$/i.test(a.replace(/^-X/, "")) && argv.slice(i + 1).some((b) => /(^|\/api\/v2)\/config\/?(["']?$|\?)/.test(b.replace(/^["']|["']$/g, ""))));
+}
+
 export function dataLossFindings(resources: readonly PolicyResource[]): DataLossFinding[] {
     const found: DataLossFinding[] = [];
+    // SQL that deletes eLabFTW's rows from any script the deployment installs or runs (a clean-up job, a
+    // timer): the notebook's entries are gone, then, retention after retention, from the backups too.
+    for (const s of deployedScripts(resources)) {
+        for (const deletion of deletedRows(s.script)) found.push({ resource: s.resource, problem: `${s.where} deletes rows of eLabFTW's database (\`${deletion}\`): experiments, items or their history are destroyed in the live database, then in the backups as retention rotates`, fix: "never delete eLabFTW's rows from a script: archive users in eLabFTW, and let its own settings decide what it keeps" });
+        for (const argv of stagesOf(s.script).filter(resetsSettings)) found.push({ resource: s.resource, problem: `${s.where} runs \`${argv.join(" ")}\`: eLabFTW's settings are reset to its defaults (no SAML, no MFA enforcement, audit logs off) until the rest of the run patches them back, and a run that stops there leaves the instance so`, fix: "patch only the keys the program manages (the settings script's PATCH /config); never DELETE /config" });
+    }
     // The live database, by the name eLabFTW uses (DB_NAME; elabimg's default is elabftw): a script
     // that drops it (a drill whose scratch name resolves to it) destroys production.
     const live = new Set(ofType(resources, TYPES.container).filter((c) => isApplicationContainer(c.props)).map((c) => envValueOrUndecided(c.props, "DB_NAME") ?? "elabftw"));

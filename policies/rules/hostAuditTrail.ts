@@ -5,19 +5,20 @@
 import { StackValidationPolicy } from "@pulumi/policy";
 import { journaldSyslogGap, ratePerSecond, sudoLoggingOff, timeSyncStopped } from "../models/hostAccess";
 import { daemonConfig } from "../models/dockerContainer";
-import { sshdSettings } from "../models/sshd";
+import { sshdSettings, sshdTexts } from "../models/sshd";
 import { commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { unloggedDropChains } from "../models/nftables";
 import { mysqldOptions } from "../models/mysqld";
 import { ACCESS_LOGS, forwardRules, rsyslogPaths, selectorMatches } from "../models/rsyslog";
-import { deployedScripts, vmFileTexts } from "./deployedText";
+import { deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
+import { cloudConfig } from "../models/programText";
 
 /** sshd's LogLevel values that still log each login (INFO: "Accepted publickey for … from …"). */
 const LOGS_LOGINS = /^(info|verbose|debug[123]?)$/i;
 
 export const hostAuditTrail: StackValidationPolicy = {
     name: "host-audit-trail",
-    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins) and refuses root (PermitRootLogin no, root not in AllowUsers), journald hands syslog every level from info up (no ForwardToSyslog=no, no MaxLevelSyslog below info), no container log in Docker's non-blocking mode (it drops lines), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog), and the datacenter's log rate limit is not below Proxmox's default (1/second, burst 5). rsyslog forwards auth and authpriv (selectors read as rsyslogd reads them).",
+    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins) and refuses root (PermitRootLogin no, root not in AllowUsers), cloud-init makes one administrator account (the stack's adminUser: no other account with SSH keys, a sudo rule or an admin group), journald hands syslog every level from info up (no ForwardToSyslog=no, no MaxLevelSyslog below info), no container log in Docker's non-blocking mode (it drops lines), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog), and the datacenter's log rate limit is not below Proxmox's default (1/second, burst 5). rsyslog forwards auth and authpriv (selectors read as rsyslogd reads them).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const scripts = deployedScripts(args.resources);
@@ -25,9 +26,7 @@ export const hostAuditTrail: StackValidationPolicy = {
             const files = vmFileTexts(vm, args.resources);
             const last = (path: string) => files.get(path)?.at(-1);
             // Debian's sshd_config includes sshd_config.d/*.conf first, in lexical order.
-            const dropIns = [...files.keys()].filter((p) => /^\/etc\/ssh\/sshd_config\.d\/[^/]+\.conf$/.test(p)).sort();
-            const texts = [...dropIns, "/etc/ssh/sshd_config"].map(last).filter((t): t is string => t !== undefined);
-            const sshd = sshdSettings(texts).global;
+            const sshd = sshdSettings(sshdTexts(new Map([...files.keys()].map((p) => [p, last(p)] as const)))).global;
             const level = sshd.get("loglevel");
             // Imputability: administrators log in under their own names and act through sudo, which
             // records each command; root's own login (sshd's default: prohibit-password) bypasses both.
@@ -52,6 +51,12 @@ export const hostAuditTrail: StackValidationPolicy = {
             const missing = ACCESS_LOGS.filter(([facility, severity]) => !forwards.some((r) => selectorMatches(r.selector, facility, severity)));
             if (forwards.length > 0 && missing.length > 0) {
                 reportViolation(`${vm.name}: rsyslog forwards ${forwards.map((r) => `${r.selector} to ${r.target}`).join(", ")}, which leaves out ${missing.map(([f]) => f).join(" and ")}: sshd's logins and sudo's commands stay on the VM, where whoever becomes root erases them. Fix: forward *.* (the program's rule) or at least auth,authpriv.*.`, vm.urn);
+            }
+            // One named administrator per VM, the one the stack declares (adminUser, adminSshKeys): another account
+            // with keys or sudo is an administrator nobody reviewed, whose actions the trail ties to no listed person.
+            for (const snippet of ofType(args.resources, TYPES.snippet).filter((s) => snippetHost(s, args.resources) === vmAddress(vm))) {
+                const admins = cloudConfig(String(knownOrUndefined(() => snippet.props.sourceRaw?.data) ?? ""))?.administrators ?? [];
+                if (admins.length > 1) reportViolation(`${vm.name}: its cloud-init makes ${admins.length} administrator accounts (${admins.join(", ")}): the stack declares one (adminUser with adminSshKeys), so who may administer the VM is no longer the reviewed list, and the others' actions are tied to no person the unit lists. Fix: one admin account, with every administrator's key in adminSshKeys.`, vm.urn);
             }
             // The sshd settings that let someone in without a key the deployment installed.
             const keysCommand = sshd.get("authorizedkeyscommand");

@@ -4,6 +4,9 @@
 // host holding it could mint the operator's client certificate or another server's).
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { generatedSecretBits } from "../models/randomSecrets";
+import { pemCertificates, weakCertificateKey } from "../models/certificates";
+import { sshdTexts, weakSshAlgorithms } from "../models/sshd";
+import { vmFileTexts } from "./deployedText";
 import { plaintextStrings } from "../models/secretScan";
 import { knownOrUndefined, ofType, TYPES } from "./common";
 import { installedPath } from "./deployedText";
@@ -49,7 +52,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign, serve one side of TLS only (not server_auth and client_auth together) and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request.",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign, serve one side of TLS only (not server_auth and client_auth together) and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request; every certificate handed to the deployment from outside (an identity provider's, a site's) carries an RSA key of at least 2048 bits or an EC key of 256 bits or more; sshd offers no SHA-1, CBC or DSA algorithm (its files read as sshd reads them).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -61,6 +64,23 @@ export const keyStrength: StackValidationPolicy = {
     },
     validateStack: (args, reportViolation) => {
         const { minimumRsaBits, maximumLeafDays, maximumCaDays, minimumGeneratedSecretBits } = args.getConfig<{ minimumRsaBits: number; maximumLeafDays: number; maximumCaDays: number; minimumGeneratedSecretBits: number }>();
+        // Certificates from outside the stack (an IdP's signing certificate, a site certificate), wherever
+        // the deployment hands them over: a weak key lets whoever factors it sign or serve as that party.
+        for (const r of args.resources) {
+            const found = new Set<string>();
+            for (const { path, text } of plaintextStrings(r.props, [], "", (get) => knownOrUndefined(get)).filter((t) => t.text.includes("BEGIN CERTIFICATE"))) {
+                for (const weak of pemCertificates(text).map((pem) => weakCertificateKey(pem)).filter((w): w is string => w !== undefined)) {
+                    if (!found.has(weak)) reportViolation(`${r.name}: ${path} holds a certificate with ${weak}: whoever factors or steals that key signs (SAML assertions) or serves (TLS) as its owner. Fix: ask its issuer for an RSA key of at least 2048 bits (3072 from 2030) or an EC key of 256 bits or more.`, r.urn);
+                    found.add(weak);
+                }
+            }
+        }
+        // sshd's algorithms as sshd reads its files: an administrative session on SHA-1, CBC or DSA can be broken or forged.
+        for (const vm of ofType(args.resources, TYPES.vm)) {
+            const files = vmFileTexts(vm, args.resources);
+            const last = new Map([...files].map(([path, texts]) => [path, texts.at(-1)] as const));
+            for (const weak of weakSshAlgorithms(sshdTexts(last))) reportViolation(`${vm.name}: sshd offers ${weak}: administrative sessions may run on algorithms ANSSI's SSH guide rules out (SHA-1, CBC, DSA), which an attacker on the path can break or forge. Fix: remove the setting (OpenSSH's defaults are sound).`, vm.urn);
+        }
         for (const r of args.resources) {
             const p = r.props;
             const report = (message: string) => reportViolation(`${r.name}: ${message}`, r.urn);

@@ -12,7 +12,7 @@ import { effectiveCommand, pipelines } from "../models/shell";
 import { commandLineSecrets, plaintextStrings, SECRET_CHANNELS, TextAt, textSecrets } from "../models/secretScan";
 import { isLiteralSecretValue, isSecretName, keyMaterial, MYSQL_FILE_BACKED_SECRETS } from "../models/secrets";
 import { PLAINTEXT_RANDOM_TYPES } from "../models/randomSecrets";
-import { containerEnvValue, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, providerList, TYPES, vmAddress } from "./common";
+import { containerEnvValue, DATA_MOUNT, dockerHostAddress, installedFiles, isDatabaseContainer, knownOrUndefined, ofType, providerList, TYPES, vmAddress } from "./common";
 import { daemonConfig, dockerDataRoot, hostPaths, loggedEnvironment } from "../models/dockerContainer";
 import { dockerdDebug } from "../models/dockerCli";
 import { isUnder } from "../models/paths";
@@ -202,7 +202,7 @@ export const noPlaintextSecrets: StackValidationPolicy = {
             }
             // Work files of a script that handles secrets belong in memory (/tmp is a tmpfs on Debian 13) or on the encrypted disk.
             for (const s of deployedScripts(args.resources).filter((d) => d.host === vmAddress(vm) && /key|passphrase|password|secret|token/i.test(d.script))) {
-                for (const where of persistentWorkDirs(s.script, (dir) => isUnder(dir, "/srv/elabftw"))) {
+                for (const where of persistentWorkDirs(s.script, (dir) => isUnder(dir, DATA_MOUNT))) {
                     report(s.resource, `${s.where}: its work files (${where})`, "what a script handling secrets writes there (keys, passwords, decrypted answers), on the unencrypted OS disk, where deleting them leaves their blocks behind", "keep work files in memory (mktemp without -p: /tmp is a tmpfs) or on the encrypted data disk");
                 }
             }

@@ -37,7 +37,7 @@ function containerImages(container: PolicyResource): { references: string[]; oth
 
 export const pinnedContainerImages: StackValidationPolicy = {
     name: "pinned-container-images",
-    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float); no insecure registry; images the deployment's scripts run with docker run/create/pull or install as plugins pinned too; no registry mirror while an image is pinned by tag only; eLabFTW and MySQL from their publishers' repositories.",
+    description: "Every image pulled and every container's image is pinned to an exact release (x.y.z) or a sha256 digest; never latest, stable or a major-only tag; no image built for the stack (its base would float); no insecure registry; images the deployment's scripts run with docker run/create/pull or install as plugins pinned too; no registry mirror while an image is pinned by tag only; eLabFTW and MySQL from their publishers' repositories; no ignoreChanges on a container's image or a pulled image's name (a declared release that never runs).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -101,6 +101,12 @@ export const pinnedContainerImages: StackValidationPolicy = {
                 const problem = unpinnedImageProblem(reference, pattern);
                 if (problem) reportViolation(`${s.resource.name} (${s.where}) runs ${problem}: whatever that tag holds when the script runs. Fix: ${fix}`, s.resource.urn);
             }
+        }
+        // ignoreChanges on what names the software keeps the running container (or the pulled image) as it
+        // was: a new release, a security fix among them, is declared and never deployed.
+        for (const r of [...ofType(args.resources, TYPES.container), ...ofType(args.resources, TYPES.remoteImage)]) {
+            const frozen = (r.opts?.ignoreChanges ?? []).filter((p) => /^(image|name|pullTriggers|platform)(\b|$)|^\*$/.test(p));
+            if (frozen.length > 0) reportViolation(`${r.name} ignores changes to ${frozen.join(", ")}: a new release in the config (a security fix among them) is pulled or declared but never replaces what runs, so the stack says one version and the VM runs another. Fix: remove ${frozen.join(", ")} from ignoreChanges; an upgrade is a version change followed by pulumi up.`, r.urn);
         }
         for (const built of ofType(args.resources, "docker:index/image:Image")) {
             reportViolation(`${built.name} builds an image for the stack: its content is whatever its base resolves to at build time, not a pinned release. Fix: pull the vendor's image by release and digest with a RemoteImage, and add site files through mounts.`, built.urn);

@@ -120,7 +120,7 @@ function commandPinsHostKey(command: PolicyResource): boolean | undefined {
 
 export const verifiedRemoteHosts: StackValidationPolicy = {
     name: "verified-remote-hosts",
-    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins; no KnownHostsCommand adding keys, no @cert-authority line in a pinned file, no ForwardAgent, no ControlPath in a shared folder); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify. The VMs' SSH host private keys never leave them (etckeeper push, rsync of /etc).",
+    description: "Every remote command pins its VM's SSH host key; every Docker provider's ssh and Borg's ssh trust only a pinned known_hosts file (StrictHostKeyChecking=yes, not the account's ~/.ssh/known_hosts nor the system's, as ssh reads its options: the first value wins; no KnownHostsCommand adding keys, no @cert-authority line in a pinned file, no ForwardAgent, no ControlPath in a shared folder); no known_hosts file in a folder every account writes to (/tmp); the host-key reader verifies the Proxmox API as the provider does (and never with NODE_TLS_REJECT_UNAUTHORIZED=0); on production the Proxmox API's TLS certificate is verified (insecure off); no dockerd listening on tcp:// without --tlsverify. The VMs' SSH host private keys never leave them (etckeeper push, rsync of /etc). The Proxmox provider reaches its API over https only.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const command of args.resources.filter((r) => r.type === TYPES.command)) {
@@ -179,6 +179,12 @@ export const verifiedRemoteHosts: StackValidationPolicy = {
             }
             if (isTrue({ known: true, value: settings.value.insecure }) && (!providerInsecure || isProductionStack(args.resources))) {
                 reportViolation(`${reader.name}: reads the VM's SSH host key from the Proxmox API without verifying its certificate (insecure), so an impostor's key is pinned and every secret sent over SSH goes to it. Fix: leave insecure to the provider's setting (proxmoxve:insecure), off on production.`, reader.urn);
+            }
+        }
+        for (const provider of args.resources.filter((r) => r.type === PROXMOX_PROVIDER)) {
+            const endpoint = tryKnown(() => provider.props.endpoint);
+            if (endpoint.known && typeof endpoint.value === "string" && !/^https:\/\//i.test(endpoint.value.trim())) {
+                reportViolation(`${provider.name}: its endpoint ${endpoint.value} is not https: the API token goes out in clear with the first request (before any redirect), and the VMs' host keys come back unauthenticated. Fix: pulumi config set proxmoxve:endpoint https://<node>:8006/.`, provider.urn);
             }
         }
         if (isProductionStack(args.resources)) {

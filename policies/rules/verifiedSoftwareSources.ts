@@ -6,7 +6,7 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { defaultRelease, disabledSecuritySuites, isTrustStorePath, periodicTooRare, pinningProblems } from "../models/aptUpdates";
 import { GRUB_DEFAULTS, grubFileOrder, grubSettings, pinnedKernel } from "../models/bootParameters";
 import { cloudConfig } from "../models/programText";
-import { aptConfProblems, aptSourceProblems, autoUpgradesOff, frozenSources, securityOriginKept, unverifiedCode } from "../models/softwareSources";
+import { aptConfProblems, aptSourceProblems, autoUpgradesOff, frozenSources, securityOriginKept, unsupportedSuites, unverifiedCode, upgradeBlocklist } from "../models/softwareSources";
 import { knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { commandLinesOn, deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
 
@@ -16,11 +16,14 @@ const PUBLISHERS: Readonly<Record<string, string>> = { proxmoxve: "github://api.
 const isAptSource = (path: string) => path === "/etc/apt/sources.list" || /^\/etc\/apt\/sources\.list\.d\/[^/]+\.(list|sources)$/.test(path);
 const isAptConf = (path: string) => path === "/etc/apt/apt.conf" || /^\/etc\/apt\/apt\.conf\.d\/[^/]+$/.test(path);
 const isAptPreferences = (path: string) => path === "/etc/apt/preferences" || /^\/etc\/apt\/preferences\.d\/[^/]+$/.test(path);
+/** The volume id Proxmox gives an uploaded snippet: `<datastore>:<content type>/<file name>`. */
+const snippetFileId = (s: { props: Record<string, any> }) =>
+    `${knownOrUndefined(() => s.props.datastoreId)}:${knownOrUndefined(() => s.props.contentType) ?? "snippets"}/${knownOrUndefined(() => s.props.fileName) ?? knownOrUndefined(() => s.props.sourceRaw?.fileName)}`;
 const byFileName = (a: string, b: string) => a.split("/").at(-1)!.localeCompare(b.split("/").at(-1)!);
 
 export const verifiedSoftwareSources: StackValidationPolicy = {
     name: "verified-software-sources",
-    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled, no package held, the security origin kept, no archive frozen at a date nor Check-Valid-Until off, the lists refreshed and updates installed daily, no APT pin ranking a release above the security suite, no security suite disabled); no CA added to the VMs' trust stores; provider plugins come from their publishers (no other pluginDownloadURL).",
+    description: "Every package and program the VMs install is verified: no APT source or setting that accepts unsigned packages (trusted=yes, allow-insecure, AllowUnauthenticated, --allow-unauthenticated), no download run or installed as code without a checksum or signature check (curl … | sh, a binary fetched into a bin directory, dpkg -i of a download), no image loaded from a file (docker load/import); and Debian's security updates stay on (unattended-upgrades installed, APT::Periodic::Unattended-Upgrade not 0, its timers not disabled, no package held, the security origin kept, no archive frozen at a date nor Check-Valid-Until off, the lists refreshed and updates installed daily, no APT pin ranking a release above the security suite, no security suite disabled, no package on unattended-upgrades' Package-Blacklist, no unstable, testing or experimental suite); cloud-init data only from the program's own snippets (no vendor-data or other file the stack does not write); no CA added to the VMs' trust stores; provider plugins come from their publishers (no other pluginDownloadURL).",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         for (const vm of ofType(args.resources, TYPES.vm)) {
@@ -31,6 +34,11 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
             for (const [where, text] of sources) {
                 for (const problem of aptSourceProblems(text)) {
                     reportViolation(`${vm.name}: ${where} declares an APT source that skips the signature check (${problem}): APT installs and upgrades whatever that server, or anyone on the path, serves, as root. Fix: remove the option and give APT the repository's key (signed-by=/usr/share/keyrings/…), or drop the repository.`, vm.urn);
+                }
+            }
+            for (const [where, text] of sources) {
+                for (const suite of unsupportedSuites(text)) {
+                    reportViolation(`${vm.name}: ${where} adds Debian's ${suite} suite: with no pin APT's candidate for every package is the newest version, ${suite}'s, which the Debian security team does not support (no security advisories, no fixes in time). Fix: install from Debian 13's suites (trixie, trixie-security, trixie-updates; trixie-backports for a newer package).`, vm.urn);
                 }
             }
             const confPaths = [...files.keys()].filter(isAptConf).sort(byFileName);
@@ -48,6 +56,8 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
             if (!securityOriginKept(confTexts)) {
                 reportViolation(`${vm.name}: the APT configuration leaves Debian's security origin out of Unattended-Upgrade::Origins-Pattern: unattended-upgrades runs and installs no security update. Fix: keep the security origin (Debian's 50unattended-upgrades; no #clear of the list).`, vm.urn);
             }
+            const blocked = upgradeBlocklist([...confTexts, ...configs.map((c) => c.aptConf)]);
+            if (blocked.length > 0) reportViolation(`${vm.name}: unattended-upgrades' Package-Blacklist names ${blocked.join(", ")}: their security updates are never installed automatically. Fix: remove the list (Debian's is empty); pin a version by hand only for the time a regression takes to fix.`, vm.urn);
             const off = autoUpgradesOff(confTexts);
             if (off) reportViolation(`${vm.name}: the APT configuration sets ${off}: Debian's security updates are never installed by the daily timer. Fix: APT::Periodic::Update-Package-Lists "1" and APT::Periodic::Unattended-Upgrade "1" (the program's 20auto-upgrades).`, vm.urn);
             for (const setting of periodicTooRare(confTexts)) {
@@ -68,6 +78,12 @@ export const verifiedSoftwareSources: StackValidationPolicy = {
             const commands = commandLinesOn(vmAddress(vm), args.resources);
             for (const pin of pinnedKernel(grub, commands)) {
                 reportViolation(`${vm.name}: ${pin} makes GRUB boot one kernel whatever apt installs: Debian's kernel security updates are installed and never run. Fix: leave GRUB_DEFAULT at 0 (the newest kernel).`, vm.urn);
+            }
+            // Cloud-init runs its user-data, vendor-data and network-data as root at first boot: each must be a snippet the program renders.
+            const ownSnippets = new Set(ofType(args.resources, TYPES.snippet).map(snippetFileId));
+            for (const field of ["userDataFileId", "vendorDataFileId", "networkDataFileId", "metaDataFileId"]) {
+                const id = knownOrUndefined(() => vm.props.initialization?.[field]);
+                if (typeof id === "string" && id !== "" && !ownSnippets.has(id)) reportViolation(`${vm.name}: its cloud-init ${field} is ${id}, a file this stack does not write: at first boot cloud-init runs what it holds as root (scripts, keys, packages), kept by whoever writes to that storage, outside this program's review and the policy pack. Fix: remove it; put what the VM needs in the program's own snippets.`, vm.urn);
             }
             const packages = configs.flatMap((c) => c.packages);
             if (configs.length > 0 && !packages.includes("unattended-upgrades")) {

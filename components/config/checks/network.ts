@@ -123,6 +123,31 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         },
     },
     {
+        // The VMs open flows toward the service networks (row 4 to the filer, DNS, NTP, syslog, the
+        // backups): one that is the users' own segment makes those flows reach the lab or the VPN
+        // clients, and puts a service the matrix shields from them (row 6: lab -> filer denied) among them.
+        reads: ["serviceNetworks", "labSubnet", "vpnClientRange", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
+        check: (c, problem) => {
+            const users = [["labSubnet", c.labSubnet], ["vpnClientRange", c.vpnClientRange]] as const;
+            for (const network of c.serviceNetworks) {
+                for (const [name, range] of users) if (networksOverlap(network, range)) problem("serviceNetworks", `${network} overlaps ${name} ${range}: the VMs' flows toward the services (NFS, DNS, NTP, syslog, backups) would reach the users' own machines, which the flow matrix keeps apart from the servers. Give the services' own networks, off the users' segments`);
+            }
+            const target = parseBackupTarget(c.backupTarget);
+            const services: [KeyName, string | undefined][] = [
+                ["filerAddress", c.filerAddress],
+                ["syslogAddress", c.syslogAddress],
+                ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
+                ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
+                ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
+                ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
+            ];
+            for (const [key, address] of services) {
+                const among = address ? users.find(([, range]) => addressInNetwork(address, range)) : undefined;
+                if (among) problem(key, `holds ${address}, inside ${among[0]} ${among[1]}: a service the VMs depend on would sit among the users' machines, where any of them can impersonate or reach it past the flow matrix (row 6: the lab never reaches the filer). Give a host on the servers' or the services' networks`);
+            }
+        },
+    },
+    {
         reads: ["extraFlows", "httpProxy", "egressNetworks", "backupTarget"],
         check: (c, problem) => {
             const present = new Set(["vpnClients", "edgeFirewall", "web", "db", "filer", "syslog", "labSubnet", "adminNetwork", "dns", "ntp"]);
