@@ -373,6 +373,7 @@ describe("config validation", () => {
         it("refuses service networks and services among the users' machines", () => {
             assert.match(problemAbout({ serviceNetworks: JSON.stringify(["10.20.60.0/24", "10.20.40.0/25"]) }, "serviceNetworks"), /10\.20\.40\.0\/25 overlaps labSubnet/);
             assert.match(problemAbout({ ntpServers: JSON.stringify(["10.8.0.9"]), serviceNetworks: JSON.stringify(["10.20.60.0/24", "10.8.0.0/24"]) }, "ntpServers"), /inside vpnClientRange 10\.8\.0\.0\/16/);
+            assert.match(problemAbout({ filerAddress: "10.20.30.11" }, "filerAddress"), /10\.20\.30\.11, the database VM \(dbAddress\): a VM of the platform would double as a service host/);
         });
 
         it("refuses a public syslog address, a backup host on the server network, and fewer than a week of daily archives", () => {

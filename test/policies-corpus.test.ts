@@ -461,6 +461,9 @@ docker inspect elabftw | logger -t inspect\n`) },
     } },
     { id: "hand-off without deny-all denies the lab the filer over TCP only", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "8").map((r: Props) => (r.num === "6" ? { ...r, destinationPort: "2049 TCP" } : r)))) },
     { id: "db cloud-init adds a docker-group operator", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("users:\n", "users:\n  - name: dbops\n    groups: [docker]\n    lock_passwd: true\n")) },
+    // Blind set 12's classes, in other spellings: a secret output logged, a VM standing as a service host.
+    { id: "db LUKS header backup logs its stdout", owner: SECRETS, apply: (g) => changed(g, T.command, "-db-data-luks-header-backup", (p) => (p.logging = "stdout")) },
+    { id: "hand-off sends the logs to the web VM", owner: "cnrs-two-vms", also: { policy: INFRA, why: "the VMs' rules still send to the syslog server's own address, which the changed row no longer allows" }, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).map((r: Props) => (r.num === "7" ? { ...r, destination: "syslog (10.20.30.10)" } : r)))) },
     { id: "web installs a DNS API secret under /etc", owner: DISK, apply: (g) => withResource(g, g.find((r) => r.type === T.command && r.name.endsWith("-elabftw-site-ca"))!, T.command, "dns-credentials", { connection: plain(g.find((r) => r.type === T.command && r.name.endsWith("-elabftw-site-ca"))!.rawInputs.connection), create: "sudo tee /etc/lego/gandi.ini >/dev/null", stdin: "[gandi]\ngandi_api_token = 3kQ9vXw2Lm8Rt5Yp1Zs7\n" }) },
 ];
 

@@ -43,6 +43,8 @@ export class DatabaseLifecycle extends pulumi.ComponentResource {
                     "--key-file", SYSADMIN_API_KEY_FILE,
                 ]),
                 stdin: pulumi.secret(args.sysadminPassword),
+                // Secret outputs are masked in the state, not in what the provider logs (stdoutAndStderr by default).
+                logging: "none",
             },
             // The script withholds the API key from its output; keep the output secret all the same.
             { parent: this, dependsOn: [args.elabftw, args.mysql], additionalSecretOutputs: ["stdout", "stderr"] },

@@ -1,9 +1,13 @@
 // CNRS « 2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker) ».
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference } from "../models/imageReference";
+import { declaredEndpoints, HandOffRow } from "../models/handOff";
+import { contains, toInt } from "../models/ipv4";
 import { cnrs, dockerHostAddress, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, violation, vmAddress } from "./common";
 
 const POOL = "proxmoxve:index/poolLegacy:PoolLegacy";
+/** The hand-off's endpoints that are the unit's own service hosts, never a VM of the stack. */
+const SERVICE_ENDPOINTS = ["filer", "syslog", "dns", "ntp", "proxy", "backupHost", "edgeFirewall"];
 const REQUIREMENT = cnrs("2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker)", "two VMs: one for Docker/eLabFTW, one dedicated to the database");
 
 /** The image name a container runs: its image when a name, else the RemoteImage whose id it is or that it comes from. */
@@ -21,7 +25,7 @@ function imageOf(container: PolicyResource, resources: readonly PolicyResource[]
 
 export const cnrsTwoVms: StackValidationPolicy = {
     name: "cnrs-two-vms",
-    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows; both VMs are in the unit's own pool, created by the stack (a shared pool hands them to its other members).",
+    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows; both VMs are in the unit's own pool, created by the stack (a shared pool hands them to its other members); neither VM stands as one of the unit's service hosts in the flow matrix (filer, syslog, DNS, NTP, proxy, backup host, edge firewall).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -75,6 +79,18 @@ export const cnrsTwoVms: StackValidationPolicy = {
                 if (appVm && dbVm && (appVm.urn === dbVm.urn || appVm.props.vmId === dbVm.props.vmId)) {
                     reportViolation(violation(REQUIREMENT, `${app.name} and ${database.name}`, `share the VM ${appVm.name}`, "run MySQL on the dedicated database VM"), database.urn);
                 }
+            }
+        }
+        // The hand-off names the unit's services by address: a VM of the stack standing as one (the filer,
+        // the syslog server, DNS, NTP, the proxy, the backup host) carries a role beside its own, and the
+        // flows toward that service (NFS from the web VM, say) end on it.
+        for (const handOff of ofType(args.resources, TYPES.edgeHandOff)) {
+            const endpoints = declaredEndpoints(knownOrUndefined(() => handOff.props.rules as HandOffRow[]) ?? []);
+            for (const vm of vms) {
+                const address = vmAddress(vm);
+                if (!address) continue;
+                const roles = SERVICE_ENDPOINTS.filter((name) => contains(endpoints.get(name) ?? [], toInt(address)));
+                if (roles.length > 0) reportViolation(violation(REQUIREMENT, vm.name, `stands as the unit's ${roles.join(", ")} in the flow matrix: the VM serves that role beside its own, and the flows toward it end on ${vm.name}`, "give the unit's service hosts their own addresses (filerAddress, syslogAddress, dnsServers, ntpServers, httpProxy, backupTarget), off the stack's VMs"), vm.urn);
             }
         }
         // The unit's own pool is where the unit's admins get their rights on these VMs (and only these):

@@ -65,7 +65,7 @@ function generatedSecretValues(resources: readonly PolicyResource[]): { owner: s
 
 export const noPlaintextSecrets: StackValidationPolicy = {
     name: "no-plaintext-secrets",
-    description: "No key material, password setting, secret-looking assignment or generated secret value in any plaintext input of any resource (descriptions, tags, labels, cloud-init snippets, command lines), nor in installed scripts, units and cron files; no password option on a command line; secrets travel through stdin, a container's environment or files read at run time; no secret copied into a file on the workstation, printed to a command's stdout kept in the state, passed to bin/init with -p, held literally in a field named for a secret, or logged by dockerd's debug mode. No secret environment variable expanded on a command line; no SendEnv/AcceptEnv pattern passing secret variables; no docker commit or export of a container, no print of its environment; no secret file copied from a VM to the workstation; the first sysadmin's password generated.",
+    description: "No key material, password setting, secret-looking assignment or generated secret value in any plaintext input of any resource (descriptions, tags, labels, cloud-init snippets, command lines), nor in installed scripts, units and cron files; no password option on a command line; secrets travel through stdin, a container's environment or files read at run time; no secret copied into a file on the workstation, printed to a command's stdout kept in the state, or logged by the command provider (a secret stdout or stderr with logging stdoutAndStderr, the default), passed to bin/init with -p, held literally in a field named for a secret, or logged by dockerd's debug mode. No secret environment variable expanded on a command line; no SendEnv/AcceptEnv pattern passing secret variables; no docker commit or export of a container, no print of its environment; no secret file copied from a VM to the workstation; the first sysadmin's password generated.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const reported = new Set<string>();
@@ -121,6 +121,15 @@ export const noPlaintextSecrets: StackValidationPolicy = {
                 const redirected = stages.slice(at).some((stage) => stage.redirects.some((r) => (r.fd === 1 || r.fd === "&") && r.op.startsWith(">") && r.op !== ">&")) || effectiveCommand(stages[at]).argv.some((a) => /^(-o|--output|-O|--output-document)$/.test(a) || /^--output(-document)?=/.test(a));
                 if (!redirected) report(s.resource, s.where, `${printedSecret(effectiveCommand(stages[at]).argv)} kept as the command's stdout in Pulumi's state`, "redirect it away, or list stdout and stderr in the command's additionalSecretOutputs");
             }
+        }
+        // The command provider logs a command's output (logging: stdoutAndStderr, its default) in the CLI's
+        // output and the update logs, which additionalSecretOutputs does not mask: an output the program
+        // declares secret must not be logged.
+        for (const command of args.resources.filter((r) => r.type.startsWith("command:"))) {
+            const secretOutputs = (command.opts.additionalSecretOutputs ?? []).filter((o) => o === "stdout" || o === "stderr");
+            const logging = String(knownOrUndefined(() => command.props.logging) ?? "stdoutAndStderr");
+            const logged = secretOutputs.filter((o) => logging === "stdoutAndStderr" || logging === o);
+            if (logged.length > 0) report(command, `its logging (${logging})`, `its ${logged.join(" and ")}, which the program marks secret, printed in the CLI's output and the update logs`, `log only what is not secret (logging: ${logged.includes("stdout") && logged.includes("stderr") ? "none" : logged.includes("stdout") ? "stderr" : "stdout"}, or none)`);
         }
         // bash's xtrace prints every command with its variables expanded on stderr, which the
         // command provider keeps as the resource's stderr output in the state (and the CLI shows).

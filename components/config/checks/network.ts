@@ -126,7 +126,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         // The VMs open flows toward the service networks (row 4 to the filer, DNS, NTP, syslog, the
         // backups): one that is the users' own segment makes those flows reach the lab or the VPN
         // clients, and puts a service the matrix shields from them (row 6: lab -> filer denied) among them.
-        reads: ["serviceNetworks", "labSubnet", "vpnClientRange", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
+        reads: ["serviceNetworks", "labSubnet", "vpnClientRange", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget", "webAddress", "dbAddress"],
         check: (c, problem) => {
             const users = [["labSubnet", c.labSubnet], ["vpnClientRange", c.vpnClientRange]] as const;
             for (const network of c.serviceNetworks) {
@@ -142,6 +142,9 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
                 ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
             ];
             for (const [key, address] of services) {
+                // R2: each VM has its own role; the database VM is dedicated to MySQL (a backup target there: its own check above).
+                const vm = address === c.dbAddress ? "the database VM (dbAddress)" : address === c.webAddress ? "the eLabFTW VM (webAddress)" : undefined;
+                if (vm && key !== "backupTarget") problem(key, `holds ${address}, ${vm}: a VM of the platform would double as a service host (the flows toward that service end on it), which breaks the CNRS requirement « 2 VM : une Docker/eLabFTW, une base de donnée dédiée ». Give the service's own host`);
                 const among = address ? users.find(([, range]) => addressInNetwork(address, range)) : undefined;
                 if (among) problem(key, `holds ${address}, inside ${among[0]} ${among[1]}: a service the VMs depend on would sit among the users' machines, where any of them can impersonate or reach it past the flow matrix (row 6: the lab never reaches the filer). Give a host on the servers' or the services' networks`);
             }
