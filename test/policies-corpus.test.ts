@@ -9,7 +9,7 @@ import { rules } from "../policies/rules";
 import { PVE_TYPES } from "../policies/models/pveResources";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { evaluate } from "../tools/offline/policyEngine";
-import { changed, plain, without, withOptions, withResource } from "./support/mutations";
+import { changed, mysqlOnWebVm, plain, without, withOptions, withResource } from "./support/mutations";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -132,7 +132,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "web guest nftables accept-all rule", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace('iifname "lo" accept', 'iifname "lo" accept\n        counter accept')) },
     { id: "web guest nftables forward without policy", owner: INFRA, also: { policy: NO_OUTSIDE, why: "the guest layer alone then lets forbidden packets in" }, apply: nft("-web-guest-firewall-nftables", (t) => t.replace(/(hook forward priority filter;) policy drop;/, "$1")) },
     // Two VMs, egress address.
-    { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", also: { policy: NO_OUTSIDE, why: "the moved containers wait for the DB VM's firewall, not for the web VM's where they now listen" }, apply: (g) => changed(g, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10")) },
+    { id: "MySQL moved onto the eLabFTW VM", owner: "cnrs-two-vms", apply: (g) => mysqlOnWebVm(g, "ssh://elabadmin@10.20.30.10") },
     { id: "MySQL container removed", owner: "cnrs-two-vms", apply: (g) => without(g, T.container, "-mysql-container") },
     { id: "private egress address", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.egressPublicAddress = "10.1.2.3")) },
     { id: "no NAT row handed to the network team", owner: "cnrs-dedicated-egress-address", apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "nat"))) },

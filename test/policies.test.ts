@@ -9,7 +9,7 @@ import { TS_AUTHORITIES } from "../components/config/settingsKeys";
 import { plaintextDump } from "../policies/rules/cnrsBackupEncryption";
 import { unpinnedImageProblem } from "../policies/rules/pinnedContainerImages";
 import { CapturedResource, ProgramRun, runProgram } from "../tools/offline/mockEngine";
-import { changed, plain, withResource, without } from "./support/mutations";
+import { changed, mysqlOnWebVm, plain, withResource, without } from "./support/mutations";
 import { evaluate } from "../tools/offline/policyEngine";
 
 const T = {
@@ -128,8 +128,7 @@ describe("one injected violation, caught by its policy alone", () => {
     });
 
     it("cnrs-two-vms: MySQL moved onto the eLabFTW VM", async () => {
-        const graph = changed(run.resources, T.provider, "-db-docker", (p) => (p.host = "ssh://elabadmin@10.20.30.10"));
-        const messages = await caughtOnlyBy("cnrs-two-vms", graph);
+        const messages = await caughtOnlyBy("cnrs-two-vms", mysqlOnWebVm(run.resources, "ssh://elabadmin@10.20.30.10"));
         assert.match(messages[0], /share the VM/);
     });
 

@@ -48,3 +48,14 @@ export function withResource(resources: readonly CapturedResource[], template: C
     const urn = template.urn.replace(/::[^:]+::[^:]+$/, `::${type}::${name}`);
     return [...clone(resources), { ...template, type, name, urn, inputs: structuredClone(props), rawInputs: structuredClone(props), rawOutputs: structuredClone(props), dependencies: [] }];
 }
+
+/**
+ * MySQL moved onto the eLabFTW VM as the program would move it: its Docker provider pointed at the
+ * web VM, and what waited for the DB VM's firewall (the platform's `filters.db`) waiting for the web
+ * VM's instead.
+ */
+export function mysqlOnWebVm(resources: readonly CapturedResource[], webHost: string): CapturedResource[] {
+    const copy = changed(resources, "pulumi:providers:docker", "-db-docker", (p) => (p.host = webHost));
+    for (const r of copy) (r as unknown as { dependencies: string[] }).dependencies = r.dependencies.map((d) => d.replace(/-firewall-db-/, "-firewall-web-").replace(/-db-guest-firewall/, "-web-guest-firewall"));
+    return copy;
+}
