@@ -201,6 +201,11 @@ describe("config validation", () => {
         assert.match(problemAbout({ httpsCertificate: `${ca}${good.certificate}`, httpsPrivateKey: good.key }, "httpsCertificate"), /starts with a CA certificate/);
         // openssl cannot issue an expired certificate directly: judged at a later date instead.
         assert.match(siteCertificateProblem(good.certificate, new Date(Date.now() + 40 * 86_400_000)) ?? "", /^expired on /);
+        // A ten-year site certificate: as long as the key lives, a leak stays usable.
+        const decade = issue("decade", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], 3650);
+        assert.match(problemAbout(pair(decade, decade), "httpsCertificate"), /is valid 3650 days \(at most 825\)/);
+        const year = issue("year", ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], 397);
+        assert.doesNotThrow(() => validateConfig(withChanges(pair(year, year))));
     });
 
     it("refuses an SSH deploy key that its .pub line would fail: RSA below 3072 bits", () => {

@@ -53,6 +53,14 @@ const dumpScript = (edit: (text: string) => string) => script("-backup-db-script
 // Key material made at run time: no key pattern in tracked files.
 const pemKey = () => generateKeyPairSync("ed25519").privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 const defuseKey = () => `def00000${randomBytes(64).toString("hex")}`;
+/** A real TLS server certificate valid five years, made once by openssl. */
+const longLivedServerCertificate = () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "corpus-cert-"));
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1825", "-subj", "/CN=elab.example.org", "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth", "-keyout", path.join(dir, "k.pem"), "-out", path.join(dir, "c.pem")], { stdio: "ignore" });
+    const pem = readFileSync(path.join(dir, "c.pem"), "utf8");
+    rmSync(dir, { recursive: true, force: true });
+    return pem;
+};
 /** A real certificate on an RSA-1024 key, made once by openssl. */
 let weak: string | undefined;
 const weakCertificate = () => {
@@ -461,6 +469,9 @@ docker inspect elabftw | logger -t inspect\n`) },
     } },
     { id: "hand-off without deny-all denies the lab the filer over TCP only", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "8").map((r: Props) => (r.num === "6" ? { ...r, destinationPort: "2049 TCP" } : r)))) },
     { id: "db cloud-init adds a docker-group operator", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("users:\n", "users:\n  - name: dbops\n    groups: [docker]\n    lock_passwd: true\n")) },
+    // Blind set 13's classes, in other spellings: a tunnel from the VM, a long-lived TLS server certificate.
+    { id: "db cron keeps an autossh remote forward to a partner", owner: NO_OUTSIDE, apply: userData("db", writeFile("/etc/cron.d/partner-tunnel", "@reboot root autossh -M 0 -f -N -o RemoteForward=13306:127.0.0.1:3306 partner@203.0.113.40")) },
+    { id: "web trusts a five-year server certificate as its site CA file", owner: "key-strength-and-validity", apply: (g) => changed(g, T.command, "-elabftw-site-ca", (p) => (p.stdin = longLivedServerCertificate())) },
     // Blind set 12's classes, in other spellings: a secret output logged, a VM standing as a service host.
     { id: "db LUKS header backup logs its stdout", owner: SECRETS, apply: (g) => changed(g, T.command, "-db-data-luks-header-backup", (p) => (p.logging = "stdout")) },
     { id: "hand-off sends the logs to the web VM", owner: "cnrs-two-vms", also: { policy: INFRA, why: "the VMs' rules still send to the syslog server's own address, which the changed row no longer allows" }, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).map((r: Props) => (r.num === "7" ? { ...r, destination: "syslog (10.20.30.10)" } : r)))) },

@@ -2,7 +2,8 @@
 // accepts: sshd's algorithm lists, the kernel's sysctl settings, APT suites and unattended-upgrades'
 // blocklist, LUKS volume-key exports, Borg passphrase changes, second-factor secrets written by SQL,
 // rows deleted and settings reset, certificates' keys (real ones, made with openssl), the hand-off's
-// deny rows and HTTPS-only row 1, cloud-init's administrators and config-file secrets.
+// deny rows and HTTPS-only row 1, cloud-init's administrators and config-file secrets; after set 13,
+// TLS server certificates' lifetimes and SSH remote forwarding.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -10,7 +11,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { newPassphraseSource } from "../policies/models/borgKeys";
-import { pemCertificates, weakCertificateKey } from "../policies/models/certificates";
+import { pemCertificates, serverLeafDays, weakCertificateKey } from "../policies/models/certificates";
+import { reverseTunnel } from "../policies/models/hostAccess";
 import { mfaSecretWrites } from "../policies/models/elabftwSettings";
 import { HandOffRow, matrixFloorBreaches, matrixFlows, missingDenials } from "../policies/models/handOff";
 import { setOf } from "../policies/models/ipv4";
@@ -120,6 +122,13 @@ describe("certificates' keys, as OpenSSL reads them", () => {
         assert.equal(weakCertificateKey(certificate(["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"])), undefined);
         assert.equal(weakCertificateKey("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"), undefined, "unparseable: other checks say so");
     });
+    it("measures a TLS server certificate's lifetime, not a CA's nor a client certificate's", () => {
+        assert.equal(serverLeafDays(certificate(["-newkey", "rsa:2048", "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=serverAuth"])), 30);
+        assert.equal(serverLeafDays(certificate(["-newkey", "rsa:2048", "-addext", "basicConstraints=critical,CA:TRUE"])), undefined);
+        assert.equal(serverLeafDays(certificate(["-newkey", "rsa:2048", "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "extendedKeyUsage=clientAuth"])), undefined);
+        assert.equal(serverLeafDays(certificate(["-newkey", "rsa:2048", "-addext", "basicConstraints=critical,CA:FALSE", "-addext", "subjectAltName=DNS:elab.example.org"])), 30, "no EKU, a host name: a server certificate");
+        assert.equal(serverLeafDays(certificate(["-newkey", "rsa:2048", "-addext", "basicConstraints=critical,CA:FALSE"])), undefined, "no EKU, no host: a signing certificate (SAML's)");
+    });
     it("finds every certificate block of a text (a chain, a document)", () => {
         const pem = certificate(["-newkey", "rsa:2048"]);
         assert.equal(pemCertificates(`{"cert": ${JSON.stringify(pem + pem)}}`.replace(/\\n/g, "\n")).length, 2);
@@ -158,5 +167,20 @@ describe("cloud-init's administrators and config-file secrets", () => {
         assert.equal(textSecrets("[auth]\ndns_ovh_application_secret = Jc3wQ8zR1yT6uV0p\n").length, 1);
         assert.equal(textSecrets("smtp_password: 'k9Lm2Qw8Rt5Y'\n").length, 1);
         assert.deepEqual(textSecrets("password_file = /run/secrets/smtp\n"), []);
+    });
+});
+
+describe("SSH remote forwarding, as ssh reads its arguments", () => {
+    it("finds -R alone, grouped, attached, as an option and through autossh", () => {
+        assert.ok(reverseTunnel(["ssh", "-N", "-R", "0.0.0.0:443:10.20.30.10:443", "tunnel@relay"]));
+        assert.ok(reverseTunnel(["/usr/bin/ssh", "-fNR", "8443:localhost:443", "relay"]));
+        assert.ok(reverseTunnel(["ssh", "-R9000", "relay"]));
+        assert.ok(reverseTunnel(["ssh", "-o", "RemoteForward 2222 localhost:22", "relay"]));
+        assert.ok(reverseTunnel(["autossh", "-M", "0", "-N", "-R", "2222:localhost:22", "relay"]));
+    });
+    it("leaves local forwarding and a remote command's own -R alone", () => {
+        assert.equal(reverseTunnel(["ssh", "-L", "3306:10.20.30.11:3306", "admin@bastion"]), undefined);
+        assert.equal(reverseTunnel(["ssh", "-p", "2222", "borg@backup", "ls", "-R"]), undefined);
+        assert.equal(reverseTunnel(["ssh", "-i", "-R", "host"]), undefined, "-i takes the next word as its value");
     });
 });

@@ -4,20 +4,16 @@
 // ANSSI's (RGS B1: RSA 2048 bits, curves of 256 bits), below the program's own generated keys
 // (RSA >= 3072, the policy's minimumRsaBits) because the site does not choose its CA's profile.
 import { createPrivateKey, KeyObject, X509Certificate } from "node:crypto";
+import { lifetimeDays, MINIMUM_FOREIGN_RSA_BITS, weakKey } from "../../policies/models/certificates";
 
-export const MIN_SITE_RSA_BITS = 2048;
-const STRONG_CURVES = ["prime256v1", "secp384r1", "secp521r1"];
+export const MIN_SITE_RSA_BITS = MINIMUM_FOREIGN_RSA_BITS;
+/** The longest a site certificate may be valid: the policy pack's maximumLeafDays default (key-strength-and-validity). */
+export const MAX_SITE_CERTIFICATE_DAYS = 825;
 
-/** Why a key is too weak for HTTPS, or undefined. */
+/** Why a key is too weak for HTTPS, or undefined (the pack's reading, with the CA's usual profiles named). */
 function weakness(key: KeyObject): string | undefined {
-    const details = key.asymmetricKeyDetails ?? {};
-    if (key.asymmetricKeyType === "rsa" || key.asymmetricKeyType === "rsa-pss") {
-        const bits = details.modulusLength ?? 0;
-        return bits < MIN_SITE_RSA_BITS ? `an RSA key of ${bits} bits (at least ${MIN_SITE_RSA_BITS}; ask the CA for RSA 3072 or ECDSA P-256)` : undefined;
-    }
-    if (key.asymmetricKeyType === "ec") return STRONG_CURVES.includes(String(details.namedCurve)) ? undefined : `an ECDSA key on ${details.namedCurve} (P-256 or stronger)`;
-    if (key.asymmetricKeyType === "ed25519" || key.asymmetricKeyType === "ed448") return undefined;
-    return `a ${key.asymmetricKeyType} key, which HTTPS clients do not accept (RSA or ECDSA)`;
+    const weak = weakKey(key);
+    return weak && /^an? (RSA|elliptic)/.test(weak) ? `${weak}; ask the CA for RSA 3072 or ECDSA P-256` : weak && `${weak}, which HTTPS clients do not accept (RSA or ECDSA)`;
 }
 
 /** Why `text` is not an acceptable unencrypted PEM private key, or undefined. */
@@ -51,6 +47,9 @@ export function siteCertificateProblem(text: string, now = new Date()): string |
     const weak = weakness(leaf.publicKey);
     if (weak) return `is issued for ${weak}`;
     if (new Date(leaf.validTo) <= now) return `expired on ${leaf.validTo}`;
+    // The chain's leaf serves HTTPS by its role here, whatever its extensions say.
+    const days = lifetimeDays(leaf);
+    if (days > MAX_SITE_CERTIFICATE_DAYS) return `is valid ${days} days (at most ${MAX_SITE_CERTIFICATE_DAYS}): a key that leaks stays usable for as long, and no revocation reaches the VPN clients' browsers reliably; ask the CA for a certificate of ${MAX_SITE_CERTIFICATE_DAYS} days or less (public CAs issue 398 at most)`;
     return undefined;
 }
 

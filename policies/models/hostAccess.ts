@@ -153,3 +153,24 @@ export function apparmorOff(grubTexts: readonly string[], scripts: readonly stri
     }
     return found;
 }
+
+/**
+ * A command that opens a way in from elsewhere, around both firewalls, by a connection the VM makes
+ * itself: ssh's remote forwarding (`-R [bind:]port:host:hostport`, `-R port` as a SOCKS proxy,
+ * `-oRemoteForward=…`, and autossh, which passes its arguments to ssh). What the remote side
+ * listens on then reaches the VM's services, whatever the inbound rules say.
+ */
+export function reverseTunnel(argv: readonly string[]): string | undefined {
+    if (!/^(ssh|autossh)$/.test(commandName(argv))) return undefined;
+    for (let i = 1; i < argv.length; i++) {
+        const a = argv[i];
+        // -R alone or at the end of grouped flags (-NR) takes the next word; attached, the rest (-R8080).
+        if (/^-[A-Za-z]*R$/.test(a) && argv[i + 1] !== undefined) return `${commandName(argv)} ${a} ${argv[i + 1]}`;
+        if (/^-[A-Za-z]*R./.test(a) && !a.startsWith("--")) return `${commandName(argv)} ${a}`;
+        const option = a === "-o" ? argv[i + 1] ?? "" : /^-o./.test(a) ? a.slice(2) : "";
+        if (/^RemoteForward\s*[= ]/i.test(option)) return `${commandName(argv)} -o ${option}`;
+        if (!a.startsWith("-")) break; // the destination: what follows is the remote command
+        if (/^-[A-Za-z]*[bcDEeFIiJLlMmOopQSWw]$/.test(a)) i++; // an option that takes a value (autossh's -M too)
+    }
+    return undefined;
+}

@@ -8,6 +8,9 @@ import { HandOffRow, inboundFromOutside } from "../models/handOff";
 import { cnrs, dockerHostAddress, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { outsideAccessFindings, stackNetwork } from "./firewallView";
 import { guestLayerFindings } from "./guestFirewallView";
+import { deployedScripts } from "./deployedText";
+import { reverseTunnel } from "../models/hostAccess";
+import { effectiveCommand, pipelines } from "../models/shell";
 
 const REQUIREMENT = cnrs("Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", "no access from outside; remote users through the VPN");
 const DB_PORT = 3306;
@@ -25,7 +28,7 @@ function waitsFor(resource: PolicyResource): Set<PolicyResource> {
 export const cnrsNoOutsideAccess: StackValidationPolicy = {
     name: "cnrs-no-access-from-outside",
     description:
-        "On each firewall layer alone (Proxmox, and the guest's nftables): no packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only; every container waits for its VM's firewall options, and no firewall object waits for a container (nothing listens before the firewall filters).",
+        "On each firewall layer alone (Proxmox, and the guest's nftables): no packet from the VPN clients, the lab subnet or any address outside the server and admin networks reaches the DB VM on any port; HTTPS reaches the web VM only from the edge firewall; nothing from the Internet reaches either VM; MySQL is published on the DB VM's private address only; every container waits for its VM's firewall options, and no firewall object waits for a container (nothing listens before the firewall filters); no SSH remote forwarding (-R, RemoteForward, autossh) from a VM: its far end would let the outside in.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const vms = ofType(args.resources, TYPES.vm);
@@ -67,6 +70,12 @@ export const cnrsNoOutsideAccess: StackValidationPolicy = {
             const options = filters.filter((f) => f.type === PVE_TYPES.options);
             for (const container of containers.filter((c) => options.length > 0 && !options.some((o) => waitsFor(c).has(o)))) {
                 reportViolation(violation(REQUIREMENT, container.name, `is created without waiting for ${vm.name}'s firewall options: on a new VM it may listen before the firewall is enabled`, "make the container depend on the VM's firewall (the platform passes it as the Docker host's firewall)"), container.urn);
+            }
+        }
+        // A tunnel the VM opens itself (ssh -R through the proxy's CONNECT, say) lets whoever reaches the far end in.
+        for (const s of deployedScripts(args.resources)) {
+            for (const tunnel of pipelines(s.script).flatMap((p) => p.stages).map((stage) => reverseTunnel(effectiveCommand(stage).argv)).filter((t): t is string => t !== undefined)) {
+                reportViolation(violation(REQUIREMENT, `${s.resource.name} (${s.where})`, `runs \`${tunnel}\`: the far end of that SSH connection listens for the VM, so whoever reaches it reaches the VM's services from outside, past both firewalls and the VPN`, "remove the tunnel: remote users come in through the VPN and the edge firewall only"), s.resource.urn);
             }
         }
         const vmAddresses = new Set(vms.map(vmAddress));

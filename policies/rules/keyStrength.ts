@@ -4,7 +4,7 @@
 // host holding it could mint the operator's client certificate or another server's).
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { generatedSecretBits } from "../models/randomSecrets";
-import { pemCertificates, weakCertificateKey } from "../models/certificates";
+import { pemCertificates, serverLeafDays, weakCertificateKey } from "../models/certificates";
 import { sshdTexts, weakSshAlgorithms } from "../models/sshd";
 import { vmFileTexts } from "./deployedText";
 import { plaintextStrings } from "../models/secretScan";
@@ -52,7 +52,7 @@ function caKeyUses(key: PolicyResource, resources: readonly PolicyResource[]): {
 export const keyStrength: StackValidationPolicy = {
     name: "key-strength-and-validity",
     description:
-        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign, serve one side of TLS only (not server_auth and client_auth together) and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request; every certificate handed to the deployment from outside (an identity provider's, a site's) carries an RSA key of at least 2048 bits or an EC key of 256 bits or more; sshd offers no SHA-1, CBC or DSA algorithm (its files read as sshd reads them).",
+        "Keys are RSA of at least the configured size, ECDSA on P-256 or stronger, or ED25519, installed unreadable by other accounts; leaf certificates last at most the configured days, renew early, cannot sign, serve one side of TLS only (not server_auth and client_auth together) and name no wildcard; the CA lasts at most the configured days and its private key is used only to sign leaf certificates; no private key or Borg passphrase installed on two VMs; generated secrets carry at least the configured bits (length over the alphabet drawn from); no keepers on generated secrets; MySQL's root password never on the web VM; one private key, passphrase or LUKS passphrase per VM; one private key per certificate request; every certificate handed to the deployment from outside (an identity provider's, a site's) carries an RSA key of at least 2048 bits or an EC key of 256 bits or more, and a TLS server certificate among them lasts at most the configured leaf days; sshd offers no SHA-1, CBC or DSA algorithm (its files read as sshd reads them).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -69,9 +69,16 @@ export const keyStrength: StackValidationPolicy = {
         for (const r of args.resources) {
             const found = new Set<string>();
             for (const { path, text } of plaintextStrings(r.props, [], "", (get) => knownOrUndefined(get)).filter((t) => t.text.includes("BEGIN CERTIFICATE"))) {
-                for (const weak of pemCertificates(text).map((pem) => weakCertificateKey(pem)).filter((w): w is string => w !== undefined)) {
-                    if (!found.has(weak)) reportViolation(`${r.name}: ${path} holds a certificate with ${weak}: whoever factors or steals that key signs (SAML assertions) or serves (TLS) as its owner. Fix: ask its issuer for an RSA key of at least 2048 bits (3072 from 2030) or an EC key of 256 bits or more.`, r.urn);
-                    found.add(weak);
+                for (const pem of pemCertificates(text)) {
+                    const weak = weakCertificateKey(pem);
+                    if (weak && !found.has(weak)) reportViolation(`${r.name}: ${path} holds a certificate with ${weak}: whoever factors or steals that key signs (SAML assertions) or serves (TLS) as its owner. Fix: ask its issuer for an RSA key of at least 2048 bits (3072 from 2030) or an EC key of 256 bits or more.`, r.urn);
+                    if (weak) found.add(weak);
+                    // A TLS server certificate lives as long as its key may be used after a leak: the same bound as the program's own leaves.
+                    const days = serverLeafDays(pem);
+                    if (days !== undefined && days > maximumLeafDays && !found.has(`days:${days}`)) {
+                        reportViolation(`${r.name}: ${path} holds a TLS server certificate valid ${days} days (at most ${maximumLeafDays}): a leaked key stays usable that long, revocation seldom reaches the clients. Fix: a certificate of ${maximumLeafDays} days or less (public CAs issue 398 at most); the program's own leaves follow certValidityDays.`, r.urn);
+                        found.add(`days:${days}`);
+                    }
                 }
             }
         }
