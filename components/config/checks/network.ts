@@ -23,6 +23,19 @@ function addressesIn(matrix: ReturnType<typeof matrixOf>): (names: readonly stri
     };
 }
 
+/** The unit's service hosts the VMs reach, each with the key that gives its address (a host name in backupTarget: none). */
+function serviceHosts(c: Parameters<CrossCheck["check"]>[0]): [KeyName, string | undefined][] {
+    const target = parseBackupTarget(c.backupTarget);
+    return [
+        ["filerAddress", c.filerAddress],
+        ["syslogAddress", c.syslogAddress],
+        ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
+        ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
+        ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
+        ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
+    ];
+}
+
 export const NETWORK_CHECKS: readonly CrossCheck[] = [
     ...(["gateway", "webAddress", "dbAddress"] as const).map(
         (key): CrossCheck => ({
@@ -105,17 +118,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
         reads: ["serverSubnet", "serviceNetworks", "edgeFirewallAddress", "filerAddress", "syslogAddress", "dnsServers", "ntpServers", "httpProxy", "backupTarget"],
         check: (c, problem) => {
             const known = [c.serverSubnet, ...c.serviceNetworks];
-            const target = parseBackupTarget(c.backupTarget);
-            const hosts: [KeyName, string | undefined][] = [
-                ["edgeFirewallAddress", c.edgeFirewallAddress],
-                ["filerAddress", c.filerAddress],
-                ["syslogAddress", c.syslogAddress],
-                ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
-                ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
-                ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
-                ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
-            ];
-            for (const [key, address] of hosts) {
+            for (const [key, address] of [["edgeFirewallAddress", c.edgeFirewallAddress] as [KeyName, string], ...serviceHosts(c)]) {
                 if (address && !known.some((network) => addressInNetwork(address, network))) {
                     problem(key, `holds ${address}, which is in no known network (serverSubnet or serviceNetworks: ${known.join(", ")})`);
                 }
@@ -132,16 +135,7 @@ export const NETWORK_CHECKS: readonly CrossCheck[] = [
             for (const network of c.serviceNetworks) {
                 for (const [name, range] of users) if (networksOverlap(network, range)) problem("serviceNetworks", `${network} overlaps ${name} ${range}: the VMs' flows toward the services (NFS, DNS, NTP, syslog, backups) would reach the users' own machines, which the flow matrix keeps apart from the servers. Give the services' own networks, off the users' segments`);
             }
-            const target = parseBackupTarget(c.backupTarget);
-            const services: [KeyName, string | undefined][] = [
-                ["filerAddress", c.filerAddress],
-                ["syslogAddress", c.syslogAddress],
-                ...c.dnsServers.map((address): [KeyName, string] => ["dnsServers", address]),
-                ...c.ntpServers.map((address): [KeyName, string] => ["ntpServers", address]),
-                ["httpProxy", c.httpProxy ? parseProxy(c.httpProxy).address : undefined],
-                ["backupTarget", target.kind === "ssh" && isIpv4(target.host) ? target.host : undefined],
-            ];
-            for (const [key, address] of services) {
+            for (const [key, address] of serviceHosts(c)) {
                 // R2: each VM has its own role; the database VM is dedicated to MySQL (a backup target there: its own check above).
                 const vm = address === c.dbAddress ? "the database VM (dbAddress)" : address === c.webAddress ? "the eLabFTW VM (webAddress)" : undefined;
                 if (vm && key !== "backupTarget") problem(key, `holds ${address}, ${vm}: a VM of the platform would double as a service host (the flows toward that service end on it), which breaks the CNRS requirement « 2 VM : une Docker/eLabFTW, une base de donnée dédiée ». Give the service's own host`);
