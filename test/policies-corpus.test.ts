@@ -469,6 +469,8 @@ docker inspect elabftw | logger -t inspect\n`) },
     } },
     { id: "hand-off without deny-all denies the lab the filer over TCP only", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "8").map((r: Props) => (r.num === "6" ? { ...r, destinationPort: "2049 TCP" } : r)))) },
     { id: "db cloud-init adds a docker-group operator", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("users:\n", "users:\n  - name: dbops\n    groups: [docker]\n    lock_passwd: true\n")) },
+    // Blind set 14's class, in another spelling: the logins discarded before rsyslog forwards them.
+    { id: "db rsyslog drops sshd's lines before forwarding", owner: "host-audit-trail", apply: userData("db", writeFile("/etc/rsyslog.d/05-quiet.conf", 'if $programname == "sshd" then stop')) },
     // Blind set 13's classes, in other spellings: a tunnel from the VM, a long-lived TLS server certificate.
     { id: "db cron keeps an autossh remote forward to a partner", owner: NO_OUTSIDE, apply: userData("db", writeFile("/etc/cron.d/partner-tunnel", "@reboot root autossh -M 0 -f -N -o RemoteForward=13306:127.0.0.1:3306 partner@203.0.113.40")) },
     { id: "web trusts a five-year server certificate as its site CA file", owner: "key-strength-and-validity", apply: (g) => changed(g, T.command, "-elabftw-site-ca", (p) => (p.stdin = longLivedServerCertificate())) },

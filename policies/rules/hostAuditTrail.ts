@@ -9,7 +9,7 @@ import { sshdSettings, sshdTexts } from "../models/sshd";
 import { commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
 import { unloggedDropChains } from "../models/nftables";
 import { mysqldOptions } from "../models/mysqld";
-import { ACCESS_LOGS, forwardRules, rsyslogPaths, selectorMatches } from "../models/rsyslog";
+import { ACCESS_LOGS, discardedBeforeForwarding, forwardRules, rsyslogPaths, selectorMatches } from "../models/rsyslog";
 import { deployedScripts, snippetHost, vmFileTexts } from "./deployedText";
 import { cloudConfig } from "../models/programText";
 
@@ -18,7 +18,7 @@ const LOGS_LOGINS = /^(info|verbose|debug[123]?)$/i;
 
 export const hostAuditTrail: StackValidationPolicy = {
     name: "host-audit-trail",
-    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins) and refuses root (PermitRootLogin no, root not in AllowUsers), cloud-init makes one administrator account (the stack's adminUser: no other account with SSH keys, a sudo rule or an admin group), journald hands syslog every level from info up (no ForwardToSyslog=no, no MaxLevelSyslog below info), no container log in Docker's non-blocking mode (it drops lines), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog), and the datacenter's log rate limit is not below Proxmox's default (1/second, burst 5). rsyslog forwards auth and authpriv (selectors read as rsyslogd reads them).",
+    description: "Every VM keeps a dated trail of administrative access: sshd logs each login (LogLevel INFO or more, as sshd reads its files: the first value wins) and refuses root (PermitRootLogin no, root not in AllowUsers), cloud-init makes one administrator account (the stack's adminUser: no other account with SSH keys, a sudo rule or an admin group), journald hands syslog every level from info up (no ForwardToSyslog=no, no MaxLevelSyslog below info), no container log in Docker's non-blocking mode (it drops lines), sudo logs what it runs to syslog (no Defaults !syslog or !log_allowed), and no command masks, disables or stops the clock's synchronisation (systemd-timesyncd, chrony, ntp) or sets NTP off; each VM's Proxmox firewall logs the packets it drops (logLevelIn and logLevelOut set, not nolog), and the datacenter's log rate limit is not below Proxmox's default (1/second, burst 5). rsyslog forwards auth and authpriv (selectors read as rsyslogd reads them) and stops none of them before its forwarding rule.",
     enforcementLevel: "mandatory",
     validateStack: (args, reportViolation) => {
         const scripts = deployedScripts(args.resources);
@@ -57,6 +57,11 @@ export const hostAuditTrail: StackValidationPolicy = {
             for (const snippet of ofType(args.resources, TYPES.snippet).filter((s) => snippetHost(s, args.resources) === vmAddress(vm))) {
                 const admins = cloudConfig(String(knownOrUndefined(() => snippet.props.sourceRaw?.data) ?? ""))?.administrators ?? [];
                 if (admins.length > 1) reportViolation(`${vm.name}: its cloud-init makes ${admins.length} administrator accounts (${admins.join(", ")}): the stack declares one (adminUser with adminSshKeys), so who may administer the VM is no longer the reviewed list, and the others' actions are tied to no person the unit lists. Fix: one admin account, with every administrator's key in adminSshKeys.`, vm.urn);
+            }
+            // A stop read before the forwarding rule discards the lines it takes: logins and sudo's records among them, they never leave the VM.
+            const dropped = discardedBeforeForwarding(rsyslog).filter((d) => d === "every line" || (/^\S+\.\S+$/.test(d) ? ACCESS_LOGS.some(([facility, severity]) => selectorMatches(d, facility, severity)) : /\b(auth|authpriv|sshd|sudo)\b/.test(d)));
+            if (forwards.length > 0 && dropped.length > 0) {
+                reportViolation(`${vm.name}: rsyslog stops ${dropped.join(", ")} before its forwarding rule: sshd's logins and sudo's commands are discarded there and never reach the syslog server, and on the VM root erases them. Fix: remove the stop, or move it after the forwarding rule (a later file, 99-…).`, vm.urn);
             }
             // The sshd settings that let someone in without a key the deployment installed.
             const keysCommand = sshd.get("authorizedkeyscommand");
