@@ -469,6 +469,8 @@ docker inspect elabftw | logger -t inspect\n`) },
     } },
     { id: "hand-off without deny-all denies the lab the filer over TCP only", owner: INFRA, apply: (g) => changed(g, T.edge, "-edge", (p) => (p.rules = plain(p.rules).filter((r: Props) => r.num !== "8").map((r: Props) => (r.num === "6" ? { ...r, destinationPort: "2049 TCP" } : r)))) },
     { id: "db cloud-init adds a docker-group operator", owner: "host-audit-trail", apply: userData("db", (t) => t.replace("users:\n", "users:\n  - name: dbops\n    groups: [docker]\n    lock_passwd: true\n")) },
+    // Blind set 15's class, in another spelling: a database server installed beside eLabFTW.
+    { id: "web runcmd installs postgresql", owner: "cnrs-two-vms", apply: userData("web", (t) => t.replace("runcmd:\n", "runcmd:\n  - [apt-get, install, -y, postgresql-17]\n")) },
     // Blind set 14's class, in another spelling: the logins discarded before rsyslog forwards them.
     { id: "db rsyslog drops sshd's lines before forwarding", owner: "host-audit-trail", apply: userData("db", writeFile("/etc/rsyslog.d/05-quiet.conf", 'if $programname == "sshd" then stop')) },
     // Blind set 13's classes, in other spellings: a tunnel from the VM, a long-lived TLS server certificate.

@@ -5,7 +5,7 @@ import { mysqldDataPaths, mysqldOptions } from "../models/mysqld";
 import { followLinks, isUnder, symlinksMade } from "../models/paths";
 import { cnrs, commandHost, dockerHostAddress, isDatabaseContainer, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
 import { assignments, borgDirectories, runsBorg } from "../models/borg";
-import { cloudInitFiles, commandLinesOn, deployedScripts, installedPath, snippetHost, vmFileTexts } from "./deployedText";
+import { cloudInitFiles, commandLinesOn, deployedScripts, installedPackages, installedPath, snippetHost, vmFileTexts } from "./deployedText";
 import { keyMaterial } from "../models/secrets";
 import { textSecrets } from "../models/secretScan";
 import { cloudConfig, kindOfPath, stdinWriteTargets } from "../models/programText";
@@ -134,14 +134,7 @@ function luksFindings(vm: PolicyResource, resources: readonly PolicyResource[]):
     // Crash dumps are memory images: kdump writes the kernel's (dm-crypt's volume key among its pages)
     // from a crash kernel that has no LUKS volume open; systemd-coredump keeps every crashed process's
     // (a container's php-fpm or mysqld, with the data it held) under /var/lib/systemd/coredump.
-    const snippets = resources.filter((r) => r.type === TYPES.snippet && snippetHost(r, resources) === vmAddress(vm));
-    const installed = [
-        ...snippets.flatMap((snippet) => cloudConfig(String(snippet.props.sourceRaw?.data ?? ""))?.packages ?? []),
-        ...deployedScripts(resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).flatMap((stage) => {
-            const argv = effectiveCommand(stage).argv;
-            return /^(apt|apt-get|aptitude)$/.test(argv[0]?.replace(/^.*\//, "") ?? "") && argv.includes("install") ? argv.slice(argv.indexOf("install") + 1).filter((a) => !a.startsWith("-")) : [];
-        })),
-    ];
+    const installed = installedPackages(vm, resources);
     const files = cloudInitFiles(vm, resources);
     const coredumpOff = /^\s*Storage\s*=\s*none\s*$/m.test([...files].filter(([p]) => /^\/etc\/systemd\/coredump\.conf(\.d\/[^/]+\.conf)?$/.test(p)).map(([, t]) => t).join("\n"));
     for (const name of new Set(installed)) {

@@ -2,11 +2,14 @@
 import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { parseImageReference } from "../models/imageReference";
 import { declaredEndpoints, HandOffRow } from "../models/handOff";
+import { installedPackages } from "./deployedText";
 import { contains, toInt } from "../models/ipv4";
 import { cnrs, dockerHostAddress, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, tryKnown, TYPES, violation, vmAddress } from "./common";
 
 const POOL = "proxmoxve:index/poolLegacy:PoolLegacy";
 /** The hand-off's endpoints that are the unit's own service hosts, never a VM of the stack. */
+/** Debian's database server packages (and their metapackages). */
+const DATABASE_SERVER_PACKAGE = /^(default-mysql-server|mysql-server(-[\d.]+|-core-[\d.]+)?|mariadb-server(-core)?(-[\d.]+)?|percona-server-server(-[\d.]+)?|postgresql(-\d+)?|mongodb(-server)?|redis-server)$/;
 const SERVICE_ENDPOINTS = ["filer", "syslog", "dns", "ntp", "proxy", "backupHost", "edgeFirewall"];
 const REQUIREMENT = cnrs("2 VM : une Docker/eLabFTW, une base de donnée dédiée (avec ou sans Docker)", "two VMs: one for Docker/eLabFTW, one dedicated to the database");
 
@@ -25,7 +28,7 @@ function imageOf(container: PolicyResource, resources: readonly PolicyResource[]
 
 export const cnrsTwoVms: StackValidationPolicy = {
     name: "cnrs-two-vms",
-    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows; both VMs are in the unit's own pool, created by the stack (a shared pool hands them to its other members); neither VM stands as one of the unit's service hosts in the flow matrix (filer, syslog, DNS, NTP, proxy, backup host, edge firewall).",
+    description: "The eLabFTW and MySQL containers run on two different Docker hosts, which are two different VMs of the stack; the database VM runs no other container, and the eLabFTW VM none but those the policy config allows; both VMs are in the unit's own pool, created by the stack (a shared pool hands them to its other members); no database server package on the eLabFTW VM (mariadb-server, mysql-server, postgresql…); neither VM stands as one of the unit's service hosts in the flow matrix (filer, syslog, DNS, NTP, proxy, backup host, edge firewall).",
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
@@ -70,6 +73,12 @@ export const cnrsTwoVms: StackValidationPolicy = {
                 const repository = image ? parseImageReference(image)?.repository : undefined;
                 if (repository && allowed.has(repository)) continue;
                 reportViolation(violation(REQUIREMENT, other.name, `runs ${image ?? "an image"} on the eLabFTW VM ${appVm.name}, which runs eLabFTW only`, "drop it, or declare its image in the policy config's allowedExtraImages after the security officer's review"), other.urn);
+            }
+        }
+        // A database server installed on the eLabFTW VM itself (a package, outside Docker) is a second database host.
+        for (const appVm of new Set(apps.map(vmOf).filter((v): v is PolicyResource => v !== undefined))) {
+            for (const name of new Set(installedPackages(appVm, args.resources).filter((p) => DATABASE_SERVER_PACKAGE.test(p)))) {
+                reportViolation(violation(REQUIREMENT, appVm.name, `installs ${name}: a database server runs on the eLabFTW VM, next to the application, where the dedicated database VM should hold every database`, "drop the package; a scratch database belongs on the database VM (a drill's scratch schema) or on a workstation"), appVm.urn);
             }
         }
         for (const app of apps) {

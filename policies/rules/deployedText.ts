@@ -160,3 +160,15 @@ function vmFileTextsOf(vm: PolicyResource, resources: readonly PolicyResource[])
     }
     return files;
 }
+
+/** The packages a VM gets: its cloud-init `packages`, and every `apt`/`apt-get`/`aptitude install` the deployment runs there. */
+export function installedPackages(vm: PolicyResource, resources: readonly PolicyResource[]): string[] {
+    const snippets = resources.filter((r) => r.type === TYPES.snippet && snippetHost(r, resources) === vmAddress(vm));
+    return [
+        ...snippets.flatMap((snippet) => cloudConfig(String(knownOrUndefined(() => snippet.props.sourceRaw?.data) ?? ""))?.packages ?? []),
+        ...deployedScripts(resources).filter((d) => d.host === vmAddress(vm)).flatMap((d) => pipelines(d.script).flatMap((p) => p.stages).flatMap((stage) => {
+            const argv = effectiveCommand(stage).argv;
+            return /^(apt|apt-get|aptitude)$/.test(commandName(argv)) && argv.includes("install") ? argv.slice(argv.indexOf("install") + 1).filter((a) => !a.startsWith("-")) : [];
+        })),
+    ];
+}
