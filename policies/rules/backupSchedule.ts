@@ -11,7 +11,7 @@ import { unitText } from "../models/programText";
 import { commandName, effectiveCommand, pipelines } from "../models/shell";
 import { firesEveryDay, firingDays, timerSettings } from "../models/systemdCalendar";
 import { missingDependencies } from "../models/systemdUnits";
-import { commandHost, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress } from "./common";
+import { commandHost, dockerHostAddress, installedFiles, isApplicationContainer, isDatabaseContainer, knownOrUndefined, ofType, TYPES, vmAddress, waitsFor } from "./common";
 import { DataLossFinding, elabftwCommand } from "./dataLoss";
 import { cloudInitFiles, cloudInitPackages, deployedScripts } from "./deployedText";
 
@@ -53,16 +53,6 @@ function serviceRunsBorg(unit: string | undefined, resources: readonly PolicyRes
             return borg?.subcommand === subcommand && (subcommand !== "create" || !borg.args.some((x) => x === "--dry-run" || /^-[a-zA-Z]*n[a-zA-Z]*$/.test(x)));
         });
     });
-}
-
-/** Every resource a resource waits for, transitively. */
-function waitsFor(resource: PolicyResource): PolicyResource[] {
-    const seen = new Map<string, PolicyResource>();
-    const walk = (r: PolicyResource) => {
-        for (const d of r.dependencies) if (!seen.has(d.urn)) { seen.set(d.urn, d); walk(d); }
-    };
-    walk(resource);
-    return [...seen.values()];
 }
 
 /** The units a command starts and waits for (`systemctl start U`, without --no-block). */

@@ -1,11 +1,11 @@
 // CNRS « Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail ».
 // Decided on what the Proxmox firewall does with packets (policies/models/proxmoxFirewall.ts), not
 // on how the rules are written: every packet class from the forbidden peers is evaluated.
-import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import { StackValidationPolicy } from "@pulumi/policy";
 import { PVE_TYPES } from "../models/pveResources";
 import { describeExposure } from "../models/reachability";
 import { HandOffRow, inboundFromOutside } from "../models/handOff";
-import { cnrs, dockerHostAddress, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress } from "./common";
+import { cnrs, dockerHostAddress, isAnywhere, knownOrUndefined, ofType, TYPES, violation, vmAddress, waitsFor } from "./common";
 import { outsideAccessFindings, stackNetwork } from "./firewallView";
 import { guestLayerFindings } from "./guestFirewallView";
 import { deployedScripts } from "./deployedText";
@@ -15,15 +15,6 @@ import { effectiveCommand, pipelines } from "../models/shell";
 const REQUIREMENT = cnrs("Pas d'accès depuis l'extérieur : accès via VPN pour utilisateurs en télétravail", "no access from outside; remote users through the VPN");
 const DB_PORT = 3306;
 
-/** Everything a resource waits for before the engine creates it: its dependencies, and theirs. */
-function waitsFor(resource: PolicyResource): Set<PolicyResource> {
-    const seen = new Set<PolicyResource>();
-    const walk = (r: PolicyResource) => {
-        for (const d of r.dependencies ?? []) if (!seen.has(d)) (seen.add(d), walk(d));
-    };
-    walk(resource);
-    return seen;
-}
 
 export const cnrsNoOutsideAccess: StackValidationPolicy = {
     name: "cnrs-no-access-from-outside",
@@ -63,12 +54,12 @@ export const cnrsNoOutsideAccess: StackValidationPolicy = {
             const filters = args.resources.filter((r) => (r.type === PVE_TYPES.options || r.type === PVE_TYPES.rules) && knownOrUndefined(() => r.props.vmId) === vm.props.vmId);
             const containers = ofType(args.resources, TYPES.container).filter((c) => dockerHostAddress(c) === vmAddress(vm));
             for (const filter of filters) {
-                for (const container of containers.filter((c) => waitsFor(filter).has(c))) {
+                for (const container of containers.filter((c) => waitsFor(filter).some((d) => d.urn === c.urn))) {
                     reportViolation(violation(REQUIREMENT, filter.name, `waits for the container ${container.name}: on a new VM, the container listens for as long as ${vm.name}'s firewall is not in place`, "the firewall comes first: no dependency of the firewall on the VM's containers"), filter.urn);
                 }
             }
             const options = filters.filter((f) => f.type === PVE_TYPES.options);
-            for (const container of containers.filter((c) => options.length > 0 && !options.some((o) => waitsFor(c).has(o)))) {
+            for (const container of containers.filter((c) => options.length > 0 && !options.some((o) => waitsFor(c).some((d) => d.urn === o.urn)))) {
                 reportViolation(violation(REQUIREMENT, container.name, `is created without waiting for ${vm.name}'s firewall options: on a new VM it may listen before the firewall is enabled`, "make the container depend on the VM's firewall (the platform passes it as the Docker host's firewall)"), container.urn);
             }
         }

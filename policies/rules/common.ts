@@ -202,6 +202,16 @@ export function installedFiles(resources: readonly PolicyResource[], address: st
     return files;
 }
 
+/** Every resource a resource waits for, transitively (the engine's dependencies). */
+export function waitsFor(resource: PolicyResource): PolicyResource[] {
+    const seen = new Map<string, PolicyResource>();
+    const walk = (r: PolicyResource) => {
+        for (const d of r.dependencies ?? []) if (!seen.has(d.urn)) (seen.set(d.urn, d), walk(d));
+    };
+    walk(resource);
+    return [...seen.values()];
+}
+
 /** Where the program mounts each VM's LUKS data disk (components/vm/cloudInit.ts DATA_MOUNT): what lands under it is encrypted at rest. */
 export const DATA_MOUNT = "/srv/elabftw";
 
