@@ -20,7 +20,7 @@ import { volumeKeyExport } from "../policies/models/luks";
 import { cloudConfig } from "../policies/models/programText";
 import { textSecrets } from "../policies/models/secretScan";
 import { pipelines } from "../policies/models/shell";
-import { unsupportedSuites, upgradeBlocklist } from "../policies/models/softwareSources";
+import { securityOriginKept, unsupportedSuites, upgradeBlocklist } from "../policies/models/softwareSources";
 import { sshdTexts, weakSshAlgorithms } from "../policies/models/sshd";
 import { sysctlSettings, weakenedKernel } from "../policies/models/sysctl";
 import { deletedRows, resetsSettings } from "../policies/rules/dataLoss";
@@ -72,7 +72,8 @@ describe("APT suites and unattended-upgrades' blocklist", () => {
         assert.deepEqual(upgradeBlocklist(['Unattended-Upgrade::Package-Blocklist {\n  "linux-";\n};\n']), ["linux-"]);
         assert.deepEqual(upgradeBlocklist(['Unattended-Upgrade::Package-Blacklist:: "openssh-server";\n']), ["openssh-server"]);
         assert.deepEqual(upgradeBlocklist(['Unattended-Upgrade::Package-Blacklist { "x"; };', "#clear Unattended-Upgrade::Package-Blacklist;"]), []);
-        assert.deepEqual(upgradeBlocklist(["Unattended-Upgrade::Package-Blacklist {\n//  \"vim\";\n};\n"].map((t) => t.replace(/\/\/.*$/gm, ""))), []);
+        assert.deepEqual(upgradeBlocklist(['Unattended-Upgrade::Package-Blacklist {\n    // "vim";\n    /* "libc6$"; */\n};\n']), [], "Debian's file: commented entries only");
+        assert.equal(securityOriginKept(["#clear Unattended-Upgrade::Origins-Pattern;\nUnattended-Upgrade::Origins-Pattern {\n// \"origin=Debian,codename=${distro_codename}-security\";\n\"origin=Docker\";\n};\n"]), false, "a commented security origin is no origin");
     });
 });
 

@@ -33,11 +33,13 @@ export function aptSourceProblems(text: string): string[] {
     return problems;
 }
 
+/** An apt.conf text without its comments (`/* … */`, `//`, `#` but the `#clear` and `#include` directives), as apt.conf(5) reads it. */
+const withoutAptComments = (text: string): string => text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)(\/\/|#(?!clear\b|include\b)).*$/gm, "");
+
 /** `Name "value";` assignments of an apt.conf text, names lower-cased (apt.conf(5) names are case-insensitive). */
 function aptConfAssignments(text: string): [string, string, string][] {
     const out: [string, string, string][] = [];
-    const clean = text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|\s)(\/\/|#).*$/gm, "");
-    for (const m of clean.matchAll(/([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;/g)) out.push([m[1].toLowerCase(), m[2], m[1]]);
+    for (const m of withoutAptComments(text).matchAll(/([A-Za-z0-9:_-]+)\s+"([^"]*)"\s*;/g)) out.push([m[1].toLowerCase(), m[2], m[1]]);
     return out;
 }
 
@@ -63,7 +65,7 @@ export function frozenSources(text: string): string[] {
 export function securityOriginKept(texts: readonly string[]): boolean {
     let origins = ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"];
     for (const text of texts) {
-        for (const m of text.matchAll(/#clear\s+Unattended-Upgrade::Origins-Pattern\s*;|Unattended-Upgrade::Origins-Pattern\s*\{([^}]*)\}/gi)) {
+        for (const m of withoutAptComments(text).matchAll(/#clear\s+Unattended-Upgrade::Origins-Pattern\s*;|Unattended-Upgrade::Origins-Pattern\s*\{([^}]*)\}/gi)) {
             if (/^#clear/i.test(m[0])) origins = [];
             else origins.push(...[...m[1].matchAll(/"([^"]*)"/g)].map((o) => o[1]));
         }
@@ -173,12 +175,12 @@ export function unsupportedSuites(text: string): string[] {
 /**
  * The packages unattended-upgrades never upgrades, from the apt.conf.d texts in APT's reading order:
  * `Unattended-Upgrade::Package-Blacklist { "…"; }` (and its newer name Package-Blocklist) add to
- * the list, `#clear` empties it.
+ * the list, `#clear` empties it; commented entries (Debian's own file lists some) count for nothing.
  */
 export function upgradeBlocklist(texts: readonly string[]): string[] {
     let listed: string[] = [];
     for (const text of texts) {
-        for (const m of text.matchAll(/#clear\s+Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*;|Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*\{([^}]*)\}|Unattended-Upgrade::Package-Bl(?:ack|ock)list(?:::)?\s+"([^"]*)"\s*;/gi)) {
+        for (const m of withoutAptComments(text).matchAll(/#clear\s+Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*;|Unattended-Upgrade::Package-Bl(?:ack|ock)list\s*\{([^}]*)\}|Unattended-Upgrade::Package-Bl(?:ack|ock)list(?:::)?\s+"([^"]*)"\s*;/gi)) {
             if (/^#clear/i.test(m[0])) listed = [];
             else if (m[1] !== undefined) listed.push(...[...m[1].matchAll(/"([^"]*)"/g)].map((o) => o[1]));
             else if (m[2]) listed.push(m[2]);

@@ -6,10 +6,9 @@ import { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { generatedSecretBits } from "../models/randomSecrets";
 import { pemCertificates, serverLeafDays, weakCertificateKey } from "../models/certificates";
 import { sshdTexts, weakSshAlgorithms } from "../models/sshd";
-import { vmFileTexts } from "./deployedText";
 import { plaintextStrings } from "../models/secretScan";
 import { knownOrUndefined, ofType, TYPES } from "./common";
-import { installedPath } from "./deployedText";
+import { installedPath, vmFileTexts } from "./deployedText";
 import { stdinWriteTargets } from "../models/programText";
 import { rootPasswordOnWebVm } from "./rootPassword";
 
