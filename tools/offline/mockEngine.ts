@@ -9,7 +9,7 @@ import { readStackConfig } from "../../components/config/stackFile";
 import { tlsStandIn } from "./tlsStandIn";
 import { defuseAsciiSafeKey } from "../../components/pki/defuseKey";
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -85,6 +85,15 @@ export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
     return new Promise((resolve) => output.apply((value) => resolve(value)));
 }
 
+/** The HOMEs the runs made (each holds the pinned known_hosts): removed when the process exits. */
+const runHomes: string[] = [];
+function newRunHome(): string {
+    if (runHomes.length === 0) process.once("exit", () => runHomes.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+    const home = mkdtempSync(path.join(tmpdir(), "elabftw-offline-home-"));
+    runHomes.push(home);
+    return home;
+}
+
 /** `overrides` replaces keys of the stack file; an undefined value removes the key. */
 export async function runProgram(
     options: {
@@ -107,7 +116,7 @@ export async function runProgram(
     }
     pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
     // The program writes the VMs' pinned known_hosts under $HOME (vm/hostKey.ts): never the user's own.
-    const home = mkdtempSync(path.join(tmpdir(), "elabftw-offline-home-"));
+    const home = newRunHome();
     const userHome = process.env.HOME;
     process.env.HOME = home;
 
