@@ -9,7 +9,7 @@ import { describe, it } from "node:test";
 import { REPO } from "../components/config/stackFile";
 
 const dir = mkdtempSync(path.join(tmpdir(), "elabftw-cli-"));
-const TOOLS: Record<string, string> = { report: "tools/report/report.ts", "edge-rules": "tools/edgeRules.ts", "config:docs": "tools/configDocs.ts" };
+const TOOLS: Record<string, string> = { report: "tools/report/report.ts", "edge-rules": "tools/edgeRules.ts", "proxmox-acl": "tools/proxmoxAcl.ts", "config:docs": "tools/configDocs.ts" };
 
 function run(tool: string, ...args: string[]) {
     const result = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, TOOLS[tool]), ...args], { cwd: REPO, encoding: "utf8", env: { ...process.env, INIT_CWD: REPO } });
@@ -57,6 +57,7 @@ describe("command-line mistakes", () => {
         assertUsageError(run("report", "Pulumi.x.yaml"), "report", /Pulumi\.x\.yaml: no such stack file/);
         assertUsageError(run("report", "--stack", "Pulumi.x.yaml"), "report", /Pulumi\.x\.yaml: no such stack file/);
         assertUsageError(run("edge-rules", "Pulumi.x.yaml"), "edge-rules", /Pulumi\.x\.yaml: no such stack file/);
+        assertUsageError(run("proxmox-acl", "Pulumi.x.yaml"), "proxmox-acl", /Pulumi\.x\.yaml: no such stack file/);
         assertUsageError(run("report", "--policy-config", "nope.json"), "report", /nope\.json: no such policy config file/);
     });
 
@@ -71,7 +72,7 @@ describe("command-line mistakes", () => {
         const file = path.join(dir, "Pulumi.prod-typo.yaml");
         writeFileSync(file, stack);
         const out = path.join(dir, "invalid");
-        for (const [tool, args] of [["report", ["--stack", file, "--out", out]], ["edge-rules", [file]]] as const) {
+        for (const [tool, args] of [["report", ["--stack", file, "--out", out]], ["edge-rules", [file]], ["proxmox-acl", [file]]] as const) {
             const result = run(tool, ...args);
             assert.equal(result.status, 2, result.all);
             assert.match(result.stderr, /stackKind = "prod": is not one of the allowed values test, production \(did you mean production\?\)/);

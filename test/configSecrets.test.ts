@@ -99,7 +99,7 @@ describe("provider secrets set in plaintext", () => {
         pulumi.runtime.setAllConfig({ ...base, "proxmoxve:apiToken": "root@pam!pulumi=11111111-2222-3333-4444-555555555555" }, ["proxmoxve:apiToken"]);
         const message = errorOf(() => loadConfig());
         assert.match(message, /proxmoxve:apiToken = "root@pam!…": is a credential of root@pam/);
-        assert.match(message, /Fix: create the dedicated user and role of docs\/deploying\.md/);
+        assert.match(message, /Fix: create the unit's own API user \(npm run -s proxmox-acl -- <stack file> prints its pveum commands/);
         assert.doesNotMatch(message, /11111111/);
         pulumi.runtime.setAllConfig({ ...base, "proxmoxve:username": "root@pam" }, []);
         assert.match(errorOf(() => loadConfig()), /proxmoxve:username = "root@pam": is a credential of root@pam/);

@@ -60,7 +60,7 @@ export function providerAccountProblems(all: Readonly<Record<string, string>>): 
                 key,
                 value: key === "proxmoxve:apiToken" ? `${user}!…` : user,
                 message: "is a credential of root@pam: whoever holds this stack's config (every workstation and CI runner of the unit) is root on the whole cluster, every other unit's VMs and storages included",
-                fix: "create the dedicated user and role of docs/deploying.md (pveum), give its API token to the stack (pulumi config set --secret proxmoxve:apiToken 'pulumi@pve!elabftw=…')",
+                fix: "create the unit's own API user (npm run -s proxmox-acl -- <stack file> prints its pveum commands, docs/deploying.md), then give its token to the stack: pulumi config set --secret proxmoxve:apiToken 'elabftw-<unit>@pve!pulumi=…'",
             });
         }
     }
