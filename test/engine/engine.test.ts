@@ -169,6 +169,15 @@ describe("the real Pulumi engine", { concurrency: false }, () => {
         const leaks = secrets.filter((secret) => exported.stdout.includes(secret));
         assert.deepEqual(leaks.map((l) => `${l.slice(0, 6)}…`), [], "a secret value appears in plaintext in the exported state");
 
+        // bpg's schema defaults a rule's unset fields to "" (the stand-in does as the bridge does): the
+        // pack passed on rules whose dport is "", which the Proxmox firewall reads as every port.
+        type Rule = Record<string, unknown>;
+        const rules = (JSON.parse(exported.stdout).deployment.resources as { type: string; outputs: { rules?: Rule[] } }[])
+            .filter((r) => r.type === "proxmoxve:firewall/rulesLegacy:RulesLegacy")
+            .flatMap((r) => r.outputs.rules ?? []);
+        assert.ok(rules.length >= 10 && rules.every((r) => typeof r.dport === "string" && typeof r.source === "string"), JSON.stringify(rules.slice(0, 3)));
+        assert.ok(rules.some((r) => r.dport === ""), "some rule has no port: its dport is stored as \"\"");
+
         assert.match(values.elabftwSecretKey, /^def00000[0-9a-f]{128}$/);
         assert.ok(secrets.includes(values.sysadminPassword), "the sysadmin password comes back with --show-secrets");
         assert.equal(hidden.sysadminPassword, "[secret]");

@@ -18,9 +18,11 @@
 //   - replacement for the inputs pulumi-proxmoxve's schema marks willReplaceOnChanges (VmLegacy
 //     amdSev, IpsetLegacy cidrs, PoolLegacy poolId, FileLegacy contentType, datastoreId,
 //     fileMode, nodeName, sourceFile, sourceRaw).
+//   - firewall rules as bpg's schema defaults them (proxmoxtf/resource/firewall/rules.go): every
+//     unset optional string of a rule is `""` (a rule without dport reads dport "", every port) and
+//     enabled is true, in Check's inputs as the SDKv2 bridge puts defaults there, so in the state.
 // Does not: the replacements bpg's provider decides at plan time beyond the schema (for example a
-// changed cloud-init user-data file on a VM), the `""` some bpg fields (firewall rule fields)
-// return instead of null, validation of the API's rules, invokes (get* functions).
+// changed cloud-init user-data file on a VM), validation of the API's rules, invokes (get* functions).
 import { randomUUID } from "node:crypto";
 import { serve, type Props, type TypeSpec } from "./lib/standIn";
 
@@ -29,6 +31,16 @@ let nextVmId = 100;
 function mac(): string {
     const b = [...crypto.getRandomValues(new Uint8Array(3))].map((x) => x.toString(16).padStart(2, "0").toUpperCase());
     return `BC:24:11:${b.join(":")}`;
+}
+
+/** bpg's Default of each optional field of a firewall rule (dv* constants of rules.go). */
+const RULE_DEFAULTS: Props = { comment: "", dest: "", dport: "", enabled: true, iface: "", log: "", macro: "", proto: "", securityGroup: "", source: "", sport: "" };
+/** A rule sent as a plain object (not a secret or unknown as a whole). */
+const isPlainObject = (v: unknown): v is Props => typeof v === "object" && v !== null && !Array.isArray(v) && !("4dabf18193072939515e22adb298388d" in v);
+function ruleWithDefaults(rule: Props): Props {
+    const out: Props = { ...rule };
+    for (const [k, v] of Object.entries(RULE_DEFAULTS)) if (out[k] === undefined || out[k] === null) out[k] = v;
+    return out;
 }
 
 const generic: TypeSpec = {
@@ -79,6 +91,13 @@ serve({
         "proxmoxve:firewall/aliasLegacy:AliasLegacy": {
             computed: ["name"],
             create: (inputs) => ({ id: String(inputs.name ?? randomUUID()), outs: {} }),
+        },
+        "proxmoxve:firewall/rulesLegacy:RulesLegacy": {
+            normalize(inputs) {
+                if (!Array.isArray(inputs.rules)) return inputs;
+                return { ...inputs, rules: inputs.rules.map((r) => (isPlainObject(r) ? ruleWithDefaults(r) : r)) };
+            },
+            create: generic.create,
         },
         "proxmoxve:index/poolLegacy:PoolLegacy": {
             replaceOnChanges: ["poolId"],
