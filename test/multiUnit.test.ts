@@ -49,11 +49,13 @@ describe("three units on one cluster", () => {
         assert.deepEqual(duplicates(all("proxmoxve:index/poolLegacy:PoolLegacy").map((p) => p.inputs.poolId)), []);
     });
 
-    it("have distinct cluster aliases and IP sets, and one owner of the datacenter firewall", () => {
-        const aliases = all("proxmoxve:firewall/aliasLegacy:AliasLegacy").map((a) => a.inputs.name);
-        const ipsets = all("proxmoxve:firewall/ipsetLegacy:IpsetLegacy").filter(clusterLevel).map((s) => s.inputs.name);
-        assert.ok(aliases.length >= 24 && ipsets.length >= 9);
-        assert.deepEqual(duplicates([...aliases, ...ipsets]), []);
+    it("keep their aliases and IP sets on their own VMs (distinct per VM), and one owner of the datacenter firewall", () => {
+        const objects = [...all("proxmoxve:firewall/aliasLegacy:AliasLegacy"), ...all("proxmoxve:firewall/ipsetLegacy:IpsetLegacy")];
+        const perVm = objects.filter((o) => !clusterLevel(o));
+        assert.ok(perVm.length >= 40, `${perVm.length} per-VM objects`);
+        assert.deepEqual(duplicates(perVm.map((o) => `${o.inputs.vmId}/${o.inputs.name}`)), []);
+        // On the datacenter: only the management set of the stack that owns the datacenter firewall.
+        assert.deepEqual(objects.filter(clusterLevel).map((o) => o.inputs.name), ["management"]);
         assert.equal(all("proxmoxve:cluster/firewallLegacy:FirewallLegacy").length, 1);
     });
 

@@ -105,11 +105,20 @@ export const CORPUS: readonly Mutation[] = [
     { id: "db: lower-case macro mysql from the lab", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "dc/demo-lab-subnet", macro: "mysql" }), inRule({ source: "+dc/demo-lab-subnet", macro: "mysql" })) },
     { id: "db: address range and port range", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "10.8.0.1-10.8.3.254", proto: "tcp", dport: "3300:3310" })) },
     { id: "db: security group referenced by the rules", owner: NO_OUTSIDE, apply: dbaGroup },
-    { id: "db: VPN added to the admin IP set", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => plain(p.cidrs).push({ name: VPN })) },
-    { id: "db: admin IP set widened to 10/8 minus the servers (nomatch)", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.0.0.0/8" }, { name: "10.20.30.0/24", nomatch: true }])) },
-    { id: "db: admin IP set with a !-excluded entry", owner: NO_OUTSIDE, also: { policy: INFRA, why: "the admin IP set also opens the web VM's SSH to them, beyond the flow matrix" }, apply: (g) => changed(g, T.ipset, "-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.20.0.0/16" }, { name: "!10.20.30.0/24" }])) },
+    { id: "db: VPN added to the admin IP set", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-db-ipset-demo-admin-network", (p) => plain(p.cidrs).push({ name: VPN })) },
+    { id: "db: admin IP set widened to 10/8 minus the servers (nomatch)", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-db-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.0.0.0/8" }, { name: "10.20.30.0/24", nomatch: true }])) },
+    { id: "db: admin IP set with a !-excluded entry", owner: NO_OUTSIDE, apply: (g) => changed(g, T.ipset, "-db-ipset-demo-admin-network", (p) => (p.cidrs = [{ name: "10.20.0.0/16" }, { name: "!10.20.30.0/24" }])) },
     // (The same alias pointed at the lab passes: the lab's DROP comes first, as the model says.)
-    { id: "db: web alias pointed at the VPN range", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-web", (p) => (p.cidr = VPN)) },
+    { id: "db: web alias pointed at the VPN range", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-db-alias-demo-web", (p) => (p.cidr = VPN)) },
+    // Without the VM's own alias, pve-firewall falls back to the datacenter's of the same name.
+    {
+        id: "db: its web alias removed, a datacenter alias of that name pointed at the VPN",
+        owner: NO_OUTSIDE,
+        apply: (g) => {
+            const rest = without(g, T.alias, "-db-alias-demo-web");
+            return withResource(rest, rest.find((r) => r.type === T.alias)!, T.alias, "other-unit-demo-web", { name: "demo-web", cidr: VPN });
+        },
+    },
     { id: "db: every port from the lab, dport \"\" and proto null", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "+demo-lab-subnet", proto: null, dport: "", sport: "", iface: null })) },
     { id: "db: rule restricted to net0", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: VPN, proto: "tcp", dport: "22", iface: "net0" })) },
     { id: "db: literal list with the VPN", owner: NO_OUTSIDE, apply: prepend("-db-rules", inRule({ source: "10.20.50.0/28,10.8.0.0/16", proto: "tcp", dport: "22" })) },
@@ -124,7 +133,7 @@ export const CORPUS: readonly Mutation[] = [
     { id: "web: service name https from anywhere", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "", proto: "tcp", dport: "https" })) },
     { id: "web: macro Web from the admin network", owner: NO_OUTSIDE, also: { policy: INFRA, why: "port 80 from the admin network is beyond the flow matrix too" }, apply: append("-web-rules", inRule({ source: "+demo-admin-network", macro: "Web" })) },
     { id: "web: SSH from a public network", owner: NO_OUTSIDE, apply: append("-web-rules", inRule({ source: "147.210.0.0/16", proto: "tcp", dport: "ssh" })) },
-    { id: "web: edge alias widened to its /24", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-alias-demo-edge-firewall", (p) => (p.cidr = "10.20.1.0/24")) },
+    { id: "web: edge alias widened to its /24", owner: NO_OUTSIDE, apply: (g) => changed(g, T.alias, "-web-alias-demo-edge-firewall", (p) => (p.cidr = "10.20.1.0/24")) },
     // Firewall switches, defaults and egress.
     { id: "datacenter firewall off", owner: INFRA, apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.enabled = false)) },
     { id: "datacenter input policy ACCEPT", owner: INFRA, apply: (g) => changed(g, T.datacenter, "-datacenter", (p) => (p.inputPolicy = "ACCEPT")) },

@@ -1,6 +1,6 @@
 // The unit's Proxmox API user holds exactly what the program needs, where the API checks it: derived
-// from the Proxmox resources the program creates (its widest configurations: a test stack owning the
-// datacenter firewall; production with HA on shared storage and a downloaded image) through the table
+// from the Proxmox resources the program creates (a test stack owning the datacenter firewall, one
+// that does not; production with HA on shared storage and a downloaded image) through the table
 // in components/vm/privileges.ts. docs/deploying.md shows `npm run proxmox-acl`'s output as it is.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -15,10 +15,12 @@ import { HA_ON_SHARED_STORAGE, PRODUCTION_OVERRIDES } from "./support/stacks";
 
 let dev: CapturedResource[];
 let production: CapturedResource[];
+let notOwner: CapturedResource[];
 before(() => {
     const proxmox = (overrides: Record<string, string | undefined>) => graphOf(overrides, true).resources.filter((r) => r.custom && r.type.startsWith("proxmoxve:"));
     dev = proxmox({});
     production = proxmox({ ...PRODUCTION_OVERRIDES, ...HA_ON_SHARED_STORAGE });
+    notOwner = proxmox({ "elabftw-onprem:manageClusterFirewall": "false" });
 });
 
 const on = (plan: readonly AclEntry[], aclPath: string) => plan.find((e) => e.path === aclPath)?.privileges ?? [];
@@ -52,9 +54,18 @@ describe("the unit's Proxmox API user", () => {
         assert.equal(new Set(plan.filter((e) => e.path.startsWith("/vms/")).map((e) => e.role)).size, 1, "both VMs share one role");
     });
 
-    it("adds what production with HA and a downloaded image needs: HA on /, the download on the image's storage", () => {
+    it("grants nothing on / to a unit that does not own the datacenter firewall: its firewall objects are its VMs' own", () => {
+        const plan = aclPlan(notOwner, "9", "demo");
+        assert.deepEqual(plan.map((e) => e.path), ["/pool/elabftw-demo", "/vms/2101", "/vms/2102", "/storage/local", "/storage/local-zfs", "/sdn/zones/localnetwork/vmbr0/30"]);
+        const aliases = notOwner.filter((r) => r.type === "proxmoxve:firewall/aliasLegacy:AliasLegacy" || r.type === "proxmoxve:firewall/ipsetLegacy:IpsetLegacy");
+        assert.ok(aliases.length >= 10 && aliases.every((r) => r.inputs.vmId === 2101 || r.inputs.vmId === 2102), "every alias and IP set on a VM");
+    });
+
+    it("adds what production with HA and a downloaded image needs: HA on /, the download on its node and on the image's storage", () => {
         const plan = aclPlan(production, "9", "demo");
         assert.deepEqual(on(plan, "/"), ["Sys.Audit", "Sys.Console", "Sys.Modify"]);
+        assert.deepEqual(on(plan, "/nodes/pve1"), ["Sys.AccessNetwork"]);
+        assert.deepEqual(on(plan, "/nodes/pve2"), [], "the image lands once on the shared storage: one download, from the first node");
         assert.deepEqual(on(plan, "/storage/cephfs"), ["Datastore.Allocate", "Datastore.AllocateTemplate", "Datastore.Audit"]);
         assert.deepEqual(on(plan, "/storage/ceph-crypt"), ["Datastore.AllocateSpace", "Datastore.Audit"]);
         assert.ok(!plan.some((e) => e.path === "/storage/local" || e.path === "/storage/local-zfs"), "no storage the stack does not use");

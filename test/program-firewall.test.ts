@@ -6,7 +6,7 @@ import { before, describe, it } from "node:test";
 import { validateConfig } from "../components/config";
 import { FlowMatrix, Protocol } from "../components/network/flowMatrix";
 import { nftablesRuleset } from "../components/network/firewallRules";
-import { matrixAllows, Packet, PORTS_OF_INTEREST, proxmoxAllows, PveWorld, representative } from "./support/flowSemantics";
+import { matrixAllows, Packet, PORTS_OF_INTEREST, proxmoxAllows, PveObjectsOf, PveWorld, representative } from "./support/flowSemantics";
 import { ProgramRun, runProgram } from "../tools/offline/mockEngine";
 import { projectKeys, readStackConfig } from "./support/stackConfig";
 
@@ -31,13 +31,17 @@ const rulesOf = (role: string) => run.one(RULES, `-${role}-rules`).inputs.rules 
 function world(): PveWorld {
     const addressOf = new Map(run.ofType(VM).map((vm) => [vm.inputs.vmId, vm.inputs.initialization.ipConfigs[0].ipv4.address.split("/")[0]]));
     const options = new Map<number, Record<string, any>>(run.ofType(OPTIONS).map((o) => [o.inputs.vmId, o.inputs]));
+    // Each scope's objects: the datacenter's (no vmId), or one VM's.
+    const objectsOf = (vmId: number | undefined): PveObjectsOf => ({
+        aliases: new Map(run.ofType(ALIAS).filter((a) => a.inputs.vmId === vmId).map((a) => [a.inputs.name, a.inputs.cidr])),
+        ipsets: new Map(run.ofType(IPSET).filter((s) => s.inputs.vmId === vmId).map((s) => [s.inputs.name, s.inputs.cidrs.map((c: { name: string }) => c.name)])),
+    });
     return {
-        aliases: new Map(run.ofType(ALIAS).map((a) => [a.inputs.name, a.inputs.cidr])),
-        ipsets: new Map(run.ofType(IPSET).filter((s) => s.inputs.vmId === undefined).map((s) => [s.inputs.name, s.inputs.cidrs.map((c: { name: string }) => c.name)])),
+        ...objectsOf(undefined),
         vms: new Map(
             run.ofType(RULES).map((r) => [
                 addressOf.get(r.inputs.vmId)!,
-                { rules: r.inputs.rules, inputPolicy: options.get(r.inputs.vmId)!.inputPolicy, outputPolicy: options.get(r.inputs.vmId)!.outputPolicy },
+                { rules: r.inputs.rules, inputPolicy: options.get(r.inputs.vmId)!.inputPolicy, outputPolicy: options.get(r.inputs.vmId)!.outputPolicy, own: objectsOf(r.inputs.vmId) },
             ]),
         ),
     };
@@ -101,13 +105,15 @@ describe("Proxmox firewall resources", () => {
     it("opens the database port to the web VM only", () => {
         const to3306 = rulesOf("db").filter((r) => r.type === "in" && r.action === "ACCEPT" && r.dport?.split(",").includes("3306"));
         assert.deepEqual(to3306.map((r) => r.source), ["demo-web"]);
-        assert.equal(world().aliases.get("demo-web"), WEB);
+        assert.equal(world().vms.get(DB)!.own!.aliases.get("demo-web"), WEB);
+        assert.equal(world().aliases.size, 0, "no alias of the unit on the datacenter");
         assert.deepEqual(rulesOf("db")[0], { action: "DROP", comment: "row 5: no access to the database from the lab (paper: 2049; intent: any port)", log: "info", source: "+demo-lab-subnet", type: "in" });
     });
 
     it("names every Proxmox object after the unit", () => {
-        for (const r of [...run.ofType(ALIAS), ...run.ofType(IPSET).filter((s) => s.inputs.vmId === undefined && s.inputs.name !== "management")]) {
+        for (const r of [...run.ofType(ALIAS), ...run.ofType(IPSET).filter((s) => s.inputs.name !== "management" && s.inputs.name !== "ipfilter-net0")]) {
             assert.match(r.inputs.name, /^demo-[a-z-]+$/);
+            assert.ok(r.inputs.vmId === 2101 || r.inputs.vmId === 2102, `${r.name} is on its VM, not on the datacenter`);
         }
     });
 });

@@ -36,10 +36,10 @@ export function flowsOf(matrix: FlowMatrix, vm: VmEndpoint): Flow[] {
     return matrix.flows.filter((f) => f.from.includes(vm) || f.to.includes(vm));
 }
 
-/** Aliases and IP sets for every endpoint the VMs' rules name. */
-export function pveObjects(matrix: FlowMatrix, unit: string): PveObjects {
+/** Aliases and IP sets for every endpoint a VM's rules name. */
+export function pveObjects(matrix: FlowMatrix, unit: string, vm: VmEndpoint): PveObjects {
     const named = new Set<string>();
-    for (const vm of ["web", "db"] as const) for (const f of flowsOf(matrix, vm)) for (const n of [...f.from, ...f.to]) if (matrix.endpoints.has(n)) named.add(n);
+    for (const f of flowsOf(matrix, vm)) for (const n of [...f.from, ...f.to]) if (matrix.endpoints.has(n)) named.add(n);
     const aliases: { name: string; cidr: string; comment: string }[] = [];
     const ipsets: { name: string; cidrs: string[]; comment: string }[] = [];
     for (const name of [...named].sort()) {

@@ -1,7 +1,10 @@
-// The flow matrix enforced by the Proxmox firewall: the endpoints as cluster aliases and IP sets,
-// one rules resource per VM owning its whole list, per-VM options (enabled, DROP both ways, MAC
-// and IP filters, logged drops) with the VM's `ipfilter-net0` set, and the datacenter firewall
-// with a `management` IP set so the nodes stay reachable from the admin network.
+// The flow matrix enforced by the Proxmox firewall, on each VM: the endpoints its rules name as the
+// VM's own aliases and IP sets (the rules find them first, pve-firewall resolve_alias), one rules
+// resource owning its whole list, options (enabled, DROP both ways, MAC and IP filters, logged
+// drops) with its `ipfilter-net0` set. Nothing of a unit lives on the datacenter, where Proxmox
+// checks Sys.Modify on / and any unit holding it could rewrite another's endpoints; only the one
+// stack that owns the datacenter firewall keeps its switch and its `management` IP set there, so
+// the nodes stay reachable from the admin network.
 import * as proxmoxve from "@muhlba91/pulumi-proxmoxve";
 import * as pulumi from "@pulumi/pulumi";
 import { FlowMatrix, managementSources } from "./flowMatrix";
@@ -33,22 +36,21 @@ export class ProxmoxFirewall extends pulumi.ComponentResource {
 
     constructor(name: string, args: ProxmoxFirewallArgs, opts?: pulumi.ComponentResourceOptions) {
         super("elabftw:firewall:ProxmoxFirewall", name, {}, opts);
-        const objects = pveObjects(args.matrix, args.unit);
-        const definitions: pulumi.Resource[] = [
-            ...objects.aliases.map((a) => new proxmoxve.firewall.AliasLegacy(`${name}-alias-${a.name}`, { name: a.name, cidr: a.cidr, comment: a.comment }, { parent: this })),
-            ...objects.ipsets.map(
-                (s) =>
-                    new proxmoxve.firewall.IpsetLegacy(
-                        `${name}-ipset-${s.name}`,
-                        { name: s.name, comment: s.comment, cidrs: s.cidrs.map((cidr) => ({ name: cidr })) },
-                        { parent: this },
-                    ),
-            ),
-        ];
-
         const perVm = (role: VmEndpoint) => {
             const { vm, vmId, address, node } = args.vms[role];
             const target = { nodeName: node, vmId };
+            const objects = pveObjects(args.matrix, args.unit, role);
+            const definitions: pulumi.Resource[] = [
+                ...objects.aliases.map((a) => new proxmoxve.firewall.AliasLegacy(`${name}-${role}-alias-${a.name}`, { ...target, name: a.name, cidr: a.cidr, comment: a.comment }, { parent: this, dependsOn: [vm] })),
+                ...objects.ipsets.map(
+                    (s) =>
+                        new proxmoxve.firewall.IpsetLegacy(
+                            `${name}-${role}-ipset-${s.name}`,
+                            { ...target, name: s.name, comment: s.comment, cidrs: s.cidrs.map((cidr) => ({ name: cidr })) },
+                            { parent: this, dependsOn: [vm] },
+                        ),
+                ),
+            ];
             // With ipfilter on, the VM may only send from the addresses of this set.
             const ipfilter = new proxmoxve.firewall.IpsetLegacy(
                 `${name}-${role}-ipfilter`,

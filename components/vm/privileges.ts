@@ -102,19 +102,24 @@ export const PRIVILEGES: Readonly<Record<string, readonly Grant[]>> = {
     "proxmoxve:index/fileLegacy:FileLegacy": storageFile,
     "proxmoxve:download/file:File": [
         { privilege: "Datastore.AllocateTemplate", path: "/storage/{storage}", on: OWN_STORAGE, why: "download-url into the import storage", source: `${STORAGE_STATUS} (download_url)` },
-        { privilege: "Sys.Audit", path: "/", on: ROOT, why: "download-url probes the node's network (or Sys.AccessNetwork on /nodes/{node})", source: `${STORAGE_STATUS} (download_url, query_url_metadata)` },
-        { privilege: "Sys.Modify", path: "/", on: ROOT, why: "as Sys.Audit: both are required together", source: `${STORAGE_STATUS} (download_url)` },
+        {
+            privilege: "Sys.AccessNetwork",
+            path: "/nodes/{node}",
+            on: (i) => [`/nodes/${i.nodeName}`],
+            why: "download-url and its metadata query reach the network from the node (the alternative, Sys.Audit + Sys.Modify on /, would let the token change the datacenter)",
+            source: `${STORAGE_STATUS} (download_url), pve-manager PVE/API2/Nodes.pm (query_url_metadata)`,
+        },
         ...storageFile,
     ],
     "proxmoxve:index/haresourceLegacy:HaresourceLegacy": [
         { privilege: "Sys.Console", path: "/", on: ROOT, why: "create, update and delete HA resources", source: "pve-ha-manager src/PVE/API2/HA/Resources.pm" },
         { privilege: "Sys.Audit", path: "/", on: ROOT, why: "read them back", source: "pve-ha-manager src/PVE/API2/HA/Resources.pm" },
     ],
-    "proxmoxve:firewall/aliasLegacy:AliasLegacy": clusterFirewallObject,
     "proxmoxve:cluster/firewallLegacy:FirewallLegacy": clusterFirewallObject,
     "proxmoxve:firewall/rulesLegacy:RulesLegacy": vmFirewallObject,
     "proxmoxve:firewall/optionsLegacy:OptionsLegacy": vmFirewallObject,
-    // Both scopes: the unit's cluster IP sets and each VM's ipfilter-net0.
+    // Both scopes: each VM's own aliases and IP sets, the datacenter's management set.
+    "proxmoxve:firewall/aliasLegacy:AliasLegacy": [...clusterFirewallObject, ...vmFirewallObject],
     "proxmoxve:firewall/ipsetLegacy:IpsetLegacy": [...clusterFirewallObject, ...vmFirewallObject],
 };
 
@@ -135,7 +140,7 @@ export interface AclEntry {
 }
 
 /** The kinds of ACL path, in the order the plan lists them. */
-const KINDS: readonly [prefix: string, kind: string][] = [["/", "Cluster"], ["/pool/", "Pool"], ["/vms/", "Vm"], ["/storage/", "Storage"], ["/sdn/", "Network"]];
+const KINDS: readonly [prefix: string, kind: string][] = [["/", "Cluster"], ["/nodes/", "Node"], ["/pool/", "Pool"], ["/vms/", "Vm"], ["/storage/", "Storage"], ["/sdn/", "Network"]];
 const kindIndex = (path: string) => KINDS.findIndex(([prefix]) => (prefix === "/" ? path === "/" : path.startsWith(prefix)));
 
 /**

@@ -39,19 +39,24 @@ export interface PveRuleData {
     readonly dport?: string;
 }
 
-export interface PveWorld {
+/** Aliases (name -> CIDR) and IP sets (name -> CIDRs) of one scope: the datacenter, or one VM. */
+export interface PveObjectsOf {
     readonly aliases: ReadonlyMap<string, string>;
     readonly ipsets: ReadonlyMap<string, readonly string[]>;
-    /** Per VM address: its rules and its policies. */
-    readonly vms: ReadonlyMap<string, { readonly rules: readonly PveRuleData[]; readonly inputPolicy: string; readonly outputPolicy: string }>;
+}
+
+export interface PveWorld extends PveObjectsOf {
+    /** Per VM address: its rules, its policies and its own aliases and IP sets (found before the datacenter's). */
+    readonly vms: ReadonlyMap<string, { readonly rules: readonly PveRuleData[]; readonly inputPolicy: string; readonly outputPolicy: string; readonly own?: PveObjectsOf }>;
 }
 
 /** The world as the pack's Proxmox firewall model reads it: tests and pack share one meaning. */
 function packFirewall(world: PveWorld): PveFirewall {
     const vms = [...world.vms].map(([address, vm], i) => ({ vmId: i + 1, name: address, address, nics: [true], options: { enabled: true, inputPolicy: vm.inputPolicy, outputPolicy: vm.outputPolicy }, rules: vm.rules }));
+    const scopes: [PveObjectsOf, number | undefined][] = [[world, undefined], ...[...world.vms.values()].map((vm, i): [PveObjectsOf, number] => [vm.own ?? { aliases: new Map(), ipsets: new Map() }, i + 1])];
     return {
-        aliases: [...world.aliases].map(([name, cidr]) => ({ name, cidr })),
-        ipsets: [...world.ipsets].map(([name, cidrs]) => ({ name, cidrs: cidrs.map((c) => ({ name: c })) })),
+        aliases: scopes.flatMap(([o, vmId]) => [...o.aliases].map(([name, cidr]) => ({ name, cidr, vmId }))),
+        ipsets: scopes.flatMap(([o, vmId]) => [...o.ipsets].map(([name, cidrs]) => ({ name, cidrs: cidrs.map((c) => ({ name: c })), vmId }))),
         groups: [],
         vms,
     };

@@ -36,8 +36,10 @@ function asPolicyResources(resources: Resources): PolicyResource[] {
 /** For each requirement, sentences a security officer can check against the resources. */
 export const EVIDENCE: Record<string, (resources: Resources, glossary: Glossary, settings: Record<string, Record<string, unknown>>) => string[]> = {
     "cnrs-no-access-from-outside": (resources, glossary) => {
-        const names = firewallNames(resources);
-        const from = (source: string) => `${code(source)}${names.has(source) ? ` (${code(names.get(source))})` : ""}`;
+        const from = (vmId: unknown, source: string) => {
+            const names = firewallNames(resources, vmId);
+            return `${code(source)}${names.has(source) ? ` (${code(names.get(source))})` : ""}`;
+        };
         // First the pack's own evaluation of the firewall model (statements, packet classes counted), as the pack words it.
         const pack = outsideAccessEvidence(asPolicyResources(resources));
         return [
@@ -45,7 +47,7 @@ export const EVIDENCE: Record<string, (resources: Resources, glossary: Glossary,
             ...vms(resources).map((vm) => {
                 const list = of(resources, TYPES.rules).find((l) => l.inputs.vmId === vm.inputs.vmId);
                 const accepted = ((list?.inputs.rules ?? []) as Record<string, string>[]).filter((r) => r.type === "in" && r.action === "ACCEPT");
-                const allowed = accepted.map((r) => `${port(r)} from ${from(r.source)}`).join("; ") || "nothing";
+                const allowed = accepted.map((r) => `${port(r)} from ${from(vm.inputs.vmId, r.source)}`).join("; ") || "nothing";
                 return `${text(capital(roleTitle(vmRole(vm))))} accepts only: ${allowed}; everything else is dropped (rule list ${list ? cite(glossary, list.name, "the Proxmox firewall rules of one VM") : "missing"}).`;
             }),
             ...of(resources, TYPES.container).flatMap((c) =>

@@ -56,12 +56,15 @@ export function dataDiskEncryption(resources: Resources, vm: CapturedResource): 
     };
 }
 
-/** Proxmox aliases and IP sets by name ("+name" for a set), resolved to their addresses. */
-export function firewallNames(resources: Resources): Map<string, string> {
+/**
+ * Proxmox aliases and IP sets by name ("+name" for a set), resolved to their addresses as one VM's
+ * rules see them: the VM's own first, then the datacenter's (pve-firewall resolve_alias).
+ */
+export function firewallNames(resources: Resources, vmId: unknown): Map<string, string> {
     const names = new Map<string, string>();
-    for (const alias of of(resources, TYPES.alias)) names.set(String(alias.inputs.name), String(alias.inputs.cidr));
-    for (const set of of(resources, TYPES.ipset)) {
-        if (set.inputs.vmId === undefined) names.set(`+${set.inputs.name}`, ((set.inputs.cidrs ?? []) as { name: string }[]).map((c) => c.name).join(", "));
+    for (const scope of [undefined, vmId]) {
+        for (const alias of of(resources, TYPES.alias).filter((a) => a.inputs.vmId === scope)) names.set(String(alias.inputs.name), String(alias.inputs.cidr));
+        for (const set of of(resources, TYPES.ipset).filter((s) => s.inputs.vmId === scope)) names.set(`+${set.inputs.name}`, ((set.inputs.cidrs ?? []) as { name: string }[]).map((c) => c.name).join(", "));
     }
     return names;
 }
