@@ -22,6 +22,7 @@ PREREQUISITES=(
     "borgbackup:borg"               # backup and restore round trips
     "systemd:systemd-analyze"       # the timers' calendar expressions
     "libxml2-utils:xmllint"         # the dossier's SVG
+    "chromium:chromium"             # the dossier's PDF, printed headless (and its screenshots)
     "curl:curl"                     # the instance-settings script
     "jq:jq"                         # the instance-settings script
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests

@@ -99,19 +99,6 @@ export function isPublicUnicast(address: string): boolean {
     return !(o[0] === 0 || o[0] === 127 || o[0] >= 224 || (o[0] === 100 && o[1] >= 64 && o[1] <= 127) || (o[0] === 169 && o[1] === 254));
 }
 
-/** Addresses a Proxmox rule's source or dest stands for: aliases and +IP sets resolved. */
-export function resolveReference(reference: string | undefined, resources: readonly PolicyResource[]): string[] {
-    if (reference === undefined || reference === "") return ["0.0.0.0/0"];
-    return reference.split(",").flatMap((part) => {
-        if (part.startsWith("+")) {
-            const set = ofType(resources, TYPES.ipset).find((s) => s.props.name === part.slice(1) && s.props.vmId === undefined);
-            return set ? (set.props.cidrs ?? []).map((c: { name: string }) => c.name) : [part];
-        }
-        const alias = ofType(resources, TYPES.alias).find((a) => a.props.name === part);
-        return alias ? [alias.props.cidr] : [part];
-    });
-}
-
 export const isAnywhere = (cidr: string) => cidr === "0.0.0.0/0" || cidr === "0.0.0.0" || cidr.endsWith("/0");
 
 /**
