@@ -98,10 +98,17 @@ describe("the notebook's second factor and rows", () => {
         assert.equal(mfaSecretWrites("INSERT INTO elabftw.users (email, mfa_secret) VALUES ('a@b', 'X');").length, 1);
         assert.deepEqual(mfaSecretWrites("UPDATE users SET mfa_secret = NULL WHERE userid = 3;"), []);
     });
-    it("finds rows deleted in any SQL of a script, except in the drill's scratch database", () => {
+    it("finds rows deleted in any SQL of a script, except in the drill's scratch database (named on the table or by USE)", () => {
         assert.deepEqual(deletedRows("mysql -e 'DELETE LOW_PRIORITY FROM elabftw.uploads WHERE created_at < NOW()'"), ["DELETE LOW_PRIORITY FROM elabftw.uploads"]);
         assert.deepEqual(deletedRows("printf 'TRUNCATE revisions;' | mysql elabftw"), ["TRUNCATE revisions"]);
         assert.deepEqual(deletedRows("mysql -e 'DROP TABLE elabftw_restore_drill.experiments'"), []);
+        // The scratch database chosen by USE (its name from the script's own variables), then the live one again.
+        const drill = 'database="elabftw"\nscratch="${database}_restore_drill"\nmysql -e "USE ${scratch}; DELETE FROM experiments WHERE id > 3; USE ${database}; DELETE FROM users"';
+        assert.deepEqual(deletedRows(drill), ["DELETE FROM users"]);
+        assert.deepEqual(deletedRows("mysql -e 'USE elabftw; TRUNCATE revisions'"), ["TRUNCATE revisions"]);
+        assert.deepEqual(deletedRows("mysql <<'SQL'\nUSE elabftw_restore_drill;\nDELETE FROM experiments;\nSQL\nmysql elabftw <<'SQL'\nUSE elabftw;\nTRUNCATE uploads;\nSQL"), ["TRUNCATE uploads"]);
+        // The word in a comment is no USE statement.
+        assert.deepEqual(deletedRows("# we use elabftw_restore_drill for drills\nmysql elabftw -e 'DELETE FROM experiments'"), ["DELETE FROM experiments"]);
     });
     it("finds the settings reset whatever wraps the HTTP client", () => {
         assert.ok(resetsSettings(["curl", "-sS", "-XDELETE", "https://elabftw.lab.example.org/api/v2/config"]));

@@ -58,25 +58,35 @@ export function unjournaled(argv: readonly string[]): string | undefined {
     return undefined;
 }
 
-/**
- * The databases a script's SQL drops, its shell variables resolved from the script's own
- * assignments in order (`database="elabftw"`, `scratch="${database}_restore_drill"`).
- */
-export function droppedDatabases(script: string): string[] {
+/** Expands `$name` / `${name}` with the script's own assignments, in order (`scratch="${database}_restore_drill"`). */
+function shellExpander(script: string): (text: string) => string {
     const values = new Map<string, string>();
     const expand = (text: string) => text.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => values.get(name) ?? m);
     for (const stage of pipelines(script).flatMap((p) => p.stages)) for (const { name, value } of stage.assigns) if (!values.has(name)) values.set(name, expand(value.text));
+    return expand;
+}
+
+/** The databases a script's SQL drops, its shell variables resolved from the script's own assignments. */
+export function droppedDatabases(script: string): string[] {
+    const expand = shellExpander(script);
     return [...script.matchAll(/DROP\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?\\?`?([^\s`\\";]+)/gi)].map((m) => expand(m[1]));
 }
+
+const isScratch = (database: string | undefined) => database !== undefined && /_restore_drill$/.test(database);
 
 /**
  * Rows a script deletes from eLabFTW's tables, wherever its SQL goes (a `mysql -e`, an echo piped
  * into the client, a here-document): `DELETE … FROM t`, `TRUNCATE t`, `DROP TABLE t`, except in the
- * restore drill's scratch database (`<db>_restore_drill`).
+ * restore drill's scratch database (`<db>_restore_drill`), named on the table or by the last `USE`
+ * before the statement.
  */
 export function deletedRows(script: string): string[] {
+    const expand = shellExpander(script);
+    // A USE statement: at the start of a line or of the SQL (after `;` or a quote), ended by `;`, a quote or the line's end.
+    const uses = [...script.matchAll(/(?:^|[;"'])[ \t]*USE\s+`?([^\s`;'"]+)`?[ \t]*(?=[;"'\n]|$)/gim)].map((m) => ({ at: m.index, database: expand(m[1]) }));
+    const current = (at: number) => uses.filter((u) => u.at < at).at(-1)?.database;
     return [...script.matchAll(/\b(DELETE\s+(?:LOW_PRIORITY\s+|QUICK\s+|IGNORE\s+)*(?:[\w`.,\s]+?\s+)?FROM|TRUNCATE(?:\s+TABLE)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?)\s+`?([\w$]+)`?(?:\.`?(\w+)`?)?/gi)]
-        .filter((m) => !/_restore_drill$/.test(m[3] ? m[2] : "") && !/^(FROM|WHERE|TABLE)$/i.test(m[2]))
+        .filter((m) => !/^(FROM|WHERE|TABLE)$/i.test(m[2]) && !isScratch(m[3] ? expand(m[2]) : current(m.index)))
         .map((m) => `${m[1].replace(/\s+/g, " ")} ${m[3] ? `${m[2]}.${m[3]}` : m[2]}`);
 }
 
