@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { before, describe, it } from "node:test";
-import { aclPlan, AclEntry, PRIVILEGES, pveumScript } from "../components/vm/privileges";
+import { aclPlan, AclEntry, PRIVILEGES } from "../components/vm/privileges";
+import { proxmoxSetup } from "../components/vm/proxmoxSetup";
 import { REPO } from "../components/config/stackFile";
 import { CapturedResource } from "../tools/offline/mockEngine";
 import { graphOf } from "./support/twoRuns";
@@ -81,8 +82,8 @@ describe("the unit's Proxmox API user", () => {
         assert.throws(() => aclPlan([{ type: "proxmoxve:index/replicationLegacy:ReplicationLegacy", inputs: {} }], "9", "demo"), /no privileges known for proxmoxve:index\/replicationLegacy/);
     });
 
-    it("is what docs/deploying.md shows, and what npm run proxmox-acl prints: valid shell, nothing propagated", () => {
-        const script = pveumScript("Pulumi.dev.yaml", "9", "elabftw-demo@pve", aclPlan(dev, "9", "demo"));
+    it("is what docs/deploying.md shows, and what npm run proxmox-acl prints: valid shell, nothing propagated, an SSH user per node", () => {
+        const { script } = proxmoxSetup("Pulumi.dev.yaml", "9", "demo", dev);
         // The block sits in a list item: two spaces of indent on each non-empty line.
         const docs = readFileSync(path.join(REPO, "docs", "deploying.md"), "utf8");
         const block = /\n( *)```sh\n((?:\1# The Proxmox API user of[^\n]*\n)(?:[^\n]*\n)*?)\1```/.exec(docs);
@@ -91,11 +92,12 @@ describe("the unit's Proxmox API user", () => {
         const tool = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools", "proxmoxAcl.ts")], { cwd: REPO, encoding: "utf8" });
         assert.equal(tool.status, 0, tool.stderr);
         assert.equal(tool.stdout, `${script}\n`);
-        assert.match(tool.stderr, /^Pulumi\.dev\.yaml: valid configuration; 7 ACL paths for elabftw-demo@pve on Proxmox VE 9\n$/);
+        assert.match(tool.stderr, /^Pulumi\.dev\.yaml: valid configuration; 7 ACL paths for elabftw-demo@pve on Proxmox VE 9; SSH user elabftw-demo on pve1\n$/);
         assert.equal(spawnSync("bash", ["-n"], { input: script, encoding: "utf8" }).status, 0);
         const acl = script.split("\n").filter((l) => l.startsWith("pveum acl modify"));
         assert.equal(acl.length, 7);
         assert.ok(acl.every((l) => l.endsWith("--propagate 0")), acl.join("\n"));
+        assert.match(script, /^# On node pve1, as root: the SSH user/m);
         const refused = spawnSync(process.execPath, ["--import", "tsx", path.join(REPO, "tools", "proxmoxAcl.ts"), "--pve", "8"], { cwd: REPO, encoding: "utf8" });
         assert.equal(refused.status, 64);
         assert.match(refused.stderr, /^proxmox-acl: --pve 8: give the cluster's release, 8\.4 or 9\. Try: npm run proxmox-acl -- --help\n$/);

@@ -102,8 +102,10 @@ export function productionExample(): string {
         "# (sshPrivateKey, httpsPrivateKey, elabftwSecretKey) are set with `pulumi config set --secret`.",
         "config:",
         "  proxmoxve:endpoint: https://pve1.ibgc.example.org:8006/",
+        "  # SSH to the nodes for the cloud-init snippets, as the unit's own unprivileged user that",
+        "  # `npm run proxmox-acl` creates (allowed to write this stack's snippets only), never root.",
         "  proxmoxve:ssh:",
-        "    username: root",
+        "    username: elabftw-ibgc",
         "    agent: true",
     ];
     for (const key of KEY_NAMES) {

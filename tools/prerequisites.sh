@@ -28,6 +28,7 @@ PREREQUISITES=(
     "openssh-client:ssh-keygen"     # SSH keys for the validator's tests
     "openssh-server:sshd"           # the Borg host the backups reach over SSH (and the guest's)
     "grub-common:grub-mkpasswd-pbkdf2" # the GRUB lock's password hash and grub-script-check
+    "sudo:visudo"                   # the Proxmox nodes' SSH user for the provider: its sudoers rules, checked for real
 )
 
 # npm run test:vm: the guest image and the booted VM (tools/guest-image/, test/vm/).

@@ -1,11 +1,13 @@
-// npm run proxmox-acl [-- Pulumi.<stack>.yaml] [--pve 9|8.4]: prints the pveum commands that give a
-// unit's Pulumi its own Proxmox API user with least privilege: the program runs offline (no cluster,
-// no Pulumi CLI) and each Proxmox resource it would create adds the privileges the API checks for it,
-// on the path it checks them (components/vm/privileges.ts). The commands go to stdout, for a root
-// shell on one node; the closing line goes to stderr.
+// npm run proxmox-acl [-- Pulumi.<stack>.yaml] [--pve 9|8.4]: prints the commands that give a unit's
+// Pulumi its own Proxmox API user with least privilege, and its own unprivileged SSH user on the
+// nodes: the program runs offline (no cluster, no Pulumi CLI) and each Proxmox resource it would
+// create adds the privileges the API checks for it, on the path it checks them
+// (components/vm/privileges.ts, nodeSsh.ts). The commands go to stdout, for a root shell on the
+// nodes; the closing line goes to stderr.
 import { validateConfig } from "../components/config/validate";
 import { projectKeys, readStackConfig } from "../components/config/stackFile";
-import { aclPlan, PVE_VERSIONS, PveVersion, pveumScript } from "../components/vm/privileges";
+import { PVE_VERSIONS, PveVersion } from "../components/vm/privileges";
+import { proxmoxSetup } from "../components/vm/proxmoxSetup";
 import { runProgram } from "./offline/mockEngine";
 import { Command, EXIT, EXIT_CODES_HELP, existingFile, runCommand, UsageError } from "./cli";
 
@@ -15,9 +17,11 @@ const COMMAND: Command = {
     options: { stack: { type: "string" }, pve: { type: "string" } },
     positionals: 1,
     help: [
-        "Prints the pveum commands that create a unit's Proxmox API user, its roles and its ACL: on each",
-        "path the API checks (/, the pool, each VM, each storage, the bridge), exactly the privileges",
-        "this stack's resources need there, never propagated (e.g. npm run -s proxmox-acl -- Pulumi.prod.yaml).",
+        "Prints the commands that create a unit's Proxmox API user, its roles and its ACL: on each path",
+        "the API checks (/, the pool, each VM, each storage, the bridge), exactly the privileges this",
+        "stack's resources need there, never propagated; then, for each node that receives the stack's",
+        "snippets, the SSH user the provider uploads them as, allowed `tee` on those files only",
+        "(e.g. npm run -s proxmox-acl -- Pulumi.prod.yaml).",
         "",
         "  --stack FILE, FILE     the stack file (default Pulumi.dev.yaml)",
         "  --pve 9|8.4            the cluster's Proxmox VE release (default 9; 8.4 names the guest-agent",
@@ -34,10 +38,9 @@ void runCommand(COMMAND, async ({ values, positionals }) => {
     const stackFile = String(values.stack ?? positionals[0] ?? "Pulumi.dev.yaml");
     const { config } = validateConfig(projectKeys(readStackConfig(existingFile(stackFile))), stackFile);
     const run = await runProgram({ stackFile, deterministic: true });
-    const plan = aclPlan(run.resources.filter((r) => r.custom), version as PveVersion, config.unit);
-    const user = `elabftw-${config.unit}@pve`;
-    console.log(pveumScript(stackFile, version as PveVersion, user, plan));
-    console.error(`${stackFile}: valid configuration; ${plan.length} ACL paths for ${user} on Proxmox VE ${version}`);
+    const setup = proxmoxSetup(stackFile, version as PveVersion, config.unit, run.resources.filter((r) => r.custom));
+    console.log(setup.script);
+    console.error(`${stackFile}: valid configuration; ${setup.plan.length} ACL paths for ${setup.apiUser} on Proxmox VE ${version}; SSH user ${setup.sshUser} on ${setup.nodes.join(", ")}`);
     return EXIT.ok;
 });
 
