@@ -37,6 +37,6 @@ export function nodeUserScript(user: string, volumes: readonly string[]): string
         `    done`,
         `}`,
         // sudo skips files whose name holds a dot: the new file takes effect only once renamed.
-        `{ sudoers > ${file}.new && chmod 0440 ${file}.new && visudo -cqf ${file}.new && mv ${file}.new ${file}; } || rm -f ${file}.new`,
+        `{ sudoers > ${file}.new && chmod 0440 ${file}.new && visudo -cf ${file}.new && mv ${file}.new ${file}; } || rm -f ${file}.new`,
     ].join("\n");
 }
